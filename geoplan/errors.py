@@ -19,3 +19,11 @@ class GeocodeError(GeoplanError, LookupError):
 
 class DataSourceError(GeoplanError, FileNotFoundError):
     """A data file or an installed data package is missing."""
+
+
+class PresetError(GeoplanError, KeyError):
+    """A life-circle preset is unknown or malformed."""
+
+    def __str__(self) -> str:
+        """Show the message without the quotes KeyError adds."""
+        return str(self.args[0]) if self.args else ""

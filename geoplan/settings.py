@@ -10,6 +10,9 @@ maps_folder : pathlib.Path
 sources_folder : pathlib.Path
     Where the source tables geoplan owns are read from: ``layers/sources`` of
     the geoplan checkout.
+cache_folder : pathlib.Path
+    Where built street networks and geocoder answers are cached. Default
+    ``~/.cache/geoplan``.
 default_crs : str
     The CRS every stored layer uses. Default ``"EPSG:4326"`` (WGS-84);
     CGCS2000 (``EPSG:4490``) is treated as equal to it but declared.
@@ -21,3 +24,4 @@ layers_folder: Path = Path("layers")
 maps_folder: Path = Path("maps")
 sources_folder: Path = Path(__file__).resolve().parent.parent / "layers" / "sources"
 default_crs: str = "EPSG:4326"
+cache_folder: Path = Path.home() / ".cache" / "geoplan"

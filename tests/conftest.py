@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 
 from geoplan import relocation
@@ -35,3 +36,49 @@ def totals():
 @pytest.fixture(scope="session")
 def community_types():
     return relocation.load_community_types()
+
+
+UTM_49N = "EPSG:32649"  # Shangluo, about 108-111 degrees E
+
+
+@pytest.fixture
+def u_street():
+    """
+    A U-shaped street, 3 km long, in UTM 49N (metres).
+
+    ::
+
+        d(0,1000) ------------ c(1000,1000)
+                                  |
+        a(0,0) --------------- b(1000,0)
+
+    There is no street between a and d: from the bottom to the top the walk
+    is around the U.
+    """
+    from shapely.geometry import LineString, Point
+
+    from geoplan import network
+
+    nodes = gpd.GeoDataFrame(
+        index=list("abcd"),
+        geometry=[Point(0, 0), Point(1000, 0), Point(1000, 1000), Point(0, 1000)],
+        crs=UTM_49N,
+    )
+    edges = gpd.GeoDataFrame(
+        {"u": list("abc"), "v": list("bcd")},
+        geometry=[
+            LineString([(0, 0), (1000, 0)]),
+            LineString([(1000, 0), (1000, 1000)]),
+            LineString([(1000, 1000), (0, 1000)]),
+        ],
+        crs=UTM_49N,
+    )
+    return network.network_from_frames(nodes, edges)
+
+
+def points(*xy, crs=UTM_49N, **columns):
+    """A point layer from (x, y) pairs; None gives a row with no location."""
+    from shapely.geometry import Point
+
+    geoms = [Point(p) if p is not None else None for p in xy]
+    return gpd.GeoDataFrame(columns or None, geometry=geoms, crs=crs)
