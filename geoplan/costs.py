@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
@@ -20,6 +21,16 @@ from .crs import metric_crs, require_metric
 from .errors import CRSError, ValidationError
 
 logger = logging.getLogger(__name__)
+
+_GEOM_NAMES = {
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
 
 
 @dataclass(frozen=True)
@@ -90,20 +101,21 @@ def point_coordinates(
     ValidationError
         If a located geometry is not a point.
     """
-    geoms = frame.geometry
-    present = ~(geoms.isna() | geoms.is_empty).to_numpy()
-    kinds = geoms[present].geom_type.unique()
-    if len(kinds) and set(kinds) != {"Point"}:
+    geoms = frame.geometry.to_numpy()
+    type_id = shapely.get_type_id(geoms)  # -1 for missing, 0 for points
+    other = (type_id > 0) & ~shapely.is_empty(geoms)
+    if other.any():
+        kinds = sorted(set(shapely.get_type_id(geoms[other]).tolist()))
+        names = [_GEOM_NAMES.get(k, str(k)) for k in kinds]
         msg = (
-            f"`{role}` must hold points, found {sorted(kinds)}; use "
+            f"`{role}` must hold points, found {names}; use "
             f"`{role}.representative_point()` to turn polygons into points."
         )
         raise ValidationError(msg)
-    xy = np.full((len(frame), 2), np.nan)
-    if present.any():
-        xy[present, 0] = geoms[present].x.to_numpy()
-        xy[present, 1] = geoms[present].y.to_numpy()
-    located = present & np.isfinite(xy).all(axis=1)
+    xy = np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
+    xy[type_id != 0] = np.nan
+    located = np.isfinite(xy).all(axis=1)
+    xy[~located] = np.nan
     return xy, located
 
 

@@ -67,8 +67,11 @@ def coverage_from_costs(costs: CostTable, *, threshold_m: float) -> pd.DataFrame
     label = _label(threshold_m)
     located = ~np.isnan(costs.nearest_m)
     found = costs.nearest_pos >= 0
-    nearest = pd.Series(pd.NA, index=costs.demand_index, dtype="object")
-    nearest[found] = costs.facility_index[costs.nearest_pos[found]]
+    nearest = np.full(len(costs.demand_index), pd.NA, dtype=object)
+    if found.any():
+        nearest[found] = np.asarray(
+            costs.facility_index.take(costs.nearest_pos[found]), dtype=object
+        )
     covered = pd.array(costs.nearest_m <= threshold_m, dtype="boolean")
     covered[~located] = pd.NA
     table = pd.DataFrame(

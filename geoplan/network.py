@@ -81,20 +81,23 @@ class StreetNetwork:
     @cached_property
     def component(self) -> NDArray[np.int64]:
         """Connected-component label of each node."""
-        u, v = self.edge_nodes
-        _, labels = connected_components(
-            _csr(u, v, self.edges["length_m"].to_numpy(), len(self.nodes)),
-            directed=False,
-        )
+        _, labels = connected_components(self.matrix(), directed=False)
         return labels
 
     @cached_property
     def _tree(self) -> shapely.STRtree:
         return shapely.STRtree(self.edges.geometry.to_numpy())
 
+    @cached_property
+    def _matrix(self) -> csr_array:
+        u, v = self.edge_nodes
+        return _csr(u, v, self.edges["length_m"].to_numpy(), len(self.nodes))
+
     def matrix(self) -> csr_array:
         """
         Return the network as a sparse adjacency matrix of lengths in metres.
+
+        Built once and cached: treat the frames of a network as read-only.
 
         Returns
         -------
@@ -102,8 +105,7 @@ class StreetNetwork:
             One entry per node pair (the shortest parallel edge), upper
             triangle; use with ``directed=False``.
         """
-        u, v = self.edge_nodes
-        return _csr(u, v, self.edges["length_m"].to_numpy(), len(self.nodes))
+        return self._matrix
 
 
 def _csr(
@@ -113,6 +115,9 @@ def _csr(
     a, b = np.minimum(u, v), np.maximum(u, v)
     keep = a != b
     a, b, w = a[keep], b[keep], w[keep]
+    key = np.sort(a.astype(np.int64) * n + b)
+    if not (key[1:] == key[:-1]).any():  # no parallel edges: build directly
+        return csr_array((w, (a, b)), shape=(n, n))
     order = np.lexsort((w, b, a))
     a, b, w = a[order], b[order], w[order]
     first = np.ones(len(a), dtype=bool)

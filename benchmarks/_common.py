@@ -1,0 +1,65 @@
+"""Helpers shared by the benchmarks: timing, result files, synthetic worlds."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+from shapely.geometry import LineString
+
+RESULTS = Path(__file__).resolve().parent / "results"
+UTM_49N = "EPSG:32649"
+
+
+def best_of(fn: Callable[[], Any], repeat: int = 5) -> tuple[float, Any]:
+    """Run `fn` `repeat` times; return the best wall time (s) and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def save(name: str, record: dict[str, Any]) -> Path:
+    """Write a benchmark record as JSON under benchmarks/results/ and print it."""
+    RESULTS.mkdir(exist_ok=True)
+    record = {
+        "benchmark": name,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        **record,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(record, indent=2, ensure_ascii=False))
+    return path
+
+
+def grid_network(side: int, spacing_m: float = 100.0, seed: int = 0):
+    """A jittered `side` x `side` street grid in UTM 49N: (nodes, edges) frames."""
+    rng = np.random.default_rng(seed)
+    ij = np.indices((side, side)).reshape(2, -1).T
+    xy = ij * spacing_m + rng.uniform(-spacing_m / 4, spacing_m / 4, ij.shape)
+    ids = np.arange(side * side).reshape(side, side)
+    pairs = np.concatenate(
+        [
+            np.stack([ids[:, :-1].ravel(), ids[:, 1:].ravel()], axis=1),
+            np.stack([ids[:-1, :].ravel(), ids[1:, :].ravel()], axis=1),
+        ]
+    )
+    nodes = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=UTM_49N
+    )
+    edges = gpd.GeoDataFrame(
+        {"u": pairs[:, 0], "v": pairs[:, 1]},
+        geometry=[LineString([xy[a], xy[b]]) for a, b in pairs],
+        crs=UTM_49N,
+    )
+    return nodes, edges
