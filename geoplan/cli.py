@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, demo
+from . import __version__, _cli_coverage, demo
 from .errors import GeoplanError
 
 EXIT_OK = 0
@@ -61,6 +61,8 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where the HTML map goes (default: ./maps)",
     )
+    demo_parser.set_defaults(handler=_run_demo)
+    _cli_coverage.add_parser(commands)
     return parser
 
 
@@ -106,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return _run_demo(args)
+        return args.handler(args)
     except GeoplanError as exc:
         print(f"geoplan: error: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -1,0 +1,137 @@
+"""The ``geoplan coverage`` command: layers on disk in, GeoPackage and CSV out."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from . import coverage, layers, presets
+from ._io import write_gpkg
+from .coords import SYSTEMS
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register the ``coverage`` sub-command and its options."""
+    p = commands.add_parser(
+        "coverage",
+        help="distance or street-network coverage of demand points by facilities",
+        description="Nearest facility, distance in metres, count within the radius "
+        "and covered flag for every demand point; shares overall and per unit.",
+    )
+    p.add_argument(
+        "--demand",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="demand points: CSV/XLSX with lon/lat, or a GIS file",
+    )
+    p.add_argument(
+        "--facilities",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="facility points: CSV/XLSX with lon/lat, or a GIS file",
+    )
+    p.add_argument("--demand-layer", metavar="NAME")
+    p.add_argument("--facilities-layer", metavar="NAME")
+    p.add_argument(
+        "--coords",
+        choices=SYSTEMS,
+        metavar="SYSTEM",
+        help="coordinate system of table coordinates: wgs84, gcj02, bd09",
+    )
+    p.add_argument("--lon-column", metavar="NAME")
+    p.add_argument("--lat-column", metavar="NAME")
+    reach = p.add_mutually_exclusive_group(required=True)
+    reach.add_argument(
+        "--threshold-m", type=float, metavar="M", help="coverage radius in metres"
+    )
+    reach.add_argument(
+        "--preset",
+        metavar="ID",
+        help=f"life-circle preset: {', '.join(presets.available())}",
+    )
+    p.add_argument(
+        "--method",
+        choices=coverage.METHODS,
+        help="euclidean (default without --network) or network",
+    )
+    p.add_argument(
+        "--network",
+        type=Path,
+        metavar="OSM",
+        help="street network from a local .osm/.osm.bz2/.osm.pbf file",
+    )
+    p.add_argument("--mode", default="walk", choices=["walk", "drive", "all"])
+    p.add_argument(
+        "--weight-column",
+        metavar="NAME",
+        help="population or households per demand point",
+    )
+    p.add_argument("--by-column", metavar="NAME", help="unit of each demand point")
+    p.add_argument(
+        "--target-share",
+        type=float,
+        metavar="SHARE",
+        help="plan target, e.g. 0.9, to report the gap",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("layers/coverage.gpkg"),
+        metavar="GPKG",
+        help="output GeoPackage (a CSV is written beside)",
+    )
+    p.set_defaults(handler=run)  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command; print the summary; return the exit code."""
+    read = {"coords": args.coords, "lon_column": args.lon_column,
+            "lat_column": args.lat_column}  # fmt: skip
+    demand = layers.read_points(args.demand, layer=args.demand_layer, **read)
+    facilities = layers.read_points(
+        args.facilities, layer=args.facilities_layer, **read
+    )
+    net = None
+    if args.network is not None:
+        from .network import network_from_osm
+
+        net = network_from_osm(args.network, mode=args.mode)
+    table = coverage.distance_coverage(
+        demand, facilities, threshold_m=args.threshold_m, preset=args.preset,
+        method=args.method, network=net,
+    )  # fmt: skip
+    weights = _numeric(demand, args.weight_column)
+    by = demand[args.by_column] if args.by_column else None
+    share = coverage.covered_share(table, weights=weights, by=by)
+    result = gpd.GeoDataFrame(demand.join(table), geometry="geometry", crs=demand.crs)
+    write_gpkg(args.out, {"demand": result, "facilities": facilities})
+    csv = args.out.with_suffix(".csv")
+    result.drop(columns="geometry").to_csv(csv, encoding="utf-8-sig")
+    attrs = table.attrs
+    print(f"Coverage: {len(demand)} demand points, {len(facilities)} facilities, "
+          f"{attrs['method']} distance, threshold {attrs['threshold_m']:g} m"
+          + (f" (preset {attrs['preset']})" if attrs.get("preset") else "")
+          + f", measured in {attrs['crs']}")  # fmt: skip
+    with pd.option_context("display.unicode.east_asian_width", True):
+        print(share.to_string(float_format=lambda v: f"{v:.3f}"))
+    if args.target_share is not None:
+        _, gap = coverage.gaps(table, target_share=args.target_share, weights=weights)
+        print("Gap to target: " + ", ".join(f"{k} {v:g}" for k, v in gap.items()))
+    print(f"Written: {args.out}, {csv}")
+    return 0
+
+
+def _numeric(frame: pd.DataFrame, column: str | None) -> pd.Series | None:
+    if column is None:
+        return None
+    if column not in frame.columns:
+        msg = (
+            f"--weight-column {column!r} not found; columns are {list(frame.columns)}."
+        )
+        raise layers.ValidationError(msg)
+    return pd.to_numeric(frame[column], errors="coerce")

@@ -1,0 +1,164 @@
+"""Read point layers from tables and GIS files, declaring their coordinates.
+
+Tables (CSV, XLSX) carry longitude/latitude columns whose coordinate system
+must be declared (``wgs84``, ``gcj02`` or ``bd09``); it is converted to WGS-84
+on the way in. GIS files (GeoPackage, GeoJSON, Shapefile, FlatGeobuf) declare
+their CRS; content that is GCJ-02 or BD-09 although labelled EPSG:4326 is
+declared with `coords`. No row is dropped: rows without usable coordinates
+keep an empty geometry and a ``location_note``.
+"""
+
+from __future__ import annotations
+
+import logging
+from io import StringIO
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from .coords import SYSTEMS, CoordSystem, convert
+from .crs import WGS84, to_wgs84
+from .errors import CRSError, DataSourceError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
+LON_NAMES = ("lon", "lng", "longitude", "x", "经度")
+LAT_NAMES = ("lat", "latitude", "y", "纬度")
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def read_text_table(path: Path) -> pd.DataFrame:
+    """
+    Read a CSV as text cells, detecting UTF-8 (with or without BOM) or GBK/GB18030.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        All cells as strings (codes keep their leading zeros);
+        ``attrs["encoding"]`` records the encoding used.
+    """
+    raw = Path(path).read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+        frame.attrs["encoding"] = "utf-8" if encoding == "utf-8-sig" else encoding
+        return frame
+    msg = f"{path}: not UTF-8 or GBK/GB18030 text; save it as UTF-8 CSV."
+    raise ValidationError(msg)
+
+
+def _pick(columns: list[str], given: str | None, names: tuple[str, ...]) -> str:
+    if given is not None:
+        if given not in columns:
+            msg = f"column {given!r} not found; columns are {columns}."
+            raise ValidationError(msg)
+        return given
+    lowered = {c.strip().lower(): c for c in columns}
+    for name in names:
+        if name in lowered:
+            return lowered[name]
+    msg = (
+        f"no column named one of {list(names)}; name it with --lon-column/--lat-column."
+    )
+    raise ValidationError(msg)
+
+
+def read_points(
+    path: Path | str,
+    *,
+    coords: CoordSystem | None = None,
+    layer: str | None = None,
+    lon_column: str | None = None,
+    lat_column: str | None = None,
+) -> gpd.GeoDataFrame:
+    """
+    Read a point layer into WGS-84, converting from its declared system.
+
+    Parameters
+    ----------
+    path
+        CSV/XLSX table with longitude/latitude columns, or a GIS file.
+    coords
+        The coordinate system of the coordinates: required for tables;
+        for GIS files labelled EPSG:4326 it says whether the content is
+        really GCJ-02 or BD-09.
+    layer
+        Layer name for multi-layer files (GeoPackage).
+    lon_column, lat_column
+        Coordinate columns of a table; detected from common names
+        (``lon``/``lng``/``longitude``/``经度``, ``lat``/``latitude``/``纬度``)
+        when omitted.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Points in EPSG:4326, index as read, with ``location_note`` where a row
+        has no usable coordinates; ``attrs`` record ``source_crs``/``coords``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: file not found."
+        raise DataSourceError(msg)
+    if coords is not None and coords not in SYSTEMS:
+        msg = f"`coords` must be one of {list(SYSTEMS)}, got {coords!r}."
+        raise ValueError(msg)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        return _points_from_table(path, coords, lon_column, lat_column)
+    frame = pyogrio.read_dataframe(path, layer=layer)
+    frame = to_wgs84(frame)
+    if coords in ("gcj02", "bd09"):
+        xy = frame.geometry.get_coordinates()
+        lon, lat = convert(xy["x"], xy["y"], source=coords, target="wgs84")
+        frame = frame.set_geometry(gpd.points_from_xy(lon, lat, crs=WGS84))
+    frame.attrs["coords"] = coords or "wgs84"
+    return frame
+
+
+def _points_from_table(
+    path: Path,
+    coords: CoordSystem | None,
+    lon_column: str | None,
+    lat_column: str | None,
+) -> gpd.GeoDataFrame:
+    if coords is None:
+        msg = (
+            f"{path}: declare the coordinate system of its coordinates "
+            "(--coords wgs84|gcj02|bd09); geoplan never guesses it."
+        )
+        raise CRSError(msg)
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        table = pd.read_excel(path, dtype=str).fillna("")
+        table.attrs["encoding"] = "xlsx"
+    else:
+        table = read_text_table(path)
+    columns = list(table.columns)
+    lon_name = _pick(columns, lon_column, LON_NAMES)
+    lat_name = _pick(columns, lat_column, LAT_NAMES)
+    lon = pd.to_numeric(table[lon_name].str.strip(), errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(table[lat_name].str.strip(), errors="coerce").to_numpy(float)
+    usable = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90)
+    usable &= np.abs(lon) <= 180
+    lon, lat = np.where(usable, lon, np.nan), np.where(usable, lat, np.nan)
+    lon, lat = convert(lon, lat, source=coords, target="wgs84")
+    geometry = gpd.points_from_xy(lon, lat, crs=WGS84)
+    geometry[~usable] = None
+    note = np.where(usable, "", f"no usable coordinates in {lon_name}/{lat_name}")
+    out = gpd.GeoDataFrame(table.assign(location_note=note), geometry=geometry)
+    out.attrs.update(
+        source_crs=coords, coords=coords, encoding=table.attrs.get("encoding")
+    )
+    if (~usable).any():
+        logger.warning("%s: %d rows have no usable coordinates", path, (~usable).sum())
+    return out

@@ -1,0 +1,85 @@
+"""`geoplan coverage` from files on disk: tables with declared coordinates."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+from geoplan import coords, layers
+from geoplan.errors import CRSError
+
+GEOPLAN = Path(sys.executable).with_name("geoplan")
+
+
+def write_csv(path, rows, encoding="utf-8"):
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+@pytest.fixture
+def tables(tmp_path):
+    """Villages in GBK with Gaode (GCJ-02) points; one station in UTF-8 with BOM."""
+    # the station sits exactly on village 甲 once both are converted to WGS-84
+    lon, lat = coords.convert(109.94, 33.87, source="wgs84", target="gcj02")
+    x, y = f"{lon[0]:.9f}", f"{lat[0]:.9f}"
+    demand = write_csv(
+        tmp_path / "villages.csv",
+        [("name", "lng", "lat", "hh"), ("甲村", x, y, "120"),
+         ("乙村", "109.96", "33.87", "80"), ("丙村", "", "", "10")],
+        encoding="gbk",
+    )  # fmt: skip
+    stations = write_csv(
+        tmp_path / "stations.csv",
+        [("名称", "经度", "纬度"), ("站1", x, y)],
+        encoding="utf-8-sig",
+    )
+    return demand, stations
+
+
+def test_read_points_converts_and_keeps_every_row(tables):
+    demand, _ = tables
+    frame = layers.read_points(demand, coords="gcj02")
+    assert len(frame) == 3
+    assert frame.attrs["encoding"] == "gb18030"
+    assert frame["name"].tolist() == ["甲村", "乙村", "丙村"]
+    assert frame.geometry.iloc[0].x == pytest.approx(109.94, abs=1e-8)
+    assert frame.geometry.iloc[2] is None
+    assert "no usable coordinates" in frame["location_note"].iloc[2]
+    with pytest.raises(CRSError, match="never guesses"):
+        layers.read_points(demand)
+
+
+def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
+    demand, stations = tables
+    out = tmp_path / "out" / "cov.gpkg"
+    run = subprocess.run(
+        [str(GEOPLAN), "coverage", "--demand", str(demand), "--facilities",
+         str(stations), "--coords", "gcj02", "--threshold-m", "500",
+         "--weight-column", "hh", "--target-share", "1", "--out", str(out)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "measured in EPSG:32649" in run.stdout
+    assert "gap_units 1" in run.stdout  # 乙村 is ~1.9 km away
+    result = pyogrio.read_dataframe(out, layer="demand")
+    assert result["name"].tolist() == ["甲村", "乙村", "丙村"]
+    assert result["dist_to_nearest_m"].iloc[0] == pytest.approx(0, abs=0.01)
+    assert result["covered_500m"].tolist()[:2] == [True, False]
+    assert out.with_suffix(".csv").is_file()
+
+
+def test_coverage_command_refuses_undeclared_coordinates(tables, tmp_path):
+    demand, stations = tables
+    run = subprocess.run(
+        [str(GEOPLAN), "coverage", "--demand", str(demand), "--facilities",
+         str(stations), "--threshold-m", "500", "--out", str(tmp_path / "x.gpkg")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 1
+    assert "--coords wgs84|gcj02|bd09" in run.stderr
