@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from geoplan import boundaries, geocode
+from geoplan import geocode as gc
+from geoplan.matcher import Matcher
 
 
 def test_every_site_lies_inside_its_own_county(sites):
@@ -33,3 +36,98 @@ def test_unknown_county_keeps_the_row_with_precision_none():
     assert placed["precision"].tolist() == ["county", "none"]
     assert placed.geometry.isna().tolist() == [False, True]
     assert "not found" in placed.loc[1, "precision_note"]
+
+
+@pytest.fixture(scope="module")
+def matcher(shangluo_gazetteer):
+    return Matcher(shangluo_gazetteer)
+
+
+def names_of(gazetteer, codes):
+    return sorted(gazetteer.units.loc[c, "name"] for c in codes)
+
+
+def test_hierarchy_variants_and_site_words(matcher, shangluo_gazetteer):
+    full = matcher.match("陕西省商洛市商州区北宽坪镇全脉村集中安置点")
+    short = matcher.match("商州北宽坪全脉村安置点一期")
+    assert full.status == short.status == "matched"
+    assert full.code == short.code == "611002115220"  # 全脉村
+    assert short.short_names == 2  # 商州, 北宽坪
+    # 街办 = 街道办事处; 西口镇 = 西口回族镇; the county as context
+    assert matcher.match("城关街办葛条安置点", context="611024").code.startswith(
+        "611024001"
+    )
+    xikou = matcher.match("西口镇青树村安置点", context="611025").code
+    assert shangluo_gazetteer.units.loc[xikou[:9] + "000", "name"] == "西口回族镇"
+    # the context's own name written out is skipped
+    assert matcher.match("商州区腰市镇", context="611002").code == "611002113000"
+
+
+def test_bare_new_city_district_is_ambiguous(matcher, shangluo_gazetteer):
+    bare = matcher.match("新城区")
+    assert bare.status == "ambiguous"
+    assert len(bare.candidates) >= 2
+    assert {c[:6] for c in bare.candidates} >= {"150102", "610102"}
+    # a street below it decides: 东街街道 is in Hohhot's 新城区 only
+    street = matcher.match("新城区东街街道")
+    assert street.status == "matched"
+    assert street.code.startswith("150102")
+
+
+def test_same_town_name_in_two_counties_is_reported_not_picked(
+    matcher, shangluo_gazetteer
+):
+    city = matcher.match("城关街道", context="611000")  # 商洛市: several 城关街道
+    assert city.status == "ambiguous"
+    counties = {c[:6] for c in city.candidates}
+    assert {"611002", "611021", "611024"} <= counties
+    result = gc.geocode(pd.Series(["城关街道"]), gazetteer=shangluo_gazetteer,
+                        matcher=matcher, context="611000")  # fmt: skip
+    row = result.iloc[0]
+    assert row["status"] == "ambiguous"
+    assert row["precision"] == "city"  # placed at the common unit, no town picked
+    assert row["confidence"] == 0.0
+    assert "商州区/城关街道" in row["candidates"]
+    assert "none picked" in row["explanation"]
+
+
+def test_shangluo_sites_at_town_precision_inside_their_counties(
+    sites, shangluo_gazetteer, matcher
+):
+    result = gc.geocode(
+        sites["site_name"], gazetteer=shangluo_gazetteer, matcher=matcher,
+        context=sites["county_code"], fallback=sites["target"],
+        fallback_label="cemetery target",
+    )  # fmt: skip
+    assert result.index.equals(sites.index)
+    fine = result["precision"].isin(["village", "town"])
+    # 115 of 124 with the 2016 adcode towns; the other nine name no place
+    # (e.g. 天竺佳苑, attached to the county's urban cemetery) or a town
+    # without any point (黑山镇): each is listed with its reason.
+    assert fine.sum() >= 115
+    counts, check = gc.match_report(result)
+    assert counts["rows"].sum() == len(sites)
+    assert len(check) == (~fine).sum()
+    assert check["explanation"].str.len().gt(20).all()
+    polygons = boundaries.counties(prefix="6110").set_index("county_code").geometry
+    for code, point in zip(sites["county_code"], result.geometry, strict=True):
+        assert polygons[code].contains(point)
+    by_target = result.loc[result["status"] == "matched_fallback", "explanation"]
+    assert by_target.str.contains("placed by its cemetery target").all()
+    assert (result.loc[by_target.index, "confidence"] < 1).all()
+
+
+def test_overrides_win_and_every_row_is_kept(shangluo_gazetteer, matcher, tmp_path):
+    fixes = tmp_path / "fixes.csv"
+    fixes.write_text("name,lon,lat\n天竺佳苑,109.88,33.53\n", encoding="utf-8")
+    names = pd.Series(["天竺佳苑", "信合小区", "北宽坪镇", "无此地"])
+    result = gc.geocode(
+        names, gazetteer=shangluo_gazetteer, matcher=matcher,
+        context=pd.Series(["611024", "611024", "611002", None]),
+        overrides=gc.Overrides.read(fixes),
+    )  # fmt: skip
+    assert len(result) == 4
+    assert result["status"].tolist() == ["override", "context", "matched", "unmatched"]
+    assert result["precision"].tolist() == ["manual", "county", "town", "none"]
+    assert (result.geometry.iloc[0].x, result.geometry.iloc[0].y) == (109.88, 33.53)
+    assert result.geometry.iloc[3] is None
