@@ -7,8 +7,16 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint system-deps clean
 
+# Town points for the example come from ../shared/data/adcode when it is there
+# (imported into layers/gazetteer.gpkg, which is not committed).
+ADCODE ?= ../shared/data/adcode/counties
+GAZETTEER := layers/gazetteer.gpkg
+
 demo: $(STAMP)
-	$(BIN)/geoplan demo shangluo
+	@if ls $(ADCODE)/611*.csv >/dev/null 2>&1 && [ ! -f $(GAZETTEER) ]; then \
+	  $(BIN)/geoplan gazetteer import --format adcode --store $(GAZETTEER) $(ADCODE)/611*.csv; \
+	fi
+	$(BIN)/geoplan demo shangluo $$( [ -f $(GAZETTEER) ] && echo --gazetteer $(GAZETTEER) )
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .

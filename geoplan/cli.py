@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, _cli_coverage, demo
+from . import __version__, _cli_coverage, _cli_geocode, demo
 from .errors import GeoplanError
 
 EXIT_OK = 0
@@ -61,13 +61,32 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where the HTML map goes (default: ./maps)",
     )
+    demo_parser.add_argument(
+        "--gazetteer",
+        type=Path,
+        default=None,
+        metavar="GPKG",
+        help="gazetteer store to place sites with (default: ~/.cache/geoplan store, "
+        "else the built-in one; see `geoplan gazetteer import`)",
+    )
+    demo_parser.add_argument(
+        "--cemetery-radius-m",
+        type=float,
+        default=None,
+        metavar="M",
+        help="radius for 'site within reach of its assigned cemetery' (default 5000)",
+    )
     demo_parser.set_defaults(handler=_run_demo)
     _cli_coverage.add_parser(commands)
+    _cli_geocode.add_parsers(commands)
     return parser
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    result = demo.run_shangluo(layers_folder=args.layers_dir, maps_folder=args.maps_dir)
+    result = demo.run_shangluo(
+        layers_folder=args.layers_dir, maps_folder=args.maps_dir,
+        gazetteer=args.gazetteer, cemetery_radius_m=args.cemetery_radius_m,
+    )  # fmt: skip
     print("商洛市易地搬迁安置点公益性公墓覆盖")
     print("Shangluo relocation-site cemetery coverage")
     print(demo.format_coverage_table(result.coverage))
@@ -78,6 +97,8 @@ def _run_demo(args: argparse.Namespace) -> int:
             f"  [{row['status']}] {row['scope']}: {row['check']} "
             f"(expected {row['expected']}, found {row['found']})"
         )
+    precision = result.sites["precision"].value_counts()
+    print("\nSites located: " + ", ".join(f"{k} {v}" for k, v in precision.items()))
     print("\nWritten:")
     for path in result.files.values():
         print(f"  {path}")

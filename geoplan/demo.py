@@ -14,8 +14,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import boundaries, geocode, maps, relocation, settings
+from . import boundaries, coverage, geocode, maps, presets, relocation, settings
 from ._io import write_gpkg
+from .gazetteer import Gazetteer
 
 logger = logging.getLogger(__name__)
 
@@ -25,12 +26,47 @@ SHANGLUO_PREFIX = "6110"
 COVERAGE_NOTE_ZH = (
     "注：安置点仅在规划表列明安排（新建或挂靠）时计为已覆盖；"
     "规划未说明已建公墓服务哪些安置点，公墓不计为安置点。"
+    "“半径内”一栏另计：安置点按自身名称、其指定公墓所在村均定位到乡镇或村级精度，"
+    "且直线距离不超过 {radius} 米。"
 )
 COVERAGE_NOTE_EN = (
     "Note: a site counts as provided for only where the plan's table names an "
     "arrangement for it (new or attached). The table does not say which sites the "
-    "existing cemeteries serve, and a cemetery is not a site."
+    "existing cemeteries serve, and a cemetery is not a site. 'within' is counted "
+    "apart: the site (by its own name) and its assigned cemetery's village are both "
+    "located at town precision or finer and lie within {radius} m in a straight line."
 )
+
+
+FINE = ("village", "town", "manual")
+
+
+def _locate(
+    sites: pd.DataFrame, gz: Gazetteer
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Geocode the sites (by name, else by cemetery target) and the targets."""
+    placed = geocode.geocode(
+        sites["site_name"], gazetteer=gz, context=sites["county_code"],
+        fallback=sites["target"], fallback_label="cemetery target",
+    )  # fmt: skip
+    targets = relocation.cemetery_targets(sites)
+    targets.index = targets["county_code"] + ":" + targets["target"]
+    targets = targets[~targets.index.duplicated()]
+    target_points = geocode.geocode(
+        targets["target"], gazetteer=gz, context=targets["county_code"]
+    )
+    site_layer = gpd.GeoDataFrame(
+        sites.assign(target_key=sites["county_code"] + ":" + sites["target"]).join(
+            placed.drop(columns="geometry")
+        ),
+        geometry=placed.geometry, crs=placed.crs,
+    ).reset_index()  # fmt: skip
+    site_layer.index = sites.index
+    target_layer = gpd.GeoDataFrame(
+        targets.join(target_points.drop(columns="geometry")),
+        geometry=target_points.geometry, crs=target_points.crs,
+    )  # fmt: skip
+    return site_layer, target_layer
 
 
 @dataclass
@@ -50,6 +86,8 @@ def run_shangluo(
     layers_folder: Path | None = None,
     maps_folder: Path | None = None,
     sources_folder: Path | None = None,
+    gazetteer: Path | None = None,
+    cemetery_radius_m: float | None = None,
     write_map: bool = True,
 ) -> ShangluoResult:
     """
@@ -65,6 +103,13 @@ def run_shangluo(
     sources_folder
         Where the transcribed plan tables are read; default
         ``settings.sources_folder``.
+    gazetteer
+        The gazetteer store to place sites with; default the store at
+        ``settings.gazetteer_path``, else the built-in gazetteer (county
+        points only, so sites get county precision).
+    cemetery_radius_m
+        Radius within which a site counts as served by its assigned
+        cemetery; default the ``rural-cemetery-5km`` preset.
     write_map
         Whether to write the HTML map.
 
@@ -79,48 +124,69 @@ def run_shangluo(
     sites = relocation.load_sites(sources_folder)
     totals = relocation.load_county_totals(sources_folder)
     types = relocation.load_community_types(sources_folder)
-    coverage = relocation.coverage_by_county(sites, totals)
     validation = relocation.validation_report(sites, totals, types)
 
+    radius_m = cemetery_radius_m or presets.get("rural-cemetery-5km").distance_m
+    gz = Gazetteer.load(gazetteer)
     county_polygons = boundaries.counties(prefix=SHANGLUO_PREFIX)
+    site_layer, target_layer = _locate(sites, gz)
+    site_layer["dist_to_target_m"] = coverage.assigned_distance(
+        site_layer, target_layer, site_layer["target_key"]
+    )
+    # a site placed *by* its target says nothing about its distance to it
+    own_place = site_layer["status"] != "matched_fallback"
+    both_fine = (
+        own_place
+        & site_layer["precision"].isin(FINE)
+        & site_layer["target_key"]
+        .map(target_layer["precision"].isin(FINE))
+        .fillna(False)
+        .astype(bool)
+    )
+    site_layer["within_radius"] = both_fine & (
+        site_layer["dist_to_target_m"] <= radius_m
+    )
+    coverage_table = relocation.coverage_by_county(sites, totals)
+    within = site_layer.groupby("county_code")["within_radius"].sum()
+    coverage_table.insert(
+        coverage_table.columns.get_loc("sites_unnamed"),
+        "sites_within_radius",
+        within.reindex(coverage_table.index).fillna(within.sum()).astype("int64"),
+    )
+    coverage_table.attrs["cemetery_radius_m"] = radius_m
     county_layer = county_polygons[["county_code", "geometry"]].merge(
-        coverage.reset_index(), on="county_code", how="left", validate="1:1"
+        coverage_table.reset_index(), on="county_code", how="left", validate="1:1"
     )
-    site_layer = geocode.points_at_county(sites.reset_index(), county_polygons)
-    target_layer = geocode.points_at_county(
-        relocation.cemetery_targets(sites), county_polygons
-    )
-    logger.info(
-        "Placed %d sites and %d cemetery targets at county precision",
-        len(site_layer),
-        len(target_layer),
-    )
+    logger.info("Placed %d sites: %s", len(site_layer),
+                site_layer["precision"].value_counts().to_dict())  # fmt: skip
 
     files = {
         "gpkg": write_gpkg(
             layers_folder / "shangluo.gpkg",
             {
                 "counties": county_layer,
-                "relocation_sites": site_layer,
-                "cemetery_targets": target_layer,
+                "relocation_sites": site_layer.reset_index(drop=True),
+                "cemetery_targets": target_layer.reset_index(drop=True),
             },
         ),
         "coverage_csv": layers_folder / "shangluo-relocation-coverage.csv",
         "validation_csv": layers_folder / "shangluo-relocation-validation.csv",
     }
-    coverage.to_csv(files["coverage_csv"], encoding="utf-8")
+    coverage_table.to_csv(files["coverage_csv"], encoding="utf-8")
     validation.to_csv(files["validation_csv"], index=False, encoding="utf-8")
     if write_map:
         files["map"] = maps.save(
-            _shangluo_map(county_layer, site_layer),
+            _shangluo_map(county_layer, site_layer, radius_m),
             maps_folder / "shangluo-relocation-cemeteries.html",
         )
     return ShangluoResult(
-        coverage, validation, site_layer, target_layer, county_layer, files
+        coverage_table, validation, site_layer, target_layer, county_layer, files
     )
 
 
-def _shangluo_map(counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> object:
+def _shangluo_map(
+    counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, radius_m: float
+) -> object:
     m = maps.coverage_map(
         counties,
         share_column="provided_share",
@@ -136,12 +202,12 @@ def _shangluo_map(counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> object
         },
         title="商洛市易地搬迁安置点公益性公墓覆盖（十四五规划）",
         legend_title="安置点公墓覆盖率",
-        legend_note=COVERAGE_NOTE_ZH,
+        legend_note=COVERAGE_NOTE_ZH.format(radius=f"{radius_m:g}"),
     )
     return maps.add_points(
         m,
         sites,
-        name="已列名安置点（县级精度）",
+        name="已列名安置点",
         fields={
             "site_name": "安置点",
             "county": "县区",
@@ -174,4 +240,8 @@ def format_coverage_table(coverage: pd.DataFrame) -> str:
         "display.unicode.east_asian_width", True, "display.width", 200
     ):
         text = shown.to_string(index=False)
-    return f"{text}\n{COVERAGE_NOTE_ZH}\n{COVERAGE_NOTE_EN}"
+    radius = f"{coverage.attrs.get('cemetery_radius_m', 0):g}"
+    return (
+        f"{text}\n{COVERAGE_NOTE_ZH.format(radius=radius)}\n"
+        f"{COVERAGE_NOTE_EN.format(radius=radius)}"
+    )

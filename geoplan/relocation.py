@@ -41,6 +41,7 @@ COVERAGE_LABELS = {
     "sites_named": ("已列名安排", "named"),
     "sites_named_new": ("其中新建", "new"),
     "sites_named_attach": ("其中挂靠", "attach"),
+    "sites_within_radius": ("半径内", "within"),
     "sites_unnamed": ("未列名", "unnamed"),
     "provided_share": ("覆盖率", "provided"),
     "gap_sites": ("差距(个)", "gap"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -10,14 +11,20 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+from conftest import adcode_files
+
+from geoplan import boundaries
 
 GEOPLAN = Path(sys.executable).with_name("geoplan")
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the installed command with a fresh HOME (no gazetteer store there)."""
+    env = {**os.environ, "HOME": str(cwd)}
     return subprocess.run(
-        [str(GEOPLAN), *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
+        [str(GEOPLAN), *args], cwd=cwd, capture_output=True, text=True, check=False,
+        env=env,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +41,10 @@ def test_demo_prints_the_table_with_the_seed_totals(demo_run):
         line for line in result.stdout.splitlines() if line.startswith("商洛市 ")
     )
     assert re.split(r"\s+", city.strip()) == [
-        "商洛市", "247", "26", "60", "124", "77", "47", "123", "50.2%", "123",
+        "商洛市", "247", "26", "60", "124", "77", "47", "0", "123", "50.2%", "123",
     ]  # fmt: skip
+    # the built-in gazetteer has no town points: every site at county precision
+    assert "Sites located: county 124" in result.stdout
     assert "a cemetery is not a site" in result.stdout
     assert "[mismatch] 商州区" in result.stdout
     assert "[mismatch] 镇安县" in result.stdout
@@ -98,3 +107,28 @@ def test_help_and_bad_arguments(tmp_path):
     unknown = run("--frobnicate", cwd=tmp_path)
     assert unknown.returncode == 2
     assert len(unknown.stderr.strip().splitlines()) == 1
+
+
+def test_demo_with_adcode_towns_places_sites_finely(tmp_path, sites):
+    files = adcode_files("611*.csv")
+    store = tmp_path / "gz.gpkg"
+    imported = run("gazetteer", "import", "--format", "adcode", "--store", str(store),
+                   *map(str, files), cwd=tmp_path)  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    result = run("demo", "shangluo", "--gazetteer", str(store), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    layer = pyogrio.read_dataframe(tmp_path / "layers" / "shangluo.gpkg",
+                                   layer="relocation_sites")  # fmt: skip
+    assert len(layer) == 124
+    assert layer["precision"].isin(["town", "village"]).sum() >= 115
+    polygons = boundaries.counties(prefix="6110").set_index("county_code").geometry
+    assert all(polygons[c].contains(p) for c, p in
+               zip(layer["county_code"], layer.geometry, strict=True))  # fmt: skip
+    # within-radius needs the site's own name located; a site placed by its
+    # cemetery target never counts
+    within = layer["within_radius"].astype(bool)
+    assert not (within & (layer["status"] == "matched_fallback")).any()
+    assert (layer.loc[within, "dist_to_target_m"] <= 5000).all()
+    city = next(line for line in result.stdout.splitlines()
+                if line.startswith("商洛市 "))  # fmt: skip
+    assert re.split(r"\s+", city.strip())[7] == str(within.sum())

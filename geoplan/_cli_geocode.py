@@ -1,0 +1,150 @@
+"""The ``geoplan gazetteer`` and ``geoplan geocode`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from . import gazetteer, geocode, settings
+from ._io import write_gpkg
+from .coords import SYSTEMS
+from .errors import ValidationError
+from .layers import read_text_table
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    """Register ``gazetteer`` (import, info) and ``geocode``."""
+    gz = commands.add_parser("gazetteer", help="build and inspect the gazetteer store")
+    actions = gz.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=type(gz)
+    )
+    imp = actions.add_parser("import", help="add units from files to the store")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument(
+        "--format",
+        choices=["adcode", "table"],
+        required=True,
+        help="adcode: Vonng/adcode CSV (GCJ-02); table: CSV/XLSX/GIS",
+    )
+    imp.add_argument("--store", type=Path, help="gazetteer GeoPackage to extend")
+    imp.add_argument("--name-column", help="table: column with unit names")
+    imp.add_argument("--code-column", help="table: column with 6-12 digit codes")
+    imp.add_argument("--level", choices=gazetteer.LEVELS, help="table: unit level")
+    imp.add_argument("--coords", choices=SYSTEMS, help="table: coordinate system")
+    imp.set_defaults(handler=run_import)
+    info = actions.add_parser("info", help="count units and points per level")
+    info.add_argument("--store", type=Path)
+    info.set_defaults(handler=run_info)
+
+    geo = commands.add_parser(
+        "geocode", help="place a list of names/addresses, offline",
+        description="Geocode a CSV/XLSX list of Chinese names or addresses against "
+        "the gazetteer; every row is kept, with its precision and an explanation.",
+    )  # fmt: skip
+    geo.add_argument("input", type=Path, metavar="INPUT")
+    geo.add_argument("--name-column", required=True)
+    where = geo.add_mutually_exclusive_group()
+    where.add_argument("--context", help="unit code the whole list lies in")
+    where.add_argument("--context-column", help="column with a unit code per row")
+    geo.add_argument("--fallback-column", help="second text tried for coarse rows")
+    geo.add_argument("--overrides", type=Path, help="CSV of manual fixes name,lon,lat")
+    geo.add_argument("--store", type=Path, help="gazetteer GeoPackage")
+    geo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("layers/geocoded.gpkg"),
+        help="output GeoPackage; CSV and report written beside it",
+    )
+    geo.add_argument("--no-progress", action="store_true")
+    geo.set_defaults(handler=run_geocode)  # fmt: skip
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Extend the store with the given files."""
+    store = Path(args.store or settings.gazetteer_path)
+    base = gazetteer.Gazetteer.load(store) if store.is_file() else (
+        gazetteer.Gazetteer.builtin())  # fmt: skip
+    if args.format == "adcode":
+        units = gazetteer.read_adcode(args.files)
+    else:
+        needed = {"--name-column": args.name_column, "--code-column": args.code_column,
+                  "--level": args.level, "--coords": args.coords}  # fmt: skip
+        missing = [k for k, v in needed.items() if v is None]
+        if missing:
+            msg = f"--format table needs {', '.join(missing)}."
+            raise ValidationError(msg)
+        units = pd.concat([
+            gazetteer.read_table(f, name_column=args.name_column,
+                                 code_column=args.code_column, level=args.level,
+                                 coords=args.coords)
+            for f in args.files
+        ])  # fmt: skip
+    extended = base.extend(units)
+    extended.save(store)
+    print(f"Imported {len(units)} units from {len(args.files)} files "
+          f"({units['lon'].notna().sum()} with points); store {store} now holds "
+          f"{len(extended)} units.")  # fmt: skip
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    """Print units and points per level."""
+    gz = gazetteer.Gazetteer.load(args.store)
+    units = gz.units
+    table = (
+        units.groupby("level")
+        .agg(
+            units=("name", "size"),
+            with_point=("lon", "count"),
+            pseudo=("pseudo", "sum"),
+        )
+        .reindex(gazetteer.LEVELS)
+        .dropna()
+    )
+    print(table.astype(int).to_string())
+    print("sources: " + "; ".join(sorted(set(units["source"]))))
+    return 0
+
+
+def run_geocode(args: argparse.Namespace) -> int:
+    """Geocode a table and write points, CSV and the match report."""
+    table = (pd.read_excel(args.input, dtype=str).fillna("")
+             if args.input.suffix.lower() in (".xlsx", ".xls")
+             else read_text_table(args.input))  # fmt: skip
+    for column in filter(None, [args.name_column, args.context_column,
+                                args.fallback_column]):  # fmt: skip
+        if column not in table.columns:
+            columns = list(table.columns)
+            msg = f"{args.input}: no column {column!r}; columns are {columns}."
+            raise ValidationError(msg)
+    gz = gazetteer.Gazetteer.load(args.store)
+    overrides = geocode.Overrides.read(args.overrides) if args.overrides else None
+    context = table[args.context_column] if args.context_column else args.context
+    fallback = table[args.fallback_column] if args.fallback_column else None
+    bar = tqdm(total=len(table), unit="row", desc="geocoding", file=sys.stderr,
+               disable=args.no_progress)  # fmt: skip
+    result = geocode.geocode(
+        table[args.name_column], gazetteer=gz, context=context, fallback=fallback,
+        overrides=overrides, progress=lambda _: bar.update(1),
+    )  # fmt: skip
+    bar.close()
+    out = table.join(result.drop(columns="geometry"))
+    layer = result[["geometry"]].join(out)
+    write_gpkg(args.out, {"geocoded": layer})
+    out.to_csv(args.out.with_suffix(".csv"), encoding="utf-8-sig", index=False)
+    counts, check = geocode.match_report(result)
+    report = args.out.with_name(args.out.stem + "-report.csv")
+    check.join(table[[args.name_column]]).rename_axis("row").to_csv(
+        report, encoding="utf-8-sig"
+    )
+    print(f"Geocoded {len(table)} rows of {args.input} "
+          f"(encoding {table.attrs.get('encoding', 'xlsx')}):")  # fmt: skip
+    print(counts.to_string(index=False))
+    print(f"{len(check)} rows to check (ambiguous, unmatched or county and coarser): "
+          f"{report}")  # fmt: skip
+    print(f"Written: {args.out}, {args.out.with_suffix('.csv')}")
+    return 0
