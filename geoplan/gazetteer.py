@@ -351,11 +351,11 @@ class Gazetteer:
         """
         level = self.units.loc[code, "level"]
         chain = []
-        for lv in LEVELS[: LEVELS.index(level) + 1]:
+        for lv in LEVELS[: LEVELS.index(level)]:
             ancestor = code_prefix(code, lv).ljust(12, "0")
             if ancestor in self.units.index:
                 chain.append(ancestor)
-        return chain
+        return [*chain, code]
 
     def to_frame(self) -> gpd.GeoDataFrame:
         """

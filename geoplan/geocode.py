@@ -25,7 +25,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .crs import WGS84
-from .gazetteer import Gazetteer, pad_code
+from .gazetteer import LEVELS, Gazetteer, code_prefix, pad_code
 from .matcher import Match, Matcher, confidence, normalise
 
 logger = logging.getLogger(__name__)
@@ -79,58 +79,64 @@ class _Placer:
     """Turn matches into points, walking up the hierarchy where needed."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:
-        self.units = gazetteer.units
+        units = gazetteer.units
+        self.units = units
         self.gazetteer = gazetteer
-        self._inner: dict[str, tuple[float, float, int] | None] = {}
+        self.name = dict(zip(units.index, units["name"], strict=True))
+        self.level = dict(zip(units.index, units["level"], strict=True))
+        has = units["lon"].notna()
+        points = zip(units.loc[has, "lon"], units.loc[has, "lat"], strict=True)
+        self.xy_of = dict(zip(units.index[has], points, strict=True))
+        # a town without a point of its own: the mean of its villages' points
+        villages = units[has & (units["level"] == "village")]
+        grouped = villages.groupby(villages.index.str[:9].str.ljust(12, "0"))
+        means = grouped[["lon", "lat"]].mean().join(grouped.size().rename("n"))
+        self.inner = {code: (row.lon, row.lat, int(row.n))
+                      for code, row in means.iterrows()}  # fmt: skip
 
-    def inner_points(self, code: str) -> tuple[float, float, int] | None:
-        """Mean of the points of the units inside `code` (towns and villages)."""
-        if code not in self._inner:
-            level = self.units.loc[code, "level"]
-            if level not in ("town", "village") or "@" in code:
-                self._inner[code] = None
-            else:
-                inside = self.gazetteer.children(code).dropna(subset=["lon"])
-                self._inner[code] = (
-                    (inside["lon"].mean(), inside["lat"].mean(), len(inside))
-                    if len(inside) else None
-                )  # fmt: skip
-        return self._inner[code]
+    def path(self, code: str) -> list[str]:
+        """Codes from the province down to `code`."""
+        chain = []
+        for level in LEVELS[: LEVELS.index(self.level[code])]:
+            ancestor = code_prefix(code, level).ljust(12, "0")
+            if ancestor in self.level:
+                chain.append(ancestor)
+        return [*chain, code]
+
+    def name_path(self, code: str) -> str:
+        return "/".join(self.name[c] for c in self.path(code))
 
     def xy(self, code: str) -> tuple[float, float] | None:
         """Return the point of `code`: its own, or the mean of points inside it."""
         if not code:
             return None
-        if pd.notna(self.units.loc[code, "lon"]):
-            return float(self.units.loc[code, "lon"]), float(
-                self.units.loc[code, "lat"]
-            )
-        inner = self.inner_points(code)
+        if code in self.xy_of:
+            return self.xy_of[code]
+        inner = self.inner.get(code)
         return (float(inner[0]), float(inner[1])) if inner else None
-
-    def name_path(self, code: str) -> str:
-        return "/".join(self.units.loc[c, "name"] for c in self.gazetteer.path(code))
 
     def point(self, code: str, siblings: Sequence[str] = ()) -> tuple[str, int, str]:
         """(code with a point, levels walked up, note) for a matched unit."""
         for candidate in (code, *siblings):
-            if pd.notna(self.units.loc[candidate, "lon"]):
+            if candidate in self.xy_of:
                 note = "" if candidate == code else f" (point of {candidate})"
                 return candidate, 0, note
-        inner = self.inner_points(code)
-        if inner is not None:
+        if code in self.inner:
             return (
                 code,
                 0,
-                f" (no point of its own: mean of {inner[2]} points inside it)",
+                f" (no point of its own: mean of {self.inner[code][2]} "
+                "points inside it)",
             )
-        chain = self.gazetteer.path(code)[:-1]
-        for up, ancestor in enumerate(reversed(chain), start=1):
-            if pd.notna(self.units.loc[ancestor, "lon"]):
+        for up, ancestor in enumerate(reversed(self.path(code)[:-1]), start=1):
+            if ancestor in self.xy_of:
                 return ancestor, up, ""
-            inner = self.inner_points(ancestor)
-            if inner is not None:
-                return ancestor, up, f" (mean of {inner[2]} points inside it)"
+            if ancestor in self.inner:
+                return (
+                    ancestor,
+                    up,
+                    f" (mean of {self.inner[ancestor][2]} points inside it)",
+                )
         return "", 0, ""
 
 
@@ -249,12 +255,11 @@ def _placed(
     context: str | None,
     placer: _Placer,
 ) -> tuple[list[object], tuple[float, float] | None]:
-    units = placer.units
     if match.status == "ambiguous":
         names = " | ".join(placer.name_path(c) for c in match.candidates)
         code = match.code or ""
         where, up, _ = placer.point(code) if code else ("", 0, "")
-        precision = units.loc[where, "level"] if where else "none"
+        precision = placer.level[where] if where else "none"
         note = (
             f"ambiguous: {len(match.candidates)} units fit {name!r} ({names}); "
             "none picked" + (", placed at their common unit" if where else "")
@@ -263,11 +268,11 @@ def _placed(
         return row, placer.xy(where)
     code = match.code or context
     if match.status == "unmatched" or code is None:
-        if context is None or context not in units.index:
+        if context is None or context not in placer.level:
             note = f"no unit of the gazetteer recognised in {name!r}"
             return ["none", "unmatched", "", "", "", 0.0, note, ""], None
         where, up, _ = placer.point(context)
-        precision = units.loc[where, "level"] if where else "none"
+        precision = placer.level[where] if where else "none"
         note = (f"no place name recognised in {name!r}; placed at the context "
                 f"{placer.name_path(context)}")  # fmt: skip
         row = [precision, "context", context, placer.name_path(context), where,
@@ -275,11 +280,11 @@ def _placed(
         return row, placer.xy(where)
     siblings = [c for c in match.candidates if c != code]
     where, up, via = placer.point(code, siblings)
-    level = units.loc[code, "level"]
-    precision = units.loc[where, "level"] if where else "none"
+    level = placer.level[code]
+    precision = placer.level[where] if where else "none"
     note = f"{prefix}matched {level} {placer.name_path(code)}"
     if up:
-        note += f"; it has no point, placed at {units.loc[where, 'name']}"
+        note += f"; it has no point, placed at {placer.name[where]}"
     note += via
     score = confidence(match, point_levels_up=up) * factor
     row = [precision, status, code, placer.name_path(code), where, round(score, 3),
