@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from . import gazetteer, geocode, settings
+from . import gazetteer, geocode, providers, settings
 from ._io import write_gpkg
 from .coords import SYSTEMS
 from .errors import ValidationError
@@ -53,6 +53,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     geo.add_argument("--fallback-column", help="second text tried for coarse rows")
     geo.add_argument("--overrides", type=Path, help="CSV of manual fixes name,lon,lat")
     geo.add_argument("--store", type=Path, help="gazetteer GeoPackage")
+    geo.add_argument("--provider", action="append", default=[],
+                     choices=sorted(providers.PROVIDERS),
+                     help="online geocoder for rows placed no finer than a county "
+                     "(repeatable; keys from TIANDITU_KEY / AMAP_KEY)")  # fmt: skip
     geo.add_argument(
         "--out",
         type=Path,
@@ -130,6 +134,7 @@ def run_geocode(args: argparse.Namespace) -> int:
     result = geocode.geocode(
         table[args.name_column], gazetteer=gz, context=context, fallback=fallback,
         overrides=overrides, progress=lambda _: bar.update(1),
+        providers=[providers.PROVIDERS[name]() for name in args.provider],
     )  # fmt: skip
     bar.close()
     out = table.join(result.drop(columns="geometry"))

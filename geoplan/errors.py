@@ -27,3 +27,11 @@ class PresetError(GeoplanError, KeyError):
     def __str__(self) -> str:
         """Show the message without the quotes KeyError adds."""
         return str(self.args[0]) if self.args else ""
+
+
+class ProviderError(GeocodeError):
+    """An online geocoder failed: unreachable, refused the key, or answered badly."""
+
+
+class QuotaError(ProviderError):
+    """An online geocoder refused the request for quota or rate reasons."""

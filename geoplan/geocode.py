@@ -5,8 +5,9 @@
 for), applies manual overrides first, and optionally asks online providers
 for rows the gazetteer could not place finely enough. Every row comes back:
 
-- ``precision``: ``manual``, ``village``, ``town``, ``county``, ``city``,
-  ``province`` or ``none`` (the level of the point given);
+- ``precision``: ``manual``, ``address`` (online providers only),
+  ``village``, ``town``, ``county``, ``city``, ``province`` or ``none`` (the
+  level of the point given);
 - ``status``: ``override``, ``matched``, ``matched_fallback``, ``context``,
   ``ambiguous``, ``provider`` or ``unmatched``;
 - ``matched_code`` / ``matched_name``: the unit the text named;
@@ -30,7 +31,8 @@ from .matcher import Match, Matcher, confidence, normalise
 
 logger = logging.getLogger(__name__)
 
-PRECISIONS = ("manual", "village", "town", "county", "city", "province", "none")
+PRECISIONS = ("manual", "address", "village", "town", "county", "city", "province",
+              "none")  # fmt: skip
 RESULT_COLUMNS = ["precision", "status", "matched_code", "matched_name",
                   "point_code", "confidence", "explanation", "candidates"]  # fmt: skip
 FALLBACK_FACTOR = 0.7
