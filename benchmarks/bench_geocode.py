@@ -43,8 +43,9 @@ def main(n: int = 100_000) -> None:
         parts = [code[:digits].ljust(12, "0") for digits in (2, 4, 6)]
         return "".join(names.get(p, "") for p in parts if names.get(p) not in VIRTUAL)
 
-    addresses = pd.Series([full(c) + units.loc[c, "name"] + w
-                           for c, w in zip(picked, words, strict=True)])  # fmt: skip
+    addresses = pd.Series(
+        [full(c) + units.loc[c, "name"] + w for c, w in zip(picked, words, strict=True)]
+    )
     truth_county = np.array([c[:6] for c in picked])
 
     start = time.perf_counter()
@@ -67,8 +68,10 @@ def main(n: int = 100_000) -> None:
     # town by its short name
     short = store.units["short_name"]
     level = store.units["level"]
-    our_town = [next((short[u] for u in store.path(c) if level[u] == "town"), "")
-                if c else "" for c in our_code]  # fmt: skip
+    our_town = [
+        next((short[u] for u in store.path(c) if level[u] == "town"), "") if c else ""
+        for c in our_code
+    ]
     truth_town = towns.loc[picked, "short_name"].to_numpy()
     save(
         "geocode",

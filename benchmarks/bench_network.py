@@ -54,8 +54,9 @@ def main(side: int = 320) -> None:
     def osmnx_recipe():
         covered = set()
         for facility in sources:
-            covered.update(nx.ego_graph(graph, facility, radius=RADIUS_M,
-                                        distance="length").nodes)  # fmt: skip
+            covered.update(
+                nx.ego_graph(graph, facility, radius=RADIUS_M, distance="length").nodes
+            )
         return covered
 
     t_ours, dist = best_of(ours, repeat=3)

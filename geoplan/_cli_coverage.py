@@ -9,8 +9,9 @@ import geopandas as gpd
 import pandas as pd
 
 from . import coverage, layers, presets
-from ._io import write_gpkg
 from .coords import SYSTEMS
+from .export import write_geopackage
+from .styles import COVERED_COLOURS, category_style
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -85,13 +86,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="GPKG",
         help="output GeoPackage (a CSV is written beside)",
     )
-    p.set_defaults(handler=run)  # fmt: skip
+    p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; print the summary; return the exit code."""
-    read = {"coords": args.coords, "lon_column": args.lon_column,
-            "lat_column": args.lat_column}  # fmt: skip
+    read = {
+        "coords": args.coords,
+        "lon_column": args.lon_column,
+        "lat_column": args.lat_column,
+    }
     demand = layers.read_points(args.demand, layer=args.demand_layer, **read)
     facilities = layers.read_points(
         args.facilities, layer=args.facilities_layer, **read
@@ -102,21 +106,39 @@ def run(args: argparse.Namespace) -> int:
 
         net = network_from_osm(args.network, mode=args.mode)
     table = coverage.distance_coverage(
-        demand, facilities, threshold_m=args.threshold_m, preset=args.preset,
-        method=args.method, network=net,
-    )  # fmt: skip
+        demand,
+        facilities,
+        threshold_m=args.threshold_m,
+        preset=args.preset,
+        method=args.method,
+        network=net,
+    )
     weights = _numeric(demand, args.weight_column)
     by = demand[args.by_column] if args.by_column else None
     share = coverage.covered_share(table, weights=weights, by=by)
     result = gpd.GeoDataFrame(demand.join(table), geometry="geometry", crs=demand.crs)
-    write_gpkg(args.out, {"demand": result, "facilities": facilities})
+    write_geopackage(
+        args.out,
+        {"demand": result, "facilities": facilities},
+        styles={
+            "demand": category_style(coverage.covered_column(table), COVERED_COLOURS)
+        },
+        provenance={
+            "demand": str(args.demand),
+            "facilities": str(args.facilities),
+            "coords": args.coords or "declared by the files",
+            **table.attrs,
+        },
+    )
     csv = args.out.with_suffix(".csv")
     result.drop(columns="geometry").to_csv(csv, encoding="utf-8-sig")
     attrs = table.attrs
-    print(f"Coverage: {len(demand)} demand points, {len(facilities)} facilities, "
-          f"{attrs['method']} distance, threshold {attrs['threshold_m']:g} m"
-          + (f" (preset {attrs['preset']})" if attrs.get("preset") else "")
-          + f", measured in {attrs['crs']}")  # fmt: skip
+    print(
+        f"Coverage: {len(demand)} demand points, {len(facilities)} facilities, "
+        f"{attrs['method']} distance, threshold {attrs['threshold_m']:g} m"
+        + (f" (preset {attrs['preset']})" if attrs.get("preset") else "")
+        + f", measured in {attrs['crs']}"
+    )
     with pd.option_context("display.unicode.east_asian_width", True):
         print(share.to_string(float_format=lambda v: f"{v:.3f}"))
     if args.target_share is not None:

@@ -10,10 +10,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from . import gazetteer, geocode, providers, settings
-from ._io import write_gpkg
 from .coords import SYSTEMS
 from .errors import ValidationError
+from .export import write_geopackage
 from .layers import read_text_table
+from .styles import PRECISION_COLOURS, category_style
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -41,10 +42,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     info.set_defaults(handler=run_info)
 
     geo = commands.add_parser(
-        "geocode", help="place a list of names/addresses, offline",
+        "geocode",
+        help="place a list of names/addresses, offline",
         description="Geocode a CSV/XLSX list of Chinese names or addresses against "
         "the gazetteer; every row is kept, with its precision and an explanation.",
-    )  # fmt: skip
+    )
     geo.add_argument("input", type=Path, metavar="INPUT")
     geo.add_argument("--name-column", required=True)
     where = geo.add_mutually_exclusive_group()
@@ -53,10 +55,14 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     geo.add_argument("--fallback-column", help="second text tried for coarse rows")
     geo.add_argument("--overrides", type=Path, help="CSV of manual fixes name,lon,lat")
     geo.add_argument("--store", type=Path, help="gazetteer GeoPackage")
-    geo.add_argument("--provider", action="append", default=[],
-                     choices=sorted(providers.PROVIDERS),
-                     help="online geocoder for rows placed no finer than a county "
-                     "(repeatable; keys from TIANDITU_KEY / AMAP_KEY)")  # fmt: skip
+    geo.add_argument(
+        "--provider",
+        action="append",
+        default=[],
+        choices=sorted(providers.PROVIDERS),
+        help="online geocoder for rows placed no finer than a county "
+        "(repeatable; keys from TIANDITU_KEY / AMAP_KEY)",
+    )
     geo.add_argument(
         "--out",
         type=Path,
@@ -64,34 +70,49 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         help="output GeoPackage; CSV and report written beside it",
     )
     geo.add_argument("--no-progress", action="store_true")
-    geo.set_defaults(handler=run_geocode)  # fmt: skip
+    geo.set_defaults(handler=run_geocode)
 
 
 def run_import(args: argparse.Namespace) -> int:
     """Extend the store with the given files."""
     store = Path(args.store or settings.gazetteer_path)
-    base = gazetteer.Gazetteer.load(store) if store.is_file() else (
-        gazetteer.Gazetteer.builtin())  # fmt: skip
+    base = (
+        gazetteer.Gazetteer.load(store)
+        if store.is_file()
+        else (gazetteer.Gazetteer.builtin())
+    )
     if args.format == "adcode":
         units = gazetteer.read_adcode(args.files)
     else:
-        needed = {"--name-column": args.name_column, "--code-column": args.code_column,
-                  "--level": args.level, "--coords": args.coords}  # fmt: skip
+        needed = {
+            "--name-column": args.name_column,
+            "--code-column": args.code_column,
+            "--level": args.level,
+            "--coords": args.coords,
+        }
         missing = [k for k, v in needed.items() if v is None]
         if missing:
             msg = f"--format table needs {', '.join(missing)}."
             raise ValidationError(msg)
-        units = pd.concat([
-            gazetteer.read_table(f, name_column=args.name_column,
-                                 code_column=args.code_column, level=args.level,
-                                 coords=args.coords)
-            for f in args.files
-        ])  # fmt: skip
+        units = pd.concat(
+            [
+                gazetteer.read_table(
+                    f,
+                    name_column=args.name_column,
+                    code_column=args.code_column,
+                    level=args.level,
+                    coords=args.coords,
+                )
+                for f in args.files
+            ]
+        )
     extended = base.extend(units)
     extended.save(store)
-    print(f"Imported {len(units)} units from {len(args.files)} files "
-          f"({units['lon'].notna().sum()} with points); store {store} now holds "
-          f"{len(extended)} units.")  # fmt: skip
+    print(
+        f"Imported {len(units)} units from {len(args.files)} files "
+        f"({units['lon'].notna().sum()} with points); store {store} now holds "
+        f"{len(extended)} units."
+    )
     return 0
 
 
@@ -116,11 +137,14 @@ def run_info(args: argparse.Namespace) -> int:
 
 def run_geocode(args: argparse.Namespace) -> int:
     """Geocode a table and write points, CSV and the match report."""
-    table = (pd.read_excel(args.input, dtype=str).fillna("")
-             if args.input.suffix.lower() in (".xlsx", ".xls")
-             else read_text_table(args.input))  # fmt: skip
-    for column in filter(None, [args.name_column, args.context_column,
-                                args.fallback_column]):  # fmt: skip
+    table = (
+        pd.read_excel(args.input, dtype=str).fillna("")
+        if args.input.suffix.lower() in (".xlsx", ".xls")
+        else read_text_table(args.input)
+    )
+    for column in filter(
+        None, [args.name_column, args.context_column, args.fallback_column]
+    ):
         if column not in table.columns:
             columns = list(table.columns)
             msg = f"{args.input}: no column {column!r}; columns are {columns}."
@@ -129,27 +153,49 @@ def run_geocode(args: argparse.Namespace) -> int:
     overrides = geocode.Overrides.read(args.overrides) if args.overrides else None
     context = table[args.context_column] if args.context_column else args.context
     fallback = table[args.fallback_column] if args.fallback_column else None
-    bar = tqdm(total=len(table), unit="row", desc="geocoding", file=sys.stderr,
-               disable=args.no_progress)  # fmt: skip
+    bar = tqdm(
+        total=len(table),
+        unit="row",
+        desc="geocoding",
+        file=sys.stderr,
+        disable=args.no_progress,
+    )
     result = geocode.geocode(
-        table[args.name_column], gazetteer=gz, context=context, fallback=fallback,
-        overrides=overrides, progress=lambda _: bar.update(1),
+        table[args.name_column],
+        gazetteer=gz,
+        context=context,
+        fallback=fallback,
+        overrides=overrides,
+        progress=lambda _: bar.update(1),
         providers=[providers.PROVIDERS[name]() for name in args.provider],
-    )  # fmt: skip
+    )
     bar.close()
     out = table.join(result.drop(columns="geometry"))
     layer = result[["geometry"]].join(out)
-    write_gpkg(args.out, {"geocoded": layer})
+    write_geopackage(
+        args.out,
+        {"geocoded": layer},
+        styles={"geocoded": category_style("precision", PRECISION_COLOURS)},
+        provenance={
+            "input": str(args.input),
+            "name_column": args.name_column,
+            "gazetteer": sorted(set(gz.units["source"])),
+        },
+    )
     out.to_csv(args.out.with_suffix(".csv"), encoding="utf-8-sig", index=False)
     counts, check = geocode.match_report(result)
     report = args.out.with_name(args.out.stem + "-report.csv")
     check.join(table[[args.name_column]]).rename_axis("row").to_csv(
         report, encoding="utf-8-sig"
     )
-    print(f"Geocoded {len(table)} rows of {args.input} "
-          f"(encoding {table.attrs.get('encoding', 'xlsx')}):")  # fmt: skip
+    print(
+        f"Geocoded {len(table)} rows of {args.input} "
+        f"(encoding {table.attrs.get('encoding', 'xlsx')}):"
+    )
     print(counts.to_string(index=False))
-    print(f"{len(check)} rows to check (ambiguous, unmatched or county and coarser): "
-          f"{report}")  # fmt: skip
+    print(
+        f"{len(check)} rows to check (ambiguous, unmatched or county and coarser): "
+        f"{report}"
+    )
     print(f"Written: {args.out}, {args.out.with_suffix('.csv')}")
     return 0

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from .errors import DataSourceError, ValidationError
 
@@ -49,20 +44,3 @@ def read_csv_table(
         raise ValidationError(msg)
     frame = frame.astype(dict.fromkeys(integers, "int64"))
     return frame.set_index(key) if key is not None else frame
-
-
-def write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
-    """Write `layers` into a new GeoPackage at `path`, replacing it atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(suffix=".gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
-    try:
-        for name, frame in layers.items():
-            pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", append=False)
-        tmp.replace(path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    return path

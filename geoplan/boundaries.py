@@ -66,8 +66,9 @@ def unit_points(kind: str) -> gpd.GeoDataFrame:
     points = raw.geometry.make_valid().representative_point()
     out = gpd.GeoDataFrame(
         {"code": raw["gb"].str[3:].to_numpy(), "name": raw["name"].to_numpy()},
-        geometry=points.to_numpy(), crs=raw.crs,
-    )  # fmt: skip
+        geometry=points.to_numpy(),
+        crs=raw.crs,
+    )
     return to_wgs84(out)
 
 

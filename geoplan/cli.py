@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, _cli_coverage, _cli_geocode, demo
+from . import __version__, _cli_coverage, _cli_export, _cli_geocode, demo
 from .errors import GeoplanError
 
 EXIT_OK = 0
@@ -79,14 +79,17 @@ def _build_parser() -> argparse.ArgumentParser:
     demo_parser.set_defaults(handler=_run_demo)
     _cli_coverage.add_parser(commands)
     _cli_geocode.add_parsers(commands)
+    _cli_export.add_parser(commands)
     return parser
 
 
 def _run_demo(args: argparse.Namespace) -> int:
     result = demo.run_shangluo(
-        layers_folder=args.layers_dir, maps_folder=args.maps_dir,
-        gazetteer=args.gazetteer, cemetery_radius_m=args.cemetery_radius_m,
-    )  # fmt: skip
+        layers_folder=args.layers_dir,
+        maps_folder=args.maps_dir,
+        gazetteer=args.gazetteer,
+        cemetery_radius_m=args.cemetery_radius_m,
+    )
     print("商洛市易地搬迁安置点公益性公墓覆盖")
     print("Shangluo relocation-site cemetery coverage")
     print(demo.format_coverage_table(result.coverage))

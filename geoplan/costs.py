@@ -211,8 +211,11 @@ def euclidean_costs(
         pairs = (empty, empty, np.array([], dtype=float))
     logger.info(
         "Euclidean costs: %d demand x %d facilities in %s, %d demand not located",
-        n, len(f_pos), demand_m.crs.name, (~d_ok).sum(),
-    )  # fmt: skip
+        n,
+        len(f_pos),
+        demand_m.crs.name,
+        (~d_ok).sum(),
+    )
     return CostTable(
         demand_index=demand.index,
         facility_index=facilities.index,

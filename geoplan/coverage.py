@@ -175,7 +175,7 @@ def covered_share(
         ``covered``, ``covered_share``, and with weights ``weight``,
         ``weight_covered``, ``weighted_share``.
     """
-    column = _covered_column(table)
+    column = covered_column(table)
     flag = table[column]
     frame = pd.DataFrame(
         {
@@ -206,7 +206,20 @@ def covered_share(
     return out
 
 
-def _covered_column(table: pd.DataFrame) -> str:
+def covered_column(table: pd.DataFrame) -> str:
+    """
+    Return the name of a coverage table's ``covered_<t>m`` column.
+
+    Parameters
+    ----------
+    table
+        As from :func:`distance_coverage`.
+
+    Returns
+    -------
+    str
+        For example ``"covered_1000m"``.
+    """
     columns = [c for c in table.columns if c.startswith("covered_")]
     if len(columns) != 1:
         msg = f"Expected one `covered_<t>m` column, found {columns}."
@@ -243,7 +256,7 @@ def gaps(
     if not 0 <= target_share <= 1:
         msg = f"`target_share` must be between 0 and 1, got {target_share!r}."
         raise ValueError(msg)
-    column = _covered_column(table)
+    column = covered_column(table)
     located = table[table[column].notna()]
     uncovered = located[~located[column].astype(bool)].copy()
     w = (
@@ -265,8 +278,9 @@ def gaps(
     }
     if weights is not None:
         total = float(w.sum())
-        summary["gap_weight"] = max(0.0, target_share * total - float(
-            w[located[column].astype(bool)].sum()))  # fmt: skip
+        summary["gap_weight"] = max(
+            0.0, target_share * total - float(w[located[column].astype(bool)].sum())
+        )
     return uncovered, summary
 
 
@@ -335,10 +349,14 @@ def admin_coverage(
         else pd.Series(True, index=units.index)
     )
     out = pd.DataFrame(
-        {"n_facilities": n_fac, "covered": how != "", "covered_by": how,
-         "counted": counted},
+        {
+            "n_facilities": n_fac,
+            "covered": how != "",
+            "covered_by": how,
+            "counted": counted,
+        },
         index=units.index,
-    )  # fmt: skip
+    )
     out.attrs["exclude_rule"] = exclude_rule
     return out
 

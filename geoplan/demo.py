@@ -15,8 +15,9 @@ import geopandas as gpd
 import pandas as pd
 
 from . import boundaries, coverage, geocode, maps, presets, relocation, settings
-from ._io import write_gpkg
+from .export import write_geopackage
 from .gazetteer import Gazetteer
+from .styles import PRECISION_COLOURS, category_style, share_style
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,39 @@ COVERAGE_NOTE_EN = (
 
 
 FINE = ("village", "town", "manual")
+ARRANGEMENT_COLOURS = {
+    "new": ("#1f78b4", "新建 new"),
+    "attach": ("#a6cee3", "挂靠 attach"),
+}
+LAYER_STYLES = {
+    "counties": share_style("provided_share"),
+    "relocation_sites": category_style("precision", PRECISION_COLOURS),
+    "cemetery_targets": category_style("arrangement", ARRANGEMENT_COLOURS),
+}
+
+
+def _provenance(
+    gz: Gazetteer, counties: gpd.GeoDataFrame, radius_m: float
+) -> dict[str, object]:
+    return {
+        "inputs": {
+            "plan": "商洛市“十四五”民政事业发展规划, 易地扶贫搬迁点村级公益性公墓规划 "
+            "(seed lines 745-843), transcribed in layers/sources",
+            "county_polygons": counties.attrs.get("source", ""),
+        },
+        "coordinate_systems": {
+            "county_polygons": counties.attrs.get("source_crs", ""),
+            "gazetteer_points": "WGS-84 (adcode GCJ-02 centres converted on import)",
+            "output": "EPSG:4326",
+        },
+        "gazetteer": {
+            "sources": sorted(set(gz.units["source"])),
+            "vintages": sorted(set(gz.units["vintage"]) - {""}),
+        },
+        "preset": "rural-cemetery-5km" if radius_m == 5000 else "user radius",
+        "cemetery_radius_m": radius_m,
+        "method": "euclidean (distance from each site to its assigned cemetery)",
+    }
 
 
 def _locate(
@@ -46,9 +80,12 @@ def _locate(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Geocode the sites (by name, else by cemetery target) and the targets."""
     placed = geocode.geocode(
-        sites["site_name"], gazetteer=gz, context=sites["county_code"],
-        fallback=sites["target"], fallback_label="cemetery target",
-    )  # fmt: skip
+        sites["site_name"],
+        gazetteer=gz,
+        context=sites["county_code"],
+        fallback=sites["target"],
+        fallback_label="cemetery target",
+    )
     targets = relocation.cemetery_targets(sites)
     targets.index = targets["county_code"] + ":" + targets["target"]
     targets = targets[~targets.index.duplicated()]
@@ -59,13 +96,15 @@ def _locate(
         sites.assign(target_key=sites["county_code"] + ":" + sites["target"]).join(
             placed.drop(columns="geometry")
         ),
-        geometry=placed.geometry, crs=placed.crs,
-    ).reset_index()  # fmt: skip
+        geometry=placed.geometry,
+        crs=placed.crs,
+    ).reset_index()
     site_layer.index = sites.index
     target_layer = gpd.GeoDataFrame(
         targets.join(target_points.drop(columns="geometry")),
-        geometry=target_points.geometry, crs=target_points.crs,
-    )  # fmt: skip
+        geometry=target_points.geometry,
+        crs=target_points.crs,
+    )
     return site_layer, target_layer
 
 
@@ -157,17 +196,23 @@ def run_shangluo(
     county_layer = county_polygons[["county_code", "geometry"]].merge(
         coverage_table.reset_index(), on="county_code", how="left", validate="1:1"
     )
-    logger.info("Placed %d sites: %s", len(site_layer),
-                site_layer["precision"].value_counts().to_dict())  # fmt: skip
+    logger.info(
+        "Placed %d sites: %s",
+        len(site_layer),
+        site_layer["precision"].value_counts().to_dict(),
+    )
 
     files = {
-        "gpkg": write_gpkg(
+        "gpkg": write_geopackage(
             layers_folder / "shangluo.gpkg",
             {
                 "counties": county_layer,
                 "relocation_sites": site_layer.reset_index(drop=True),
                 "cemetery_targets": target_layer.reset_index(drop=True),
+                "seed_checks": validation,
             },
+            styles=LAYER_STYLES,
+            provenance=_provenance(gz, county_polygons, radius_m),
         ),
         "coverage_csv": layers_folder / "shangluo-relocation-coverage.csv",
         "validation_csv": layers_folder / "shangluo-relocation-validation.csv",
@@ -207,7 +252,9 @@ def _shangluo_map(
     return maps.add_points(
         m,
         sites,
-        name="已列名安置点",
+        name="已列名安置点（按定位精度）",
+        colour_column="precision",
+        colours=PRECISION_COLOURS,
         fields={
             "site_name": "安置点",
             "county": "县区",

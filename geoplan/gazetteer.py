@@ -43,19 +43,48 @@ logger = logging.getLogger(__name__)
 
 LEVELS = ("province", "city", "county", "town", "village")
 LEVEL_DIGITS = {"province": 2, "city": 4, "county": 6, "town": 9, "village": 12}
-COLUMNS = ["name", "short_name", "aliases", "level", "parent_code", "lon", "lat",
-           "point_source", "source", "vintage", "pseudo"]  # fmt: skip
+COLUMNS = [
+    "name",
+    "short_name",
+    "aliases",
+    "level",
+    "parent_code",
+    "lon",
+    "lat",
+    "point_source",
+    "source",
+    "vintage",
+    "pseudo",
+]
 
 #: Suffixes stripped for short names, per level (longest tried first).
 SUFFIXES = {
-    "province": ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区",
-                 "省", "市"),
+    "province": (
+        "维吾尔自治区",
+        "壮族自治区",
+        "回族自治区",
+        "自治区",
+        "特别行政区",
+        "省",
+        "市",
+    ),
     "city": ("自治州", "地区", "盟", "州", "市"),
     "county": ("自治县", "自治旗", "新区", "林区", "特区", "区", "县", "市", "旗"),
-    "town": ("民族乡", "民族镇", "回族镇", "回族乡", "街道办事处", "街道办", "办事处",
-             "街道", "街办", "镇", "乡"),
+    "town": (
+        "民族乡",
+        "民族镇",
+        "回族镇",
+        "回族乡",
+        "街道办事处",
+        "街道办",
+        "办事处",
+        "街道",
+        "街办",
+        "镇",
+        "乡",
+    ),
     "village": ("社区", "村"),
-}  # fmt: skip
+}
 #: Committee suffixes of village-level names, replaced before stripping.
 COMMITTEES = (
     ("村民委员会", "村"),
@@ -221,11 +250,16 @@ def _unit_points() -> pd.DataFrame:
     frames = []
     for kind in ("province", "city", "district"):
         points = boundaries.unit_points(kind)
-        frames.append(pd.DataFrame(
-            {"lon": points.geometry.x.to_numpy(), "lat": points.geometry.y.to_numpy(),
-             "point_source": "Tianditu polygon, representative point"},
-            index=[pad_code(c) for c in points["code"]],
-        ))  # fmt: skip
+        frames.append(
+            pd.DataFrame(
+                {
+                    "lon": points.geometry.x.to_numpy(),
+                    "lat": points.geometry.y.to_numpy(),
+                    "point_source": "Tianditu polygon, representative point",
+                },
+                index=[pad_code(c) for c in points["code"]],
+            )
+        )
     joined = pd.concat(frames)
     return joined[~joined.index.duplicated()]
 
@@ -308,8 +342,10 @@ class Gazetteer:
         )
         logger.info(
             "Gazetteer extended: %d new units, %d historical names, %d points filled",
-            len(fresh), len(history), len(fill),
-        )  # fmt: skip
+            len(fresh),
+            len(history),
+            len(fill),
+        )
         return Gazetteer(merged)
 
     def children(self, code: str, *, level: str | None = None) -> pd.DataFrame:
@@ -368,8 +404,9 @@ class Gazetteer:
         """
         has = self.units["lon"].notna()
         geometry = gpd.GeoSeries([None] * len(self.units), index=self.units.index)
-        geometry[has] = gpd.points_from_xy(self.units.loc[has, "lon"],
-                                           self.units.loc[has, "lat"])  # fmt: skip
+        geometry[has] = gpd.points_from_xy(
+            self.units.loc[has, "lon"], self.units.loc[has, "lat"]
+        )
         return gpd.GeoDataFrame(self.units, geometry=geometry.values, crs=WGS84)
 
     def save(self, path: Path | None = None) -> Path:
@@ -386,10 +423,18 @@ class Gazetteer:
         pathlib.Path
             The file written.
         """
-        from ._io import write_gpkg
+        from .export import write_geopackage  # deferred: export imports crs only
 
         path = Path(path or settings.gazetteer_path)
-        return write_gpkg(path, {"units": self.to_frame().reset_index()})
+        units = self.to_frame().reset_index()
+        return write_geopackage(
+            path,
+            {"units": units},
+            provenance={
+                "sources": sorted(set(units["source"])),
+                "vintages": sorted(set(units["vintage"]) - {""}),
+            },
+        )
 
     @classmethod
     def load(cls, path: Path | None = None) -> Gazetteer:
@@ -415,8 +460,15 @@ class Gazetteer:
             return cls.builtin()
         frame = pyogrio.read_dataframe(target, layer="units", read_geometry=False)
         frame = frame.set_index("code")
-        for column in ("name", "short_name", "aliases", "parent_code", "point_source",
-                       "source", "vintage"):  # fmt: skip
+        for column in (
+            "name",
+            "short_name",
+            "aliases",
+            "parent_code",
+            "point_source",
+            "source",
+            "vintage",
+        ):
             frame[column] = frame[column].fillna("").astype(str)
         frame["pseudo"] = frame["pseudo"].astype(bool)
         return cls(frame)
@@ -436,10 +488,27 @@ def _builtin_units() -> pd.DataFrame:
 
 
 ADCODE_COLUMNS = [
-    "code", "parent", "name", "level", "rank", "adcode", "post_code", "area_code",
-    "ur_code", "municipality", "virtual", "dummy", "longitude", "latitude", "center",
-    "province", "city", "county", "town", "village",
-]  # fmt: skip
+    "code",
+    "parent",
+    "name",
+    "level",
+    "rank",
+    "adcode",
+    "post_code",
+    "area_code",
+    "ur_code",
+    "municipality",
+    "virtual",
+    "dummy",
+    "longitude",
+    "latitude",
+    "center",
+    "province",
+    "city",
+    "county",
+    "town",
+    "village",
+]
 
 
 def read_adcode(paths: Iterable[Path | str]) -> pd.DataFrame:
@@ -464,8 +533,14 @@ def read_adcode(paths: Iterable[Path | str]) -> pd.DataFrame:
     names = ADCODE_COLUMNS
     frames = []
     for path in paths:
-        frame = pd.read_csv(path, header=None, names=names, dtype=str,
-                            keep_default_na=False, encoding="utf-8")  # fmt: skip
+        frame = pd.read_csv(
+            path,
+            header=None,
+            names=names,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8",
+        )
         frame.attrs["path"] = str(path)
         frames.append(frame)
     if not frames:

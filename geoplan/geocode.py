@@ -31,10 +31,26 @@ from .matcher import Match, Matcher, confidence, normalise
 
 logger = logging.getLogger(__name__)
 
-PRECISIONS = ("manual", "address", "village", "town", "county", "city", "province",
-              "none")  # fmt: skip
-RESULT_COLUMNS = ["precision", "status", "matched_code", "matched_name",
-                  "point_code", "confidence", "explanation", "candidates"]  # fmt: skip
+PRECISIONS = (
+    "manual",
+    "address",
+    "village",
+    "town",
+    "county",
+    "city",
+    "province",
+    "none",
+)
+RESULT_COLUMNS = [
+    "precision",
+    "status",
+    "matched_code",
+    "matched_name",
+    "point_code",
+    "confidence",
+    "explanation",
+    "candidates",
+]
 FALLBACK_FACTOR = 0.7
 
 
@@ -93,8 +109,9 @@ class _Placer:
         villages = units[has & (units["level"] == "village")]
         grouped = villages.groupby(villages.index.str[:9].str.ljust(12, "0"))
         means = grouped[["lon", "lat"]].mean().join(grouped.size().rename("n"))
-        self.inner = {code: (row.lon, row.lat, int(row.n))
-                      for code, row in means.iterrows()}  # fmt: skip
+        self.inner = {
+            code: (row.lon, row.lat, int(row.n)) for code, row in means.iterrows()
+        }
 
     def path(self, code: str) -> list[str]:
         """Codes from the province down to `code`."""
@@ -200,8 +217,16 @@ def geocode(  # noqa: PLR0913
         row_context = contexts[label]
         row_context = pad_code(row_context) if pd.notna(row_context) else None
         extra = fallback[label] if fallback is not None else None
-        row, point = _one(str(name), row_context, extra, fallback_label, matcher,
-                          placer, overrides, providers)  # fmt: skip
+        row, point = _one(
+            str(name),
+            row_context,
+            extra,
+            fallback_label,
+            matcher,
+            placer,
+            overrides,
+            providers,
+        )
         rows.append(row)
         points.append(point)
         if progress is not None:
@@ -212,8 +237,9 @@ def geocode(  # noqa: PLR0913
     )
     out = gpd.GeoDataFrame(table, geometry=geometry, crs=WGS84)
     out.loc[[p is None for p in points], "geometry"] = None
-    logger.info("Geocoded %d rows: %s", len(out),
-                out["precision"].value_counts().to_dict())  # fmt: skip
+    logger.info(
+        "Geocoded %d rows: %s", len(out), out["precision"].value_counts().to_dict()
+    )
     return out
 
 
@@ -237,8 +263,10 @@ def _one(
         second = matcher.match(extra, context=context)
         if second.status == "matched":
             match, status, factor = second, "matched_fallback", FALLBACK_FACTOR
-            prefix = (f"no place name recognised in {name!r}; placed by its "
-                      f"{fallback_label} {extra!r}: ")  # fmt: skip
+            prefix = (
+                f"no place name recognised in {name!r}; placed by its "
+                f"{fallback_label} {extra!r}: "
+            )
     row, point = _placed(name, match, status, factor, prefix, context, placer)
     if row[0] in ("county", "city", "province", "none") and status != "ambiguous":
         for provider in providers:
@@ -275,10 +303,20 @@ def _placed(
             return ["none", "unmatched", "", "", "", 0.0, note, ""], None
         where, up, _ = placer.point(context)
         precision = placer.level[where] if where else "none"
-        note = (f"no place name recognised in {name!r}; placed at the context "
-                f"{placer.name_path(context)}")  # fmt: skip
-        row = [precision, "context", context, placer.name_path(context), where,
-               0.3 if where else 0.0, note, ""]  # fmt: skip
+        note = (
+            f"no place name recognised in {name!r}; placed at the context "
+            f"{placer.name_path(context)}"
+        )
+        row = [
+            precision,
+            "context",
+            context,
+            placer.name_path(context),
+            where,
+            0.3 if where else 0.0,
+            note,
+            "",
+        ]
         return row, placer.xy(where)
     siblings = [c for c in match.candidates if c != code]
     where, up, via = placer.point(code, siblings)
@@ -289,8 +327,16 @@ def _placed(
         note += f"; it has no point, placed at {placer.name[where]}"
     note += via
     score = confidence(match, point_levels_up=up) * factor
-    row = [precision, status, code, placer.name_path(code), where, round(score, 3),
-           note, ""]  # fmt: skip
+    row = [
+        precision,
+        status,
+        code,
+        placer.name_path(code),
+        where,
+        round(score, 3),
+        note,
+        "",
+    ]
     return row, placer.xy(where)
 
 

@@ -17,15 +17,8 @@ import pandas as pd
 from folium.plugins import MarkerCluster
 
 from .crs import WGS84
+from .styles import SHARE_CLASSES
 
-#: Class breaks of a coverage share and their colours (red = far from target).
-SHARE_CLASSES: tuple[tuple[float, float, str, str], ...] = (
-    (0.0, 0.25, "#d73027", "< 25%"),
-    (0.25, 0.5, "#fc8d59", "25–50%"),
-    (0.5, 0.75, "#fee08b", "50–75%"),
-    (0.75, 1.0, "#91cf60", "75–<100%"),
-    (1.0, float("inf"), "#1a9850", "100%"),
-)
 NO_DATA_COLOUR = "#bdbdbd"
 
 
@@ -41,7 +34,7 @@ def share_colour(share: float | None) -> str:
     Returns
     -------
     str
-        A hex colour from :data:`SHARE_CLASSES`.
+        A hex colour from :data:`geoplan.styles.SHARE_CLASSES`.
     """
     if share is None or pd.isna(share):
         return NO_DATA_COLOUR
@@ -155,6 +148,8 @@ def add_points(
     name: str,
     fields: Mapping[str, str],
     colour: str = "#2c7bb6",
+    colour_column: str | None = None,
+    colours: Mapping[str, tuple[str, str]] | None = None,
 ) -> folium.Map:
     """
     Add point features as clustered circle markers with popups.
@@ -171,7 +166,10 @@ def add_points(
     fields
         Columns to show in the popup, mapped to their labels.
     colour
-        Marker colour.
+        Marker colour (when not coloured by a column).
+    colour_column, colours
+        Colour markers by this column's value -> (colour, label); the
+        classes present are added to the legend.
 
     Returns
     -------
@@ -182,15 +180,34 @@ def add_points(
     shown = shown[~(shown.geometry.isna() | shown.geometry.is_empty)]
     cluster = MarkerCluster(name=name, options={"spiderfyDistanceMultiplier": 1.5})
     for _, row in shown.iterrows():
+        fill = colour
+        if colour_column is not None and colours is not None:
+            fill = colours.get(str(row[colour_column]), (colour, ""))[0]
         folium.CircleMarker(
             location=[row.geometry.y, row.geometry.x],
             radius=6,
-            color=colour,
+            color=fill,
             fill=True,
             fill_opacity=0.8,
             popup=folium.Popup(_table_html(row, fields), max_width=320),
         ).add_to(cluster)
     cluster.add_to(m)
+    if colour_column is not None and colours is not None:
+        present = [v for v in colours if v in set(shown[colour_column].astype(str))]
+        items = "".join(
+            f"<div><span style='display:inline-block;width:12px;height:12px;"
+            f"border-radius:6px;background:{colours[v][0]};margin-right:6px'></span>"
+            f"{html.escape(colours[v][1])}</div>"
+            for v in present
+        )
+        m.get_root().html.add_child(
+            folium.Element(
+                "<div id='geoplan-point-legend' style='position:fixed;bottom:24px;"
+                "right:12px;z-index:1000;background:white;padding:8px 10px;"
+                "border:1px solid #888;border-radius:4px;font:13px sans-serif'>"
+                f"<b>{html.escape(name)}</b>{items}</div>"
+            )
+        )
     return m
 
 

@@ -84,9 +84,13 @@ class Matcher:
         self._full: dict[str, set[str]] = defaultdict(set)
         self._short: dict[str, set[str]] = defaultdict(set)
         for code, name, short, aliases, level in zip(
-            units.index, units["name"], units["short_name"], units["aliases"],
-            units["level"], strict=True,
-        ):  # fmt: skip
+            units.index,
+            units["name"],
+            units["short_name"],
+            units["aliases"],
+            units["level"],
+            strict=True,
+        ):
             fulls = [name, *[a for a in aliases.split(";") if a]]
             if level == "village":
                 fulls += [plain_village_name(f) for f in fulls]
@@ -111,8 +115,12 @@ class Matcher:
                 codes = index.get(key)
                 if not codes:
                     continue
-                below = {c for c in codes if c in ancestors or any(
-                    c != a and c.startswith(a) for a in allowed)}  # fmt: skip
+                below = {
+                    c
+                    for c in codes
+                    if c in ancestors
+                    or any(c != a and c.startswith(a) for a in allowed)
+                }
                 if below:
                     # a town's name beats a village inside it named alike
                     depth = {c: LEVELS.index(self._level[c]) for c in below}

@@ -246,8 +246,10 @@ def network_from_osm(
         network = network_from_graph(graph, source=path.name)
     logger.info(
         "Built network from %s: %d nodes, %d edges",
-        path.name, len(network.nodes), len(network.edges),
-    )  # fmt: skip
+        path.name,
+        len(network.nodes),
+        len(network.edges),
+    )
     if use_cache:
         folder.mkdir(parents=True, exist_ok=True)
         nodes = network.nodes.rename_axis("node_id").reset_index()
@@ -393,19 +395,34 @@ def network_costs(
     pairs = None
     if len(f_pos) and d_ok.any():
         dist, _, nearest_src = dijkstra(
-            graph, directed=False, indices=owner.index.to_numpy(), min_only=True,
+            graph,
+            directed=False,
+            indices=owner.index.to_numpy(),
+            min_only=True,
             return_predecessors=True,
-        )  # fmt: skip
+        )
         reached = np.isfinite(dist[d_node])
         located = np.flatnonzero(d_ok)
         nearest_m[located] = dist[d_node] + d_snap.access_m
         nearest_pos[located[reached]] = owner.loc[nearest_src[d_node[reached]]]
-        counts, pairs = _within(graph, source, f_pos, d_node, d_snap.access_m, located,
-                                n, cutoff_m, with_pairs=with_pairs)  # fmt: skip
+        counts, pairs = _within(
+            graph,
+            source,
+            f_pos,
+            d_node,
+            d_snap.access_m,
+            located,
+            n,
+            cutoff_m,
+            with_pairs=with_pairs,
+        )
     logger.info(
         "Network costs: %d demand x %d facilities, %d unreachable, %d not located",
-        n, len(f_pos), int(np.isinf(nearest_m).sum()), int((~d_ok).sum()),
-    )  # fmt: skip
+        n,
+        len(f_pos),
+        int(np.isinf(nearest_m).sum()),
+        int((~d_ok).sum()),
+    )
     return CostTable(
         demand_index=demand.index,
         facility_index=facilities.index,
@@ -481,7 +498,10 @@ def node_distances(
         msg = "Some `source_nodes` are not nodes of the network."
         raise KeyError(msg)
     dist = dijkstra(
-        network.matrix(), directed=False, indices=positions, min_only=True,
+        network.matrix(),
+        directed=False,
+        indices=positions,
+        min_only=True,
         limit=limit_m,
-    )  # fmt: skip
+    )
     return pd.Series(dist, index=network.nodes.index, name="dist_to_nearest_m")

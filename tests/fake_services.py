@@ -71,36 +71,79 @@ class _Handler(BaseHTTPRequestHandler):
         elif "无此地" in text:
             self._send({"msg": "无结果", "status": "101"})
         else:
-            location = {"score": 80, "level": "兴趣点", "keyWord": text,
-                        "lon": str(TRUE_LON), "lat": str(TRUE_LAT)}  # fmt: skip
-            self._send({"msg": "ok", "status": "0", "searchVersion": "6.4.9V",
-                        "location": location})  # fmt: skip
+            location = {
+                "score": 80,
+                "level": "兴趣点",
+                "keyWord": text,
+                "lon": str(TRUE_LON),
+                "lat": str(TRUE_LAT),
+            }
+            self._send(
+                {
+                    "msg": "ok",
+                    "status": "0",
+                    "searchVersion": "6.4.9V",
+                    "location": location,
+                }
+            )
 
     def _amap(self, text: str) -> None:
         if "超限" in text:
-            self._send({"status": "0", "info": "DAILY_QUERY_OVER_LIMIT",
-                        "infocode": "10003"})  # fmt: skip
+            self._send(
+                {"status": "0", "info": "DAILY_QUERY_OVER_LIMIT", "infocode": "10003"}
+            )
             return
         if "无此地" in text:
-            self._send({"status": "1", "info": "OK", "infocode": "10000", "count": "0",
-                        "geocodes": []})  # fmt: skip
+            self._send(
+                {
+                    "status": "1",
+                    "info": "OK",
+                    "infocode": "10000",
+                    "count": "0",
+                    "geocodes": [],
+                }
+            )
             return
         lon, lat = convert(TRUE_LON, TRUE_LAT, source="wgs84", target="gcj02")
-        self._send({"status": "1", "info": "OK", "infocode": "10000", "count": "1",
-                    "geocodes": [{"formatted_address": f"陕西省商洛市山阳县{text}",
-                                  "province": "陕西省", "city": "商洛市",
-                                  "district": "山阳县", "adcode": "611024",
-                                  "location": f"{lon[0]:.6f},{lat[0]:.6f}",
-                                  "level": "兴趣点"}]})  # fmt: skip
+        self._send(
+            {
+                "status": "1",
+                "info": "OK",
+                "infocode": "10000",
+                "count": "1",
+                "geocodes": [
+                    {
+                        "formatted_address": f"陕西省商洛市山阳县{text}",
+                        "province": "陕西省",
+                        "city": "商洛市",
+                        "district": "山阳县",
+                        "adcode": "611024",
+                        "location": f"{lon[0]:.6f},{lat[0]:.6f}",
+                        "level": "兴趣点",
+                    }
+                ],
+            }
+        )
 
     def _nominatim(self, text: str) -> None:
         if "无此地" in text:
             self._send([])
             return
-        self._send([{"place_id": 1, "lat": str(TRUE_LAT), "lon": str(TRUE_LON),
-                     "display_name": f"{text}, 山阳县, 商洛市, 陕西省, 中国",
-                     "category": "place", "type": "village", "place_rank": 19,
-                     "addresstype": "village", "importance": 0.4}])  # fmt: skip
+        self._send(
+            [
+                {
+                    "place_id": 1,
+                    "lat": str(TRUE_LAT),
+                    "lon": str(TRUE_LON),
+                    "display_name": f"{text}, 山阳县, 商洛市, 陕西省, 中国",
+                    "category": "place",
+                    "type": "village",
+                    "place_rank": 19,
+                    "addresstype": "village",
+                    "importance": 0.4,
+                }
+            ]
+        )
 
 
 class FakeServices(ThreadingHTTPServer):

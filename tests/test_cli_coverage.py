@@ -30,10 +30,14 @@ def tables(tmp_path):
     x, y = f"{lon[0]:.9f}", f"{lat[0]:.9f}"
     demand = write_csv(
         tmp_path / "villages.csv",
-        [("name", "lng", "lat", "hh"), ("甲村", x, y, "120"),
-         ("乙村", "109.96", "33.87", "80"), ("丙村", "", "", "10")],
+        [
+            ("name", "lng", "lat", "hh"),
+            ("甲村", x, y, "120"),
+            ("乙村", "109.96", "33.87", "80"),
+            ("丙村", "", "", "10"),
+        ],
         encoding="gbk",
-    )  # fmt: skip
+    )
     stations = write_csv(
         tmp_path / "stations.csv",
         [("名称", "经度", "纬度"), ("站1", x, y)],
@@ -59,11 +63,28 @@ def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
     demand, stations = tables
     out = tmp_path / "out" / "cov.gpkg"
     run = subprocess.run(
-        [str(GEOPLAN), "coverage", "--demand", str(demand), "--facilities",
-         str(stations), "--coords", "gcj02", "--threshold-m", "500",
-         "--weight-column", "hh", "--target-share", "1", "--out", str(out)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            str(GEOPLAN),
+            "coverage",
+            "--demand",
+            str(demand),
+            "--facilities",
+            str(stations),
+            "--coords",
+            "gcj02",
+            "--threshold-m",
+            "500",
+            "--weight-column",
+            "hh",
+            "--target-share",
+            "1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     assert "measured in EPSG:32649" in run.stdout
     assert "gap_units 1" in run.stdout  # 乙村 is ~1.9 km away
@@ -77,9 +98,21 @@ def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
 def test_coverage_command_refuses_undeclared_coordinates(tables, tmp_path):
     demand, stations = tables
     run = subprocess.run(
-        [str(GEOPLAN), "coverage", "--demand", str(demand), "--facilities",
-         str(stations), "--threshold-m", "500", "--out", str(tmp_path / "x.gpkg")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            str(GEOPLAN),
+            "coverage",
+            "--demand",
+            str(demand),
+            "--facilities",
+            str(stations),
+            "--threshold-m",
+            "500",
+            "--out",
+            str(tmp_path / "x.gpkg"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 1
     assert "--coords wgs84|gcj02|bd09" in run.stderr

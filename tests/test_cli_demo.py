@@ -22,9 +22,13 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run the installed command with a fresh HOME (no gazetteer store there)."""
     env = {**os.environ, "HOME": str(cwd)}
     return subprocess.run(
-        [str(GEOPLAN), *args], cwd=cwd, capture_output=True, text=True, check=False,
+        [str(GEOPLAN), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
         env=env,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +45,18 @@ def test_demo_prints_the_table_with_the_seed_totals(demo_run):
         line for line in result.stdout.splitlines() if line.startswith("商洛市 ")
     )
     assert re.split(r"\s+", city.strip()) == [
-        "商洛市", "247", "26", "60", "124", "77", "47", "0", "123", "50.2%", "123",
-    ]  # fmt: skip
+        "商洛市",
+        "247",
+        "26",
+        "60",
+        "124",
+        "77",
+        "47",
+        "0",
+        "123",
+        "50.2%",
+        "123",
+    ]
     # the built-in gazetteer has no town points: every site at county precision
     assert "Sites located: county 124" in result.stdout
     assert "a cemetery is not a site" in result.stdout
@@ -58,6 +72,8 @@ def test_demo_writes_geopackage_and_map(demo_run):
         "counties": "MultiPolygon",
         "relocation_sites": "Point",
         "cemetery_targets": "Point",
+        "seed_checks": None,
+        "layer_styles": None,
     }
     html = (workdir / "maps" / "shangluo-relocation-cemeteries.html").read_text()
     assert "geoplan-legend" in html
@@ -94,8 +110,58 @@ def test_ogrinfo_lists_the_three_layers(demo_run):
         text=True,
         check=True,
     ).stdout
-    found = re.findall(r"^\d+: (\w+) \(", out, flags=re.MULTILINE)
-    assert sorted(found) == ["cemetery_targets", "counties", "relocation_sites"]
+    found = dict(re.findall(r"^\d+: (\w+) \(([^)]*)\)", out, flags=re.MULTILINE))
+    assert {k for k, v in found.items() if v != "None"} == {
+        "cemetery_targets",
+        "counties",
+        "relocation_sites",
+    }
+    aliases = subprocess.run(
+        [
+            "ogrinfo",
+            "-q",
+            "layers/shangluo.gpkg",
+            "-sql",
+            "SELECT column_name, title "
+            "FROM gpkg_data_columns WHERE table_name = 'relocation_sites'",
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "site_name" in aliases
+    assert "安置点名称" in aliases
+    styles = subprocess.run(
+        [
+            "ogrinfo",
+            "-q",
+            "layers/shangluo.gpkg",
+            "-sql",
+            "SELECT f_table_name FROM layer_styles",
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert all(name in styles for name in ("counties", "relocation_sites"))
+
+
+VALIDATOR = Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py")
+
+
+@pytest.mark.skipif(not VALIDATOR.is_file(), reason="GDAL's validate_gpkg.py missing")
+def test_gdal_validator_passes_on_the_shangluo_output(demo_run):
+    workdir, _ = demo_run
+    run = subprocess.run(
+        ["/usr/bin/python3", str(VALIDATOR), "layers/shangluo.gpkg"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_help_and_bad_arguments(tmp_path):
@@ -112,23 +178,35 @@ def test_help_and_bad_arguments(tmp_path):
 def test_demo_with_adcode_towns_places_sites_finely(tmp_path, sites):
     files = adcode_files("611*.csv")
     store = tmp_path / "gz.gpkg"
-    imported = run("gazetteer", "import", "--format", "adcode", "--store", str(store),
-                   *map(str, files), cwd=tmp_path)  # fmt: skip
+    imported = run(
+        "gazetteer",
+        "import",
+        "--format",
+        "adcode",
+        "--store",
+        str(store),
+        *map(str, files),
+        cwd=tmp_path,
+    )
     assert imported.returncode == 0, imported.stderr
     result = run("demo", "shangluo", "--gazetteer", str(store), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    layer = pyogrio.read_dataframe(tmp_path / "layers" / "shangluo.gpkg",
-                                   layer="relocation_sites")  # fmt: skip
+    layer = pyogrio.read_dataframe(
+        tmp_path / "layers" / "shangluo.gpkg", layer="relocation_sites"
+    )
     assert len(layer) == 124
     assert layer["precision"].isin(["town", "village"]).sum() >= 115
     polygons = boundaries.counties(prefix="6110").set_index("county_code").geometry
-    assert all(polygons[c].contains(p) for c, p in
-               zip(layer["county_code"], layer.geometry, strict=True))  # fmt: skip
+    assert all(
+        polygons[c].contains(p)
+        for c, p in zip(layer["county_code"], layer.geometry, strict=True)
+    )
     # within-radius needs the site's own name located; a site placed by its
     # cemetery target never counts
     within = layer["within_radius"].astype(bool)
     assert not (within & (layer["status"] == "matched_fallback")).any()
     assert (layer.loc[within, "dist_to_target_m"] <= 5000).all()
-    city = next(line for line in result.stdout.splitlines()
-                if line.startswith("商洛市 "))  # fmt: skip
+    city = next(
+        line for line in result.stdout.splitlines() if line.startswith("商洛市 ")
+    )
     assert re.split(r"\s+", city.strip())[7] == str(within.sum())

@@ -40,8 +40,11 @@ def test_counts_with_two_facilities_and_a_point_without_location():
     assert np.isnan(table["dist_to_nearest_m"].iloc[2])
     share = coverage.covered_share(table)
     assert share.loc["all"].to_dict() == {
-        "demand": 3, "not_located": 1, "covered": 2, "covered_share": 1.0,
-    }  # fmt: skip
+        "demand": 3,
+        "not_located": 1,
+        "covered": 2,
+        "covered_share": 1.0,
+    }
 
 
 def test_weighted_share_and_gaps_by_unit():
@@ -52,7 +55,10 @@ def test_weighted_share_and_gaps_by_unit():
     table = coverage.distance_coverage(demand, points((50, 0)), threshold_m=300)
     share = coverage.covered_share(table, weights=households, by=town)
     assert share.loc["west", ["covered", "weight", "weight_covered"]].tolist() == [
-        2, 40, 40]  # fmt: skip
+        2,
+        40,
+        40,
+    ]
     assert share.loc["east", "weighted_share"] == 0.0
     ranked, summary = coverage.gaps(table, target_share=0.75, weights=households)
     assert ranked.index.tolist() == [2, 3]  # 40 households first, then 20

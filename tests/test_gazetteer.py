@@ -34,11 +34,17 @@ def test_county_points_lie_in_their_polygons(builtin_gazetteer):
 
 @pytest.mark.parametrize(
     ("name", "level", "short"),
-    [("北宽坪镇", "town", "北宽坪"), ("茅坪回族镇", "town", "茅坪"),
-     ("城关街道办事处", "town", "城关"), ("王村", "village", "王村"),
-     ("唐村委会", "village", "唐村"), ("三兴社区居委会", "village", "三兴"),
-     ("商州区", "county", "商州"), ("新城区", "county", "新城")],
-)  # fmt: skip
+    [
+        ("北宽坪镇", "town", "北宽坪"),
+        ("茅坪回族镇", "town", "茅坪"),
+        ("城关街道办事处", "town", "城关"),
+        ("王村", "village", "王村"),
+        ("唐村委会", "village", "唐村"),
+        ("三兴社区居委会", "village", "三兴"),
+        ("商州区", "county", "商州"),
+        ("新城区", "county", "新城"),
+    ],
+)
 def test_short_names(name, level, short):
     assert gazetteer.short_name(name, level) == short
 
@@ -62,8 +68,12 @@ def test_adcode_import_converts_gcj02_and_flags_pseudo_units(shangluo_gazetteer)
     assert units.loc["611023111000@2016-07-31", "name"] == "金丝峡镇"  # code reused
     assert units.loc["611023111000", "name"] == "青山镇"
     assert shangluo_gazetteer.path("611002115220") == [
-        "610000000000", "611000000000", "611002000000", "611002115000", "611002115220",
-    ]  # fmt: skip
+        "610000000000",
+        "611000000000",
+        "611002000000",
+        "611002115000",
+        "611002115220",
+    ]
 
 
 def _own_county(code, counties):
@@ -83,8 +93,10 @@ def test_shaanxi_town_points_fall_in_their_counties():
     for code, name in old["name"].items():
         if code[:6] in counties.index:
             continue
-        same = counties[counties.index.str.startswith(code[:4])
-                        & counties["county"].str.startswith(name[0])]  # fmt: skip
+        same = counties[
+            counties.index.str.startswith(code[:4])
+            & counties["county"].str.startswith(name[0])
+        ]
         if len(same) == 1:
             counties.loc[code[:6]] = same.iloc[0]
     inside = raw_inside = checked = 0

@@ -81,8 +81,12 @@ def test_same_town_name_in_two_counties_is_reported_not_picked(
     assert city.status == "ambiguous"
     counties = {c[:6] for c in city.candidates}
     assert {"611002", "611021", "611024"} <= counties
-    result = gc.geocode(pd.Series(["城关街道"]), gazetteer=shangluo_gazetteer,
-                        matcher=matcher, context="611000")  # fmt: skip
+    result = gc.geocode(
+        pd.Series(["城关街道"]),
+        gazetteer=shangluo_gazetteer,
+        matcher=matcher,
+        context="611000",
+    )
     row = result.iloc[0]
     assert row["status"] == "ambiguous"
     assert row["precision"] == "city"  # placed at the common unit, no town picked
@@ -95,10 +99,13 @@ def test_shangluo_sites_at_town_precision_inside_their_counties(
     sites, shangluo_gazetteer, matcher
 ):
     result = gc.geocode(
-        sites["site_name"], gazetteer=shangluo_gazetteer, matcher=matcher,
-        context=sites["county_code"], fallback=sites["target"],
+        sites["site_name"],
+        gazetteer=shangluo_gazetteer,
+        matcher=matcher,
+        context=sites["county_code"],
+        fallback=sites["target"],
         fallback_label="cemetery target",
-    )  # fmt: skip
+    )
     assert result.index.equals(sites.index)
     fine = result["precision"].isin(["village", "town"])
     # 115 of 124 with the 2016 adcode towns; the other nine name no place
@@ -122,10 +129,12 @@ def test_overrides_win_and_every_row_is_kept(shangluo_gazetteer, matcher, tmp_pa
     fixes.write_text("name,lon,lat\n天竺佳苑,109.88,33.53\n", encoding="utf-8")
     names = pd.Series(["天竺佳苑", "信合小区", "北宽坪镇", "无此地"])
     result = gc.geocode(
-        names, gazetteer=shangluo_gazetteer, matcher=matcher,
+        names,
+        gazetteer=shangluo_gazetteer,
+        matcher=matcher,
         context=pd.Series(["611024", "611024", "611002", None]),
         overrides=gc.Overrides.read(fixes),
-    )  # fmt: skip
+    )
     assert len(result) == 4
     assert result["status"].tolist() == ["override", "context", "matched", "unmatched"]
     assert result["precision"].tolist() == ["manual", "county", "town", "none"]

@@ -32,9 +32,12 @@ def test_network_distance_goes_around_the_u(u_street):
 
 def test_demand_and_facility_on_one_edge_take_the_direct_way(u_street):
     table = coverage.distance_coverage(
-        points((700, 0), (300, 0)), points((400, 0), (600, 1000)),
-        threshold_m=400, method="network", network=u_street,
-    )  # fmt: skip
+        points((700, 0), (300, 0)),
+        points((400, 0), (600, 1000)),
+        threshold_m=400,
+        method="network",
+        network=u_street,
+    )
     assert table["dist_to_nearest_m"].tolist() == pytest.approx([300, 100])
     assert table["nearest_facility"].tolist() == [0, 0]
     assert table["n_within_400m"].tolist() == [1, 1]
@@ -50,9 +53,12 @@ def test_disconnected_fragment_is_kept_and_reported(u_street):
     edges.loc[len(edges)] = ["x", "y", LineString([(5000, 0), (5100, 0)]), 100.0]
     split = network.StreetNetwork(nodes, edges)
     table = coverage.distance_coverage(
-        points((0, 5), (5050, 3), None), points((0, 0)),
-        threshold_m=500, method="network", network=split,
-    )  # fmt: skip
+        points((0, 5), (5050, 3), None),
+        points((0, 0)),
+        threshold_m=500,
+        method="network",
+        network=split,
+    )
     assert len(table) == 3
     assert table["dist_to_nearest_m"].iloc[0] == pytest.approx(5)
     assert math.isinf(table["dist_to_nearest_m"].iloc[1])
@@ -78,13 +84,20 @@ def test_service_area_follows_the_street(u_street):
 def random_graphs(draw):
     n = draw(st.integers(2, 25))
     xy = draw(
-        st.lists(st.tuples(st.integers(0, 2000), st.integers(0, 2000)),
-                 min_size=n, max_size=n, unique=True)
-    )  # fmt: skip
+        st.lists(
+            st.tuples(st.integers(0, 2000), st.integers(0, 2000)),
+            min_size=n,
+            max_size=n,
+            unique=True,
+        )
+    )
     pairs = draw(
-        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
-                 min_size=1, max_size=3 * n)
-    )  # fmt: skip
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
+            min_size=1,
+            max_size=3 * n,
+        )
+    )
     sources = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=4))
     return xy, [(a, b) for a, b in pairs if a != b], sorted(set(sources))
 
@@ -130,9 +143,12 @@ def test_points_on_nodes_get_node_distances(graph, radius):
     on_graph = sorted(set(net.edges["u"]) | set(net.edges["v"]))
     sources = [s for s in sources if s in on_graph] or on_graph[:1]
     table = network.network_costs(
-        points(*(xy[i] for i in on_graph)), points(*(xy[s] for s in sources)),
-        net, cutoff_m=radius, with_pairs=True,
-    )  # fmt: skip
+        points(*(xy[i] for i in on_graph)),
+        points(*(xy[s] for s in sources)),
+        net,
+        cutoff_m=radius,
+        with_pairs=True,
+    )
     truth = network.node_distances(net, sources).loc[on_graph].to_numpy()
     np.testing.assert_allclose(table.nearest_m, truth, atol=1e-6)
     # every pair within the radius is found, each with its true cost

@@ -32,9 +32,14 @@ def test_unknown_preset_lists_the_available_ones():
 
 def test_user_presets_load_and_are_validated(tmp_path):
     path = tmp_path / "county.json"
-    record = {"id": "shangluo-rural-cemetery", "name_zh": "农村公墓服务半径",
-              "name_en": "Rural cemetery radius", "distance_m": 3000,
-              "method": "euclidean", "source": "county plan"}  # fmt: skip
+    record = {
+        "id": "shangluo-rural-cemetery",
+        "name_zh": "农村公墓服务半径",
+        "name_en": "Rural cemetery radius",
+        "distance_m": 3000,
+        "method": "euclidean",
+        "source": "county plan",
+    }
     path.write_text(json.dumps({"presets": [record]}), encoding="utf-8")
     (loaded,) = presets.load(path)
     assert presets.get("shangluo rural cemetery").distance_m == 3000

@@ -20,13 +20,16 @@ def server():
 
 
 def make(kind, server, tmp_path, **options):
-    path = {"tianditu": "/geocoder", "amap": "/v3/geocode/geo",
-            "nominatim": "/search"}[kind]  # fmt: skip
+    path = {"tianditu": "/geocoder", "amap": "/v3/geocode/geo", "nominatim": "/search"}[
+        kind
+    ]
     options.setdefault("min_interval_s", 0.0)
     return providers.PROVIDERS[kind](
-        base_url=server.url + path, key=KEY if kind != "nominatim" else None,
-        cache_path=tmp_path / "cache.sqlite", **options,
-    )  # fmt: skip
+        base_url=server.url + path,
+        key=KEY if kind != "nominatim" else None,
+        cache_path=tmp_path / "cache.sqlite",
+        **options,
+    )
 
 
 def metres(answer):
@@ -88,9 +91,12 @@ def test_unreachable_service_says_what_to_check(tmp_path):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    provider = providers.Nominatim(base_url=f"http://127.0.0.1:{port}/search",
-                                   cache_path=tmp_path / "c.sqlite", retries=1,
-                                   min_interval_s=0)  # fmt: skip
+    provider = providers.Nominatim(
+        base_url=f"http://127.0.0.1:{port}/search",
+        cache_path=tmp_path / "c.sqlite",
+        retries=1,
+        min_interval_s=0,
+    )
     with pytest.raises(ProviderError, match=r"could not be reached .* geocode offline"):
         provider.geocode("天竺佳苑")
 
@@ -119,9 +125,11 @@ def test_geocode_asks_providers_only_for_coarse_rows(
 ):
     provider = make("tianditu", server, tmp_path)
     result = geocode.geocode(
-        pd.Series(["天竺佳苑", "无此地"]), gazetteer=builtin_gazetteer,
-        context="611024", providers=[provider],
-    )  # fmt: skip
+        pd.Series(["天竺佳苑", "无此地"]),
+        gazetteer=builtin_gazetteer,
+        context="611024",
+        providers=[provider],
+    )
     assert result["status"].tolist() == ["provider", "context"]
     assert result["precision"].tolist() == ["address", "county"]
     assert result.geometry.iloc[0].x == pytest.approx(TRUE_LON)

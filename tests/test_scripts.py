@@ -18,8 +18,10 @@ def test_helsinki_walk_coverage(tmp_path):
     out = tmp_path / "helsinki.gpkg"
     run = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "helsinki_walk_coverage.py"), str(out)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     shares = {
         (tier, method): float(value)
         for tier, method, value in re.findall(
