@@ -100,25 +100,47 @@ def alias(field: str) -> tuple[str, str] | None:
 
 
 def _check_names(layers: Mapping[str, pd.DataFrame]) -> None:
-    problems = []
-    for name, frame in layers.items():
-        if not LAYER_NAME.fullmatch(name):
-            problems.append(
-                f"layer name {name!r}: use ASCII letters, digits and _ (max 63), "
-                "starting with a letter"
-            )
-        bad = [
-            c
-            for c in frame.columns
-            if c != "geometry" and not (isinstance(c, str) and FIELD_NAME.fullmatch(c))
-        ]
-        if bad:
-            problems.append(
-                f"layer {name!r} has field names {bad}: rename them to ASCII "
-                "(letters, digits, _); Chinese names go into aliases"
-            )
-    if problems:
-        raise ValidationError("; ".join(problems) + ".")
+    bad = [name for name in layers if not LAYER_NAME.fullmatch(name)]
+    if bad:
+        msg = (
+            f"layer names {bad}: use ASCII letters, digits and _ (at most 63), "
+            "starting with a letter."
+        )
+        raise ValidationError(msg)
+
+
+def ascii_fields(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """
+    Give user columns that are not ASCII identifiers stable ASCII names.
+
+    A column such as ``名称`` becomes ``field_<position>``; the original name is
+    kept as the field's alias, so GIS tools still show it.
+
+    Parameters
+    ----------
+    frame
+        A layer.
+
+    Returns
+    -------
+    tuple
+        The renamed frame and ``{new name: original name}``.
+    """
+    renamed: dict[str, str] = {}
+    taken = {str(c).lower() for c in frame.columns}
+    for position, column in enumerate(frame.columns):
+        if column == "geometry" or (
+            isinstance(column, str) and FIELD_NAME.fullmatch(column)
+        ):
+            continue
+        new = f"field_{position}"
+        while new.lower() in taken:
+            new += "_"
+        taken.add(new.lower())
+        renamed[new] = str(column)
+    if not renamed:
+        return frame, {}
+    return frame.rename(columns={v: k for k, v in renamed.items()}), renamed
 
 
 def _prepare(frame: pd.DataFrame, crs: str) -> pd.DataFrame:
@@ -212,7 +234,8 @@ def _annotate(
                     "strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
                 )
             for name, frame in layers.items():
-                _write_aliases(con, name, frame)
+                frame, original = ascii_fields(frame)
+                _write_aliases(con, name, frame, original)
                 if name in styles:
                     _write_style(con, name, frame, styles[name])
             if provenance is not None:
@@ -221,10 +244,14 @@ def _annotate(
         con.close()
 
 
-def _write_aliases(con: sqlite3.Connection, name: str, frame: pd.DataFrame) -> None:
+def _write_aliases(
+    con: sqlite3.Connection, name: str, frame: pd.DataFrame, original: dict[str, str]
+) -> None:
     con.execute("DELETE FROM gpkg_data_columns WHERE table_name = ?", (name,))
     for column in frame.columns:
         documented = alias(column) if column != "geometry" else None
+        if column in original:
+            documented = (original[column], f"original column name: {original[column]}")
         if documented:
             title, description = documented
             con.execute(
@@ -327,7 +354,7 @@ def write_geopackage(
         for name, frame in layers.items():
             options = {} if tmp.is_file() else {"VERSION": "1.3"}
             pyogrio.write_dataframe(
-                _prepare(frame, crs),
+                _prepare(ascii_fields(frame)[0], crs),
                 tmp,
                 layer=name,
                 driver="GPKG",
