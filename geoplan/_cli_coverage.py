@@ -117,12 +117,28 @@ def run(args: argparse.Namespace) -> int:
     by = demand[args.by_column] if args.by_column else None
     share = coverage.covered_share(table, weights=weights, by=by)
     result = gpd.GeoDataFrame(demand.join(table), geometry="geometry", crs=demand.crs)
+    ranked, gap = coverage.gaps(
+        table, target_share=args.target_share or 1.0, weights=weights
+    )
+    out_layers = {
+        "demand": result,
+        "facilities": facilities,
+        "gaps": result.loc[ranked.index].assign(
+            gap_rank=ranked["rank"], gap_weight=ranked["weight"]
+        ),
+        "qa_report": _qa_report(demand, facilities),
+    }
+    if net is not None:
+        from .service_areas import service_areas
+
+        out_layers["service_areas"] = service_areas(
+            facilities, net, threshold_m=table.attrs["threshold_m"]
+        )
+    covered_style = category_style(coverage.covered_column(table), COVERED_COLOURS)
     write_geopackage(
         args.out,
-        {"demand": result, "facilities": facilities},
-        styles={
-            "demand": category_style(coverage.covered_column(table), COVERED_COLOURS)
-        },
+        out_layers,
+        styles={"demand": covered_style, "gaps": covered_style},
         provenance={
             "demand": str(args.demand),
             "facilities": str(args.facilities),
@@ -142,10 +158,25 @@ def run(args: argparse.Namespace) -> int:
     with pd.option_context("display.unicode.east_asian_width", True):
         print(share.to_string(float_format=lambda v: f"{v:.3f}"))
     if args.target_share is not None:
-        _, gap = coverage.gaps(table, target_share=args.target_share, weights=weights)
         print("Gap to target: " + ", ".join(f"{k} {v:g}" for k, v in gap.items()))
     print(f"Written: {args.out}, {csv}")
     return 0
+
+
+def _qa_report(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Rows read, used and kept without a location, per input."""
+    rows = []
+    for name, frame in (("demand", demand), ("facilities", facilities)):
+        empty = frame.geometry.isna() | frame.geometry.is_empty
+        rows.append({"input": name, "reason": "read", "rows": len(frame)})
+        rows.append(
+            {
+                "input": name,
+                "reason": "no usable coordinates (kept, not located)",
+                "rows": int(empty.sum()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _numeric(frame: pd.DataFrame, column: str | None) -> pd.Series | None:

@@ -51,6 +51,24 @@ LAYER_STYLES = {
 }
 
 
+def _qa_report(sites: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Sites per location precision, and each site placed coarser than a town."""
+    counts = sites.groupby(["precision", "status"]).size().rename("rows").reset_index()
+    counts["entry_id"] = ""
+    counts["reason"] = "count"
+    coarse = sites[~sites["precision"].isin(FINE)]
+    detail = pd.DataFrame(
+        {
+            "precision": coarse["precision"],
+            "status": coarse["status"],
+            "rows": 1,
+            "entry_id": coarse.index,
+            "reason": coarse["explanation"],
+        }
+    )
+    return pd.concat([counts, detail], ignore_index=True)
+
+
 def _provenance(
     gz: Gazetteer, counties: gpd.GeoDataFrame, radius_m: float
 ) -> dict[str, object]:
@@ -210,6 +228,7 @@ def run_shangluo(
                 "relocation_sites": site_layer.reset_index(drop=True),
                 "cemetery_targets": target_layer.reset_index(drop=True),
                 "seed_checks": validation,
+                "qa_report": _qa_report(site_layer),
             },
             styles=LAYER_STYLES,
             provenance=_provenance(gz, county_polygons, radius_m),

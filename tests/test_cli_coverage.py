@@ -93,6 +93,15 @@ def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
     assert result["dist_to_nearest_m"].iloc[0] == pytest.approx(0, abs=0.01)
     assert result["covered_500m"].tolist()[:2] == [True, False]
     assert out.with_suffix(".csv").is_file()
+    gaps = pyogrio.read_dataframe(out, layer="gaps")
+    assert gaps["name"].tolist() == ["乙村"]
+    qa = pyogrio.read_dataframe(out, layer="qa_report")
+    assert qa.set_index(["input", "reason"])["rows"].to_dict() == {
+        ("demand", "read"): 3,
+        ("demand", "no usable coordinates (kept, not located)"): 1,
+        ("facilities", "read"): 1,
+        ("facilities", "no usable coordinates (kept, not located)"): 0,
+    }
 
 
 def test_coverage_command_refuses_undeclared_coordinates(tables, tmp_path):

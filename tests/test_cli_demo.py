@@ -73,6 +73,7 @@ def test_demo_writes_geopackage_and_map(demo_run):
         "relocation_sites": "Point",
         "cemetery_targets": "Point",
         "seed_checks": None,
+        "qa_report": None,
         "layer_styles": None,
     }
     html = (workdir / "maps" / "shangluo-relocation-cemeteries.html").read_text()
