@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, _cli_coverage, _cli_export, _cli_geocode, demo
+from . import (
+    __version__,
+    _cli_coverage,
+    _cli_export,
+    _cli_geocode,
+    _cli_map,
+    basemaps,
+    demo,
+)
 from .errors import GeoplanError
 
 EXIT_OK = 0
@@ -76,10 +84,17 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="M",
         help="radius for 'site within reach of its assigned cemetery' (default 5000)",
     )
+    demo_parser.add_argument(
+        "--basemap",
+        default="auto",
+        choices=basemaps.available(),
+        help="map tiles: auto (Tianditu with TIANDITU_KEY, else OSM), ..., none",
+    )
     demo_parser.set_defaults(handler=_run_demo)
     _cli_coverage.add_parser(commands)
     _cli_geocode.add_parsers(commands)
     _cli_export.add_parser(commands)
+    _cli_map.add_parser(commands)
     return parser
 
 
@@ -89,6 +104,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         maps_folder=args.maps_dir,
         gazetteer=args.gazetteer,
         cemetery_radius_m=args.cemetery_radius_m,
+        basemap=args.basemap,
     )
     print("商洛市易地搬迁安置点公益性公墓覆盖")
     print("Shangluo relocation-site cemetery coverage")

@@ -22,6 +22,7 @@ from .styles import PRECISION_COLOURS, category_style, share_style
 logger = logging.getLogger(__name__)
 
 SHANGLUO_PREFIX = "6110"
+MAP_TITLE = "商洛市易地搬迁安置点公益性公墓覆盖（十四五规划）"
 
 #: The sentence printed and drawn under the coverage table.
 COVERAGE_NOTE_ZH = (
@@ -145,6 +146,7 @@ def run_shangluo(
     sources_folder: Path | None = None,
     gazetteer: Path | None = None,
     cemetery_radius_m: float | None = None,
+    basemap: str = "auto",
     write_map: bool = True,
 ) -> ShangluoResult:
     """
@@ -167,8 +169,10 @@ def run_shangluo(
     cemetery_radius_m
         Radius within which a site counts as served by its assigned
         cemetery; default the ``rural-cemetery-5km`` preset.
+    basemap
+        The map's basemap (see :mod:`geoplan.basemaps`).
     write_map
-        Whether to write the HTML map.
+        Whether to write the HTML map and its PNG.
 
     Returns
     -------
@@ -240,8 +244,17 @@ def run_shangluo(
     validation.to_csv(files["validation_csv"], index=False, encoding="utf-8")
     if write_map:
         files["map"] = maps.save(
-            _shangluo_map(county_layer, site_layer, radius_m),
+            _shangluo_map(county_layer, site_layer, radius_m, basemap),
             maps_folder / "shangluo-relocation-cemeteries.html",
+        )
+        files["png"] = maps.to_png(
+            county_layer,
+            maps_folder / "shangluo-relocation-cemeteries.png",
+            share_column="provided_share",
+            title=MAP_TITLE,
+            points=site_layer,
+            point_column="precision",
+            point_colours=PRECISION_COLOURS,
         )
     return ShangluoResult(
         coverage_table, validation, site_layer, target_layer, county_layer, files
@@ -249,7 +262,7 @@ def run_shangluo(
 
 
 def _shangluo_map(
-    counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, radius_m: float
+    counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, radius_m: float, basemap: str
 ) -> object:
     m = maps.coverage_map(
         counties,
@@ -264,9 +277,10 @@ def _shangluo_map(
             "provided_share": "覆盖率",
             "gap_sites": "距目标差距(个)",
         },
-        title="商洛市易地搬迁安置点公益性公墓覆盖（十四五规划）",
+        title=MAP_TITLE,
         legend_title="安置点公墓覆盖率",
         legend_note=COVERAGE_NOTE_ZH.format(radius=f"{radius_m:g}"),
+        basemap=basemap,
     )
     return maps.add_points(
         m,

@@ -1,0 +1,110 @@
+"""The ``geoplan map`` command: an offline HTML map (and PNG) from layers on disk."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pyogrio
+
+from . import basemaps, maps
+from .errors import ValidationError
+from .styles import COVERED_COLOURS, PRECISION_COLOURS
+
+COLOURINGS = {"precision": PRECISION_COLOURS, "covered": COVERED_COLOURS}
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``map``."""
+    p = commands.add_parser(
+        "map",
+        help="draw an offline HTML map from GeoPackage layers",
+        description="Draw units as a coverage choropleth, with points and service "
+        "areas on top, as one HTML file that opens without internet (and a PNG).",
+    )
+    p.add_argument("gpkg", type=Path, metavar="GPKG")
+    p.add_argument("--units", required=True, metavar="LAYER", help="polygon layer")
+    p.add_argument("--share-column", required=True, metavar="COLUMN")
+    p.add_argument("--points", metavar="LAYER", help="point layer drawn on top")
+    p.add_argument(
+        "--colour-by",
+        metavar="COLUMN",
+        help="colour points by precision or a covered_<t>m column",
+    )
+    p.add_argument("--areas", metavar="LAYER", help="service areas (kind column)")
+    p.add_argument("--title", default="覆盖情况")
+    p.add_argument("--basemap", default="auto", choices=basemaps.available())
+    p.add_argument("--tianditu-key", metavar="TK")
+    p.add_argument("--out", type=Path, default=Path("maps/map.html"))
+    p.add_argument("--png", action="store_true", help="also write a PNG beside it")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Draw the map."""
+    units = pyogrio.read_dataframe(args.gpkg, layer=args.units)
+    if args.share_column not in units.columns:
+        msg = f"layer {args.units!r} has no column {args.share_column!r}."
+        raise ValidationError(msg)
+    fields = {c: c for c in units.columns if c != "geometry"}
+    m = maps.new_map(
+        tuple(units.to_crs(4326).total_bounds),
+        basemap=args.basemap,
+        key=args.tianditu_key,
+    )
+    maps.coverage_map(
+        units,
+        share_column=args.share_column,
+        fields=fields,
+        title=args.title,
+        legend_title=args.share_column,
+        m=m,
+    )
+    points = None
+    if args.areas:
+        areas = pyogrio.read_dataframe(args.gpkg, layer=args.areas)
+        for kind, colour, dash in (
+            ("network", "#3182bd", False),
+            ("euclidean", "#756bb1", True),
+        ):
+            chosen = areas[areas["kind"] == kind] if "kind" in areas else areas
+            if len(chosen):
+                maps.add_areas(
+                    m, chosen, name=f"service area ({kind})", colour=colour, dash=dash
+                )
+    if args.points:
+        points = pyogrio.read_dataframe(args.gpkg, layer=args.points)
+        colour_by = args.colour_by
+        colours = None
+        if colour_by:
+            key = "covered" if colour_by.startswith("covered_") else colour_by
+            colours = COLOURINGS.get(key)
+            if colours is None:
+                msg = f"--colour-by takes precision or covered_<t>m, not {colour_by!r}."
+                raise ValidationError(msg)
+        maps.add_points(
+            m,
+            points,
+            name=args.points,
+            fields={c: c for c in points.columns if c != "geometry"},
+            colour_column=colour_by,
+            colours=colours,
+        )
+    path = maps.save(m, args.out)
+    size = maps.html_size_mb(path)
+    print(
+        f"Map: {path} ({size:.1f} MB, basemap {m.geoplan['basemap']}, "
+        f"{m.geoplan['coord_system']})"
+    )
+    if args.png:
+        png = maps.to_png(
+            units,
+            args.out.with_suffix(".png"),
+            share_column=args.share_column,
+            title=args.title,
+            points=points,
+            point_column=args.colour_by,
+            point_colours=COLOURINGS.get("precision"),
+        )
+        print(f"PNG: {png}")
+    return 0
