@@ -247,7 +247,7 @@ def coverage_map(
     root.html.add_child(
         _panel(
             "geoplan-legend",
-            "bottom:24px;left:12px",
+            "bottom:50px;left:12px",
             f"<b>{html.escape(legend_title)}</b>{_swatches(items)}{note}",
         )
     )
