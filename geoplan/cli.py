@@ -15,6 +15,7 @@ from . import (
     _cli_export,
     _cli_geocode,
     _cli_map,
+    _cli_plan,
     basemaps,
     demo,
 )
@@ -95,6 +96,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _cli_geocode.add_parsers(commands)
     _cli_export.add_parser(commands)
     _cli_map.add_parser(commands)
+    _cli_plan.add_parser(commands)
     return parser
 
 

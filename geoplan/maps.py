@@ -524,6 +524,7 @@ def to_png(  # noqa: PLR0913
     font = _cjk_font()
     if font:
         plt.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
+        plt.rcParams["axes.unicode_minus"] = False
     shown = units.to_crs(WGS84)
     fig, ax = plt.subplots(figsize=(8, 7))
     shown.plot(

@@ -1,0 +1,186 @@
+"""Progress reports: CSV, Excel like a government indicator table, Markdown, charts.
+
+The Excel workbook has the Chinese headers of an indicator table (指标, 单位,
+基期值, 目标值, 现状值, 差距, 属性); the charts show current against target per
+county for each indicator evaluated.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+#: Column -> Chinese header, in the order of a government indicator table.
+HEADERS_ZH = {
+    "indicator": "编号",
+    "text_zh": "指标",
+    "unit": "单位",
+    "baseline": "基期值",
+    "target": "目标值",
+    "current": "现状值",
+    "gap": "差距",
+    "attribute": "属性",
+    "scope": "范围",
+    "status": "状态",
+    "reason": "说明",
+    "source_lines": "原文行号",
+}
+
+
+def write_csv(progress: pd.DataFrame, path: Path) -> Path:
+    """
+    Write the progress table as UTF-8 CSV (with BOM, so Excel reads Chinese).
+
+    Parameters
+    ----------
+    progress
+        As from :func:`geoplan.plans.evaluate`.
+    path
+        Target file.
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    progress.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def write_excel(progress: pd.DataFrame, path: Path, *, title: str) -> Path:
+    """
+    Write the progress table as an Excel workbook with Chinese headers.
+
+    Parameters
+    ----------
+    progress
+        As from :func:`geoplan.plans.evaluate`.
+    path
+        Target ``.xlsx`` file.
+    title
+        The plan's name, written above the table.
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "指标进展"
+    sheet.append([f"{title} 主要指标进展"])
+    sheet["A1"].font = Font(bold=True, size=13)
+    columns = list(HEADERS_ZH)
+    sheet.append([HEADERS_ZH[c] for c in columns])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for record in progress[columns].itertuples(index=False):
+        sheet.append([None if pd.isna(v) else v for v in record])
+    for letter, width in zip(
+        "ABCDEFGHIJKL", (9, 40, 8, 12, 14, 10, 8, 8, 9, 18, 60, 10), strict=True
+    ):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "C3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def write_markdown(progress: pd.DataFrame, path: Path, *, title: str) -> Path:
+    """
+    Write the progress table as Markdown.
+
+    Parameters
+    ----------
+    progress
+        As from :func:`geoplan.plans.evaluate`.
+    path
+        Target file.
+    title
+        The plan's name.
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+    """
+    columns = list(HEADERS_ZH)
+    lines = [
+        f"# {title} 主要指标进展",
+        "",
+        "| " + " | ".join(HEADERS_ZH[c] for c in columns) + " |",
+        "|" + "---|" * len(columns),
+    ]
+    for record in progress[columns].itertuples(index=False):
+        cells = ["" if pd.isna(v) else str(v).replace("|", "/") for v in record]
+        lines.append("| " + " | ".join(cells) + " |")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_charts(
+    progress: pd.DataFrame, folder: Path, *, names: dict[str, str]
+) -> list[Path]:
+    """
+    Draw current against target per county for each indicator evaluated.
+
+    Parameters
+    ----------
+    progress
+        As from :func:`geoplan.plans.evaluate`.
+    folder
+        Where the PNGs go (one per indicator).
+    names
+        Scope code -> display name (e.g. county names).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The charts written.
+    """
+    import matplotlib as mpl
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .maps import _cjk_font
+
+    font = _cjk_font()
+    if font:
+        plt.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
+        plt.rcParams["axes.unicode_minus"] = False
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    computed = progress[progress["current"].notna()]
+    written = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for indicator, rows in computed.groupby("indicator", sort=False):
+        target = pd.to_numeric(rows["target"].str.lstrip("≥>+"), errors="coerce")
+        labels = [names.get(s, s) if font else s for s in rows["scope"]]
+        fig, ax = plt.subplots(figsize=(max(4, 0.9 * len(rows) + 2), 3.2))
+        ax.bar(labels, rows["current"], color="#3182bd", label="current")
+        if target.notna().any() and rows["unit"].iloc[0] == "%":
+            ax.axhline(
+                float(target.iloc[0]),
+                color="#d73027",
+                linestyle="--",
+                label=f"target {target.iloc[0]:g}",
+            )
+        title = rows["text_zh"].iloc[0] if font else indicator
+        ax.set_title(f"{indicator}: {title}"[:60], fontsize=9)
+        ax.legend(fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+        path = folder / f"{indicator}.png"
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+        plt.close(fig)
+        written.append(path)
+    return written

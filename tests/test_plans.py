@@ -1,0 +1,222 @@
+"""Plans as data: every main-table row as printed; progress; reports."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import SHARED
+
+from geoplan import categories, plans, relocation, report
+from geoplan.categories import CategoryError
+
+SEEDS = SHARED / "seeds"
+GEOPLAN = Path(sys.executable).with_name("geoplan")
+
+
+def seed_lines(prefix):
+    files = sorted(SEEDS.glob(f"{prefix}_*.txt"))
+    if not files:
+        pytest.skip(f"seed {prefix} not under {SEEDS}")
+    return files[0].read_text(encoding="utf-8").splitlines()
+
+
+def cells(lines, span):
+    first, last = (int(x) for x in span.split("-"))
+    return [c.strip() for c in lines[first - 1 : last] if c.strip()]
+
+
+@pytest.mark.parametrize(
+    ("plan_id", "prefix", "table", "span", "rows"),
+    [
+        ("shangluo", "000", "专栏一", "213-455", 23),
+        ("chengde", "001", "主要发展指标", "168-316", 14),
+        ("xincheng", "003", "主要发展指标", "152-344", 15),
+    ],
+)
+def test_main_tables_are_complete_and_as_printed(plan_id, prefix, table, span, rows):
+    lines = seed_lines(prefix)
+    plan = plans.load(plan_id)
+    ours = [i for i in plan.indicators if i.table == table]
+    assert len(ours) == rows
+    for item in ours:
+        printed = cells(lines, item.source_lines)
+        assert item.text_zh in printed, item.id
+        for which in ("baseline", "target"):
+            value = item.printed(which)
+            if value and value != "--":
+                assert value in printed, (item.id, which, value, printed)
+        if item.attribute:
+            assert item.attribute in printed, item.id
+        if item.unit not in ("", "--"):
+            assert item.unit in printed, item.id
+    # every data row of the seed table is covered by one of ours
+    table_cells = cells(lines, span)
+    names = [i.text_zh for i in ours]
+    assert all(name in table_cells for name in names)
+
+
+def test_xiamen_reconstructed_table_matches_the_flattened_seed():
+    # the truncated seed numbers its lines ("34、..."); the table runs across them
+    raw = "".join(re.sub(r"^\d+、", "", line) for line in seed_lines("002")[32:35])
+    plan = plans.load("xiamen")
+    rows = [i for i in plan.indicators if i.table == "表2"]
+    assert len(rows) == 19
+    for number, item in enumerate(rows, start=1):
+        printed = (
+            f"{number}{item.text_zh}{item.unit}{item.printed('baseline')}"
+            f"{item.printed('target')}{item.attribute}"
+        )
+        assert printed in raw, item.id
+
+
+def test_contradictions_are_kept_with_their_lines():
+    plan = plans.load("shangluo")
+    station = {
+        i.id: (i.target_value, i.source_lines)
+        for i in plan.indicators
+        if i.variant_group == "social_work_station"
+    }
+    assert station == {"S06": (100.0, "525"), "S07": (85.0, "533")}
+    regional = sorted(
+        i.target_value
+        for i in plan.indicators
+        if i.variant_group == "regional_elderly_centre"
+    )
+    assert regional == [60.0, 80.0]
+    assert plan.indicator("S23").target_value == 51 + 70  # "再新建70个" on 51
+
+
+def test_categories_know_the_plans_variants():
+    assert categories.category("社工站").id == "social_work_station"
+    assert categories.category("社会工作站(室)").id == "social_work_station"
+    assert categories.category("社区日间照料设施").id == "day_care_centre"
+    assert categories.category("儿童之家").counted_against == "community"
+    assert len(categories.categories()) >= 47
+    with pytest.raises(CategoryError, match="closest: 日间照料中心"):
+        categories.category("日间照料站")
+    for name in plans.available():  # every plan's categories are registered
+        plans.load(name)
+
+
+def test_shangluo_relocation_indicator_per_county():
+    plan = plans.load("shangluo")
+    layers = plans.Layers(
+        relocation_sites=relocation.load_sites(),
+        relocation_totals=relocation.load_county_totals(),
+    )
+    progress = plans.evaluate(plan, layers)
+    s47 = progress[progress["indicator"] == "S47"].set_index("scope")
+    assert s47.loc["all", ["denominator_units", "covered_units", "gap"]].tolist() == [
+        247,
+        124,
+        123,
+    ]
+    assert s47.loc["611002", ["denominator_units", "covered_units"]].tolist() == [
+        45,
+        11,
+    ]
+    assert s47.loc["611021", "gap"] == 2
+    assert s47.loc["all", "status"] == "short by 123 units"
+    assert "a cemetery is never counted as a covered site" in s47.loc["all", "reason"]
+    # without layers nothing is met: every other indicator says why
+    others = progress[progress["indicator"] != "S47"]
+    assert (others["status"] == "not computable").all()
+    assert others["reason"].str.len().gt(10).all()
+    assert not (progress["status"] == "met").any()
+
+
+def test_xianan_social_work_stations_from_a_list(tmp_path):
+    towns = [
+        "温泉街道",
+        "浮山街道",
+        "永安街道",
+        "汀泗桥镇",
+        "向阳湖镇",
+        "官埠桥镇",
+        "横沟桥镇",
+        "贺胜桥镇",
+        "双溪桥镇",
+        "马桥镇",
+    ]
+    listing = tmp_path / "stations.csv"
+    pd.DataFrame({"name": [f"{t}社会工作服务站" for t in towns]}).to_csv(
+        listing, index=False, encoding="gbk"
+    )
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [
+            str(GEOPLAN),
+            "plan",
+            "check",
+            "xianan",
+            "--facilities",
+            str(listing),
+            "--name-column",
+            "name",
+            "--category",
+            "社工站",
+            "--units-from",
+            "421202",
+            "--out-dir",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert "X02" in run.stdout
+    assert "76.92% (target 100%) - short by 3 units; 10 of 13" in run.stdout
+    csv = pd.read_csv(out / "xianan-progress.csv", encoding="utf-8-sig")
+    x02 = csv[(csv["indicator"] == "X02") & (csv["scope"] == "all")].iloc[0]
+    assert (x02["denominator_units"], x02["covered_units"], x02["gap"]) == (13, 10, 3)
+    x05 = csv[csv["indicator"] == "X05"].iloc[0]
+    assert x05["status"] == "not computable"
+    assert "no left_behind_children_station facilities" in x05["reason"]
+    assert (out / "charts" / "X02.png").is_file()
+
+
+def test_excel_holds_the_numbers_of_the_csv(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    plan = plans.load("shangluo")
+    progress = plans.evaluate(
+        plan,
+        plans.Layers(
+            relocation_sites=relocation.load_sites(),
+            relocation_totals=relocation.load_county_totals(),
+        ),
+    )
+    csv = report.write_csv(progress, tmp_path / "p.csv")
+    xlsx = report.write_excel(progress, tmp_path / "p.xlsx", title=plan.name_zh)
+    sheet = openpyxl.load_workbook(xlsx).active
+    header = [c.value for c in sheet[2]]
+    assert header[:8] == [
+        "编号",
+        "指标",
+        "单位",
+        "基期值",
+        "目标值",
+        "现状值",
+        "差距",
+        "属性",
+    ]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    back = pd.read_csv(
+        csv, encoding="utf-8-sig", dtype={"baseline": str, "target": str}
+    )
+    assert len(rows) == len(back)
+    for row, (_, expected) in zip(rows, back.iterrows(), strict=True):
+        assert row[0] == expected["indicator"]
+        assert row[1] == expected["text_zh"]
+        for col, name in ((5, "current"), (6, "gap")):
+            if pd.isna(expected[name]):
+                assert row[col] is None
+            else:
+                assert row[col] == pytest.approx(float(expected[name]))
+    md = report.write_markdown(progress, tmp_path / "p.md", title=plan.name_zh)
+    assert "| S47 |" in md.read_text(encoding="utf-8")
