@@ -1,0 +1,390 @@
+"""Where to build next: the fewest sites, or the best K, to close a coverage gap.
+
+The models read only the coverage seam: a sparse demand × candidate matrix of
+"within reach" built from a :class:`~geoplan.costs.CostTable` (Euclidean or
+network), demand weights, and the demand existing facilities already cover.
+
+- :func:`lscp`: the fewest new sites that bring the covered (weighted) share
+  up to a target (set covering with a partial-coverage target);
+- :func:`mclp`: the K new sites that cover the most demand (maximal covering);
+- :func:`p_median`: the P sites with the least total weighted distance.
+
+They are solved exactly with HiGHS (``highspy``) within a time limit, the
+optimality gap reported; :func:`greedy` gives the heuristic answer and the
+coverage curve (covered share against the number of new sites).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import sparse
+
+from .costs import CostTable
+from .errors import ValidationError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """
+    Which candidates reach which demand, with weights and what is covered now.
+
+    Attributes
+    ----------
+    matrix
+        Boolean CSR matrix, demand rows × candidate columns.
+    weights
+        Weight per demand row (population, households; 1 when unweighted).
+    covered_now
+        Demand rows existing facilities already cover.
+    demand_index, candidate_index
+        Labels of the rows and columns.
+    """
+
+    matrix: sparse.csr_array
+    weights: NDArray[np.float64]
+    covered_now: NDArray[np.bool_]
+    demand_index: pd.Index
+    candidate_index: pd.Index
+
+    @property
+    def total_weight(self) -> float:
+        """Total demand weight."""
+        return float(self.weights.sum())
+
+
+def coverage_from_costs(
+    candidates: CostTable,
+    *,
+    weights: pd.Series | None = None,
+    existing: CostTable | None = None,
+) -> Coverage:
+    """
+    Build the coverage structure from cost tables computed with pairs.
+
+    Parameters
+    ----------
+    candidates
+        Demand × candidate costs with ``pairs`` (``with_pairs=True``); its
+        ``cutoff_m`` is the service radius.
+    weights
+        Weight per demand point (aligned to the demand index); default 1.
+    existing
+        Demand × existing-facility costs at the same radius: demand within
+        reach of an existing facility counts as covered already.
+
+    Returns
+    -------
+    Coverage
+        The structure the models read.
+    """
+    if candidates.pairs is None:
+        msg = "The candidate cost table needs pairs: compute it with with_pairs=True."
+        raise ValidationError(msg)
+    rows, cols, _ = candidates.pairs
+    n, m = len(candidates.demand_index), len(candidates.facility_index)
+    matrix = sparse.csr_array(
+        (np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, m)
+    )
+    w = (
+        np.ones(n)
+        if weights is None
+        else weights.reindex(candidates.demand_index).fillna(0).to_numpy(float)
+    )
+    now = np.zeros(n, dtype=bool)
+    if existing is not None:
+        now = existing.within_count > 0
+    return Coverage(matrix, w, now, candidates.demand_index, candidates.facility_index)
+
+
+@dataclass
+class SitingResult:
+    """A recommendation: the sites, what they cover, and how good it is."""
+
+    model: str
+    selected: list[object]
+    objective: float
+    covered_share: float
+    status: str
+    mip_gap: float = 0.0
+    new_coverage: pd.Series = field(default_factory=pd.Series)
+    curve: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _share(cov: Coverage, sites: NDArray[np.int64]) -> tuple[float, NDArray[np.bool_]]:
+    reached = cov.covered_now.copy()
+    if len(sites):
+        reached |= np.asarray(cov.matrix[:, sites].sum(axis=1)).ravel() > 0
+    total = cov.total_weight
+    return (float(cov.weights[reached].sum() / total) if total else 1.0), reached
+
+
+def _new_coverage(cov: Coverage, sites: list[int]) -> pd.Series:
+    """Weight each chosen site covers that nothing else (existing or chosen) does."""
+    out = {}
+    for j in sites:
+        others = [s for s in sites if s != j]
+        _, without = _share(cov, np.asarray(others, dtype=np.int64))
+        _, with_it = _share(cov, np.asarray(sites, dtype=np.int64))
+        out[cov.candidate_index[j]] = float(cov.weights[with_it & ~without].sum())
+    return pd.Series(out, name="newly_covered_weight", dtype=float)
+
+
+def _solve(
+    cost: NDArray,
+    a: sparse.csc_array,
+    lower: NDArray,
+    upper: NDArray,
+    n_int: int,
+    *,
+    time_limit_s: float,
+) -> tuple[NDArray, str, float]:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
+    lp.col_cost_ = cost.astype(float)
+    lp.col_lower_ = np.zeros(a.shape[1])
+    lp.col_upper_ = np.ones(a.shape[1])
+    lp.row_lower_, lp.row_upper_ = lower.astype(float), upper.astype(float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(float)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_int + [
+        highspy.HighsVarType.kContinuous
+    ] * (a.shape[1] - n_int)
+    h.passModel(lp)
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    values = np.asarray(h.getSolution().col_value)
+    return values, status, float(h.getInfo().mip_gap)
+
+
+def _covering_model(cov: Coverage) -> tuple[sparse.csc_array, NDArray[np.int64]]:
+    """Rows y_i - sum_j a_ij x_j <= 0 for demand not yet covered but coverable."""
+    open_rows = np.flatnonzero(~cov.covered_now & (cov.matrix.sum(axis=1) > 0))
+    sub = cov.matrix[open_rows]
+    n_open = len(open_rows)
+    a = sparse.hstack([-sub.astype(float), sparse.identity(n_open, format="csr")])
+    return sparse.csc_array(a), open_rows
+
+
+def mclp(cov: Coverage, *, k: int, time_limit_s: float = 60.0) -> SitingResult:
+    """
+    Choose the K new sites that cover the most demand weight.
+
+    Parameters
+    ----------
+    cov
+        The coverage structure.
+    k
+        Number of new sites.
+    time_limit_s
+        Solver time limit in seconds.
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` = covered weight (existing coverage included).
+    """
+    m = cov.matrix.shape[1]
+    if not 0 < k <= m:
+        msg = f"`k` must be between 1 and the {m} candidates, got {k}."
+        raise ValidationError(msg)
+    a, open_rows = _covering_model(cov)
+    budget = sparse.csc_array(
+        np.concatenate([np.ones(m), np.zeros(len(open_rows))])[None, :]
+    )
+    full = sparse.vstack([a, budget]).tocsc()
+    lower = np.concatenate([np.full(len(open_rows), -np.inf), [k]])
+    upper = np.concatenate([np.zeros(len(open_rows)), [k]])
+    cost = np.concatenate([np.zeros(m), -cov.weights[open_rows]])
+    values, status, gap = _solve(cost, full, lower, upper, m, time_limit_s=time_limit_s)
+    sites = sorted(np.flatnonzero(values[:m] > 0.5).tolist())
+    share, reached = _share(cov, np.asarray(sites, dtype=np.int64))
+    return SitingResult(
+        "mclp",
+        [cov.candidate_index[j] for j in sites],
+        float(cov.weights[reached].sum()),
+        share,
+        status,
+        gap,
+        _new_coverage(cov, sites),
+    )
+
+
+def lscp(
+    cov: Coverage, *, target_share: float = 1.0, time_limit_s: float = 60.0
+) -> SitingResult:
+    """
+    Find the fewest new sites that bring coverage up to a target share.
+
+    Parameters
+    ----------
+    cov
+        The coverage structure.
+    target_share
+        Covered share of the total weight to reach (existing coverage counts).
+    time_limit_s
+        Solver time limit in seconds.
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` = number of new sites; status ``Infeasible`` with the
+        reachable share when no set of candidates reaches the target.
+    """
+    if not 0 < target_share <= 1:
+        msg = f"`target_share` must be in (0, 1], got {target_share!r}."
+        raise ValidationError(msg)
+    m = cov.matrix.shape[1]
+    a, open_rows = _covering_model(cov)
+    need = target_share * cov.total_weight - cov.weights[cov.covered_now].sum()
+    reachable, _ = _share(cov, np.arange(m))
+    if reachable + 1e-12 < target_share:
+        return SitingResult("lscp", [], float("nan"), reachable, "Infeasible", 0.0)
+    if need <= 1e-9:
+        share, _ = _share(cov, np.array([], dtype=np.int64))
+        return SitingResult("lscp", [], 0.0, share, "Optimal", 0.0)
+    demand_row = sparse.csc_array(
+        np.concatenate([np.zeros(m), cov.weights[open_rows]])[None, :]
+    )
+    full = sparse.vstack([a, demand_row]).tocsc()
+    lower = np.concatenate([np.full(len(open_rows), -np.inf), [need - 1e-9]])
+    upper = np.concatenate([np.zeros(len(open_rows)), [np.inf]])
+    cost = np.concatenate([np.ones(m), np.zeros(len(open_rows))])
+    values, status, gap = _solve(cost, full, lower, upper, m, time_limit_s=time_limit_s)
+    sites = sorted(np.flatnonzero(values[:m] > 0.5).tolist())
+    share, _ = _share(cov, np.asarray(sites, dtype=np.int64))
+    return SitingResult(
+        "lscp",
+        [cov.candidate_index[j] for j in sites],
+        float(len(sites)),
+        share,
+        status,
+        gap,
+        _new_coverage(cov, sites),
+    )
+
+
+def p_median(
+    distance_m: NDArray[np.float64],
+    *,
+    p: int,
+    weights: NDArray[np.float64] | None = None,
+    candidate_index: pd.Index | None = None,
+    time_limit_s: float = 60.0,
+) -> SitingResult:
+    """
+    Choose P sites that minimise the total weighted distance (dense, moderate sizes).
+
+    Parameters
+    ----------
+    distance_m
+        Demand × candidate distances in metres (dense).
+    p
+        Number of sites.
+    weights
+        Weight per demand row; default 1.
+    candidate_index
+        Candidate labels.
+    time_limit_s
+        Solver time limit in seconds.
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` = total weighted distance in metres.
+    """
+    n, m = distance_m.shape
+    w = np.ones(n) if weights is None else np.asarray(weights, float)
+    labels = candidate_index if candidate_index is not None else pd.RangeIndex(m)
+    # columns: x_j (m), then z_ij row-major (n*m)
+    i_idx, j_idx = np.divmod(np.arange(n * m), m)
+    z_cols = m + np.arange(n * m)
+    assign = sparse.csr_array((np.ones(n * m), (i_idx, z_cols)), shape=(n, m + n * m))
+    link = sparse.csr_array(
+        (
+            np.concatenate([np.ones(n * m), -np.ones(n * m)]),
+            (np.concatenate([np.arange(n * m)] * 2), np.concatenate([z_cols, j_idx])),
+        ),
+        shape=(n * m, m + n * m),
+    )
+    count = sparse.csr_array(
+        (np.ones(m), (np.zeros(m, int), np.arange(m))), shape=(1, m + n * m)
+    )
+    a = sparse.vstack([assign, link, count]).tocsc()
+    lower = np.concatenate([np.ones(n), np.full(n * m, -np.inf), [p]])
+    upper = np.concatenate([np.ones(n), np.zeros(n * m), [p]])
+    cost = np.concatenate([np.zeros(m), (w[:, None] * distance_m).ravel()])
+    values, status, gap = _solve(cost, a, lower, upper, m, time_limit_s=time_limit_s)
+    sites = sorted(np.flatnonzero(values[:m] > 0.5).tolist())
+    total = (
+        float((w * distance_m[:, sites].min(axis=1)).sum()) if sites else float("nan")
+    )
+    return SitingResult(
+        "p_median", [labels[j] for j in sites], total, float("nan"), status, gap
+    )
+
+
+def greedy(
+    cov: Coverage, *, k: int | None = None, target_share: float | None = None
+) -> SitingResult:
+    """
+    Add, one at a time, the site that newly covers the most weight.
+
+    Stops after `k` sites, or when `target_share` is reached, or when no
+    candidate adds coverage. The curve lists the covered share after each site.
+
+    Parameters
+    ----------
+    cov
+        The coverage structure.
+    k
+        Number of sites (MCLP-like).
+    target_share
+        Share to reach (LSCP-like).
+
+    Returns
+    -------
+    SitingResult
+        With ``curve``: ``sites`` and ``covered_share`` after each step.
+    """
+    csc = cov.matrix.tocsc()
+    reached = cov.covered_now.copy()
+    chosen: list[int] = []
+    total = cov.total_weight
+    shares = [float(cov.weights[reached].sum() / total) if total else 1.0]
+    limit = k if k is not None else cov.matrix.shape[1]
+    while len(chosen) < limit:
+        if target_share is not None and shares[-1] + 1e-12 >= target_share:
+            break
+        open_weight = np.where(reached, 0.0, cov.weights)
+        gains = csc.T @ open_weight
+        gains[chosen] = -1
+        best = int(np.argmax(gains))
+        if gains[best] <= 0:
+            break
+        chosen.append(best)
+        reached |= csc[:, [best]].toarray().ravel()
+        shares.append(float(cov.weights[reached].sum() / total))
+    curve = pd.DataFrame({"sites": np.arange(len(shares)), "covered_share": shares})
+    return SitingResult(
+        "greedy",
+        [cov.candidate_index[j] for j in chosen],
+        float(cov.weights[reached].sum()) if k is not None else float(len(chosen)),
+        shares[-1],
+        "Heuristic",
+        float("nan"),
+        _new_coverage(cov, chosen),
+        curve,
+    )
