@@ -16,6 +16,7 @@ from . import (
     _cli_geocode,
     _cli_map,
     _cli_plan,
+    _cli_recommend,
     basemaps,
     demo,
 )
@@ -97,6 +98,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _cli_export.add_parser(commands)
     _cli_map.add_parser(commands)
     _cli_plan.add_parser(commands)
+    _cli_recommend.add_parser(commands)
     return parser
 
 

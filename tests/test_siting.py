@@ -103,3 +103,56 @@ def test_existing_coverage_is_fixed_and_curve_rises():
     exact = siting.mclp(cov, k=3)
     assert exact.new_coverage.sum() <= exact.objective
     assert set(exact.new_coverage.index) == set(exact.selected)
+
+
+def test_recommend_command(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pyogrio
+
+    rng = np.random.default_rng(1)
+    pd.DataFrame(
+        {
+            "lon": 109.9 + rng.uniform(0, 0.05, 40),
+            "lat": 33.8 + rng.uniform(0, 0.05, 40),
+            "hh": rng.integers(5, 80, 40),
+        }
+    ).to_csv(tmp_path / "d.csv", index=False)
+    pd.DataFrame(
+        {
+            "lon": 109.9 + rng.uniform(0, 0.05, 12),
+            "lat": 33.8 + rng.uniform(0, 0.05, 12),
+        }
+    ).to_csv(tmp_path / "c.csv", index=False)
+    out = tmp_path / "rec.gpkg"
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("geoplan")),
+            "recommend",
+            "--demand",
+            str(tmp_path / "d.csv"),
+            "--candidates",
+            str(tmp_path / "c.csv"),
+            "--coords",
+            "wgs84",
+            "--weight-column",
+            "hh",
+            "--radius-m",
+            "2500",
+            "--k",
+            "3",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.startswith("MCLP (Optimal")
+    chosen = pyogrio.read_dataframe(out, layer="recommended")
+    assert len(chosen) == 3
+    assert (chosen["newly_covered_weight"] >= 0).all()
+    curve = pyogrio.read_dataframe(out, layer="coverage_curve")
+    assert curve["covered_share"].is_monotonic_increasing
