@@ -68,7 +68,7 @@ def theirs(d_xy, c_xy, w, k, reachable):
         solver
     )
     t_lscp = time.perf_counter() - start
-    n_sites = int(round(pulp.value(lscp_model.problem.objective)))
+    n_sites = round(pulp.value(lscp_model.problem.objective))
     return covered, t_mclp, n_sites, t_lscp
 
 

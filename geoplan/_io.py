@@ -21,7 +21,9 @@ def read_csv_table(
     if not path.is_file():
         msg = f"{path}: file not found."
         raise DataSourceError(msg)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    from .layers import read_text_table  # deferred: layers imports more of geoplan
+
+    frame = read_text_table(path)  # UTF-8 (with or without BOM), GBK or GB18030
     missing = [c for c in (*text, *integers) if c not in frame.columns]
     if missing:
         msg = f"{path}: missing columns {missing}; add them to the header row."

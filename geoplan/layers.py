@@ -52,7 +52,14 @@ def read_text_table(path: Path) -> pd.DataFrame:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+        try:
+            frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+        except pd.errors.ParserError as exc:
+            msg = f"{path}: not a well-formed CSV table ({exc}); check quoting."
+            raise ValidationError(msg) from exc
+        except pd.errors.EmptyDataError as exc:
+            msg = f"{path}: the file is empty; it needs a header row and data rows."
+            raise ValidationError(msg) from exc
         frame.attrs["encoding"] = "utf-8" if encoding == "utf-8-sig" else encoding
         return frame
     msg = f"{path}: not UTF-8 or GBK/GB18030 text; save it as UTF-8 CSV."
