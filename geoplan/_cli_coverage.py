@@ -80,6 +80,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="plan target, e.g. 0.9, to report the gap",
     )
     p.add_argument(
+        "--map",
+        type=Path,
+        default=None,
+        metavar="HTML",
+        help="offline HTML map (default: maps/<out name>.html)",
+    )
+    p.add_argument(
+        "--basemap",
+        default="auto",
+        help="map tiles: auto, tianditu-vec, gaode, osm, none",
+    )
+    p.add_argument(
         "--out",
         type=Path,
         default=Path("layers/coverage.gpkg"),
@@ -146,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
             **table.attrs,
         },
     )
+    map_path = _draw(args, result, facilities, out_layers.get("service_areas"), table)
     csv = args.out.with_suffix(".csv")
     result.drop(columns="geometry").to_csv(csv, encoding="utf-8-sig")
     attrs = table.attrs
@@ -159,8 +172,50 @@ def run(args: argparse.Namespace) -> int:
         print(share.to_string(float_format=lambda v: f"{v:.3f}"))
     if args.target_share is not None:
         print("Gap to target: " + ", ".join(f"{k} {v:g}" for k, v in gap.items()))
-    print(f"Written: {args.out}, {csv}")
+    print(f"Written: {args.out}, {csv}, {map_path}")
     return 0
+
+
+def _draw(
+    args: argparse.Namespace,
+    result: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame | None,
+    table: pd.DataFrame,
+) -> Path:
+    """Demand coloured covered / not covered, facilities, service areas."""
+    from . import maps
+    from .styles import COVERED_COLOURS
+
+    located = result[~(result.geometry.isna() | result.geometry.is_empty)]
+    west, south, east, north = located.to_crs(4326).total_bounds
+    m = maps.new_map((west, south, east, north), basemap=args.basemap)
+    column = coverage.covered_column(table)
+    shown = located.assign(**{column: located[column].astype("Int64").astype(str)})
+    if areas is not None:
+        for kind, colour, dash in (
+            ("network", "#3182bd", False),
+            ("euclidean", "#756bb1", True),
+        ):
+            maps.add_areas(
+                m,
+                areas[areas["kind"] == kind],
+                name=f"服务范围 service area ({kind})",
+                colour=colour,
+                dash=dash,
+            )
+    fields = {c: c for c in ("dist_to_nearest_m", column) if c in shown}
+    maps.add_points(
+        m,
+        shown,
+        name="需求点 demand",
+        fields=fields,
+        colour_column=column,
+        colours=COVERED_COLOURS,
+    )
+    maps.add_points(m, facilities, name="设施 facilities", fields={}, colour="#000000")
+    path = args.map or Path("maps") / f"{args.out.stem}.html"
+    return maps.save(m, path)
 
 
 def _qa_report(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -80,6 +80,10 @@ def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
             "1",
             "--out",
             str(out),
+            "--map",
+            str(tmp_path / "cov.html"),
+            "--basemap",
+            "none",
         ],
         capture_output=True,
         text=True,
@@ -93,6 +97,9 @@ def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
     assert result["dist_to_nearest_m"].iloc[0] == pytest.approx(0, abs=0.01)
     assert result["covered_500m"].tolist()[:2] == [True, False]
     assert out.with_suffix(".csv").is_file()
+    page = (tmp_path / "cov.html").read_text(encoding="utf-8")
+    assert '<script src="http' not in page
+    assert "geoplan-point-legend" in page
     gaps = pyogrio.read_dataframe(out, layer="gaps")
     assert gaps["name"].tolist() == ["乙村"]
     qa = pyogrio.read_dataframe(out, layer="qa_report")
