@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import categories, geocode, plans, relocation, report
+from . import categories, demo, geocode, plans, presets, relocation, report
 from .gazetteer import Gazetteer
 from .layers import read_text_table
 
@@ -112,7 +112,14 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
             table["count"] = pd.to_numeric(table["count"], errors="coerce").fillna(0)
         layers.facilities = table
     if args.relocation:
-        layers.relocation_sites = relocation.load_sites()
+        sites = relocation.load_sites()
+        if args.gazetteer:  # located sites: also count those within the radius
+            radius = presets.get("rural-cemetery-5km").distance_m
+            located, _ = demo.locate_sites(
+                sites, Gazetteer.load(args.gazetteer), radius_m=radius
+            )
+            sites = sites.assign(within_radius=located["within_radius"])
+        layers.relocation_sites = sites
         layers.relocation_totals = relocation.load_county_totals()
     return layers
 

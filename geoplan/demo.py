@@ -94,10 +94,29 @@ def _provenance(
     }
 
 
-def _locate(
-    sites: pd.DataFrame, gz: Gazetteer
+def locate_sites(
+    sites: pd.DataFrame, gz: Gazetteer, *, radius_m: float
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Geocode the sites (by name, else by cemetery target) and the targets."""
+    """
+    Place the sites and their cemetery targets; measure site-to-target distances.
+
+    Sites are placed by their own name, else by their cemetery target (and then
+    never count as "within reach": their place came from the target).
+
+    Parameters
+    ----------
+    sites
+        Named entries, as from :func:`geoplan.relocation.load_sites`.
+    gz
+        The gazetteer.
+    radius_m
+        Radius for ``within_radius``.
+
+    Returns
+    -------
+    tuple of geopandas.GeoDataFrame
+        Sites (with ``dist_to_target_m`` and ``within_radius``) and targets.
+    """
     placed = geocode.geocode(
         sites["site_name"],
         gazetteer=gz,
@@ -123,6 +142,19 @@ def _locate(
         targets.join(target_points.drop(columns="geometry")),
         geometry=target_points.geometry,
         crs=target_points.crs,
+    )
+    site_layer["dist_to_target_m"] = coverage.assigned_distance(
+        site_layer, target_layer, site_layer["target_key"]
+    )
+    own_place = site_layer["status"] != "matched_fallback"
+    target_fine = site_layer["target_key"].map(target_layer["precision"].isin(FINE))
+    both_fine = (
+        own_place
+        & site_layer["precision"].isin(FINE)
+        & target_fine.fillna(False).astype(bool)
+    )
+    site_layer["within_radius"] = both_fine & (
+        site_layer["dist_to_target_m"] <= radius_m
     )
     return site_layer, target_layer
 
@@ -190,23 +222,7 @@ def run_shangluo(
     radius_m = cemetery_radius_m or presets.get("rural-cemetery-5km").distance_m
     gz = Gazetteer.load(gazetteer)
     county_polygons = boundaries.counties(prefix=SHANGLUO_PREFIX)
-    site_layer, target_layer = _locate(sites, gz)
-    site_layer["dist_to_target_m"] = coverage.assigned_distance(
-        site_layer, target_layer, site_layer["target_key"]
-    )
-    # a site placed *by* its target says nothing about its distance to it
-    own_place = site_layer["status"] != "matched_fallback"
-    both_fine = (
-        own_place
-        & site_layer["precision"].isin(FINE)
-        & site_layer["target_key"]
-        .map(target_layer["precision"].isin(FINE))
-        .fillna(False)
-        .astype(bool)
-    )
-    site_layer["within_radius"] = both_fine & (
-        site_layer["dist_to_target_m"] <= radius_m
-    )
+    site_layer, target_layer = locate_sites(sites, gz, radius_m=radius_m)
     coverage_table = relocation.coverage_by_county(sites, totals)
     within = site_layer.groupby("county_code")["within_radius"].sum()
     coverage_table.insert(

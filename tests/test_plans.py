@@ -220,3 +220,20 @@ def test_excel_holds_the_numbers_of_the_csv(tmp_path):
                 assert row[col] == pytest.approx(float(expected[name]))
     md = report.write_markdown(progress, tmp_path / "p.md", title=plan.name_zh)
     assert "| S47 |" in md.read_text(encoding="utf-8")
+
+
+def test_located_sites_report_those_within_the_cemetery_radius(shangluo_gazetteer):
+    from geoplan import demo
+
+    sites = relocation.load_sites()
+    located, _ = demo.locate_sites(sites, shangluo_gazetteer, radius_m=5000)
+    layers = plans.Layers(
+        relocation_sites=sites.assign(within_radius=located["within_radius"]),
+        relocation_totals=relocation.load_county_totals(),
+    )
+    progress = plans.evaluate(plans.load("shangluo"), layers)
+    s47 = progress[progress["indicator"] == "S47"].set_index("scope")
+    within = int(located["within_radius"].sum())
+    assert 0 < within <= 124
+    assert f"{within} within the cemetery radius" in s47.loc["all", "reason"]
+    assert s47.loc["all", "covered_units"] == 124  # named sites, not cemeteries
