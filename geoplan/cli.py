@@ -17,6 +17,7 @@ from . import (
     _cli_map,
     _cli_plan,
     _cli_recommend,
+    _cli_run,
     basemaps,
     demo,
 )
@@ -99,6 +100,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _cli_map.add_parser(commands)
     _cli_plan.add_parser(commands)
     _cli_recommend.add_parser(commands)
+    _cli_run.add_parsers(commands)
     return parser
 
 

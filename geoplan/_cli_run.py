@@ -1,0 +1,137 @@
+"""The ``geoplan run`` and ``geoplan init`` commands: analyses from a file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import analysis, demo, gazetteer, plans, relocation, report
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    """Register ``run`` and ``init``."""
+    run_p = commands.add_parser("run", help="run an analysis file end to end")
+    run_p.add_argument("analysis_file", type=Path, metavar="ANALYSIS.toml")
+    run_p.set_defaults(handler=run)
+    init_p = commands.add_parser("init", help="write a commented analysis template")
+    init_p.add_argument("analysis_file", type=Path, metavar="ANALYSIS.toml")
+    init_p.set_defaults(handler=init)
+
+
+def init(args: argparse.Namespace) -> int:
+    """Write the template, refusing to overwrite a file."""
+    if args.analysis_file.exists():
+        print(f"geoplan: {args.analysis_file} exists; not overwritten.")
+        return 1
+    args.analysis_file.write_text(analysis.TEMPLATE, encoding="utf-8")
+    print(
+        f"Wrote {args.analysis_file}; edit it, then: geoplan run {args.analysis_file}"
+    )
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the file, then run its job step by step."""
+    job = analysis.load(args.analysis_file)
+    outputs = job.section("outputs")
+    layers_dir = job.resolve(outputs.get("layers_dir", "layers"))
+    maps_dir = job.resolve(outputs.get("maps_dir", "maps"))
+    store = _gazetteer(job, layers_dir)
+    print(f"[1/3] {job.data['analysis'].get('name', job.job)}: job {job.job}")
+    if job.job == "shangluo-relocation":
+        return _shangluo(job, store, layers_dir, maps_dir)
+    return _coverage(job, store, layers_dir, maps_dir)
+
+
+def _gazetteer(job: analysis.Analysis, layers_dir: Path) -> Path | None:
+    section = job.section("gazetteer")
+    store = job.resolve(section["store"]) if "store" in section else None
+    files = job.adcode_files()
+    if files:
+        store = store or layers_dir / "gazetteer.gpkg"
+        base = (
+            gazetteer.Gazetteer.load(store)
+            if store.is_file()
+            else gazetteer.Gazetteer.builtin()
+        )
+        base.extend(gazetteer.read_adcode(files)).save(store)
+        print(f"      gazetteer: {len(files)} adcode files imported into {store}")
+    return store
+
+
+def _shangluo(
+    job: analysis.Analysis, store: Path | None, layers_dir: Path, maps_dir: Path
+) -> int:
+    cov = job.section("coverage")
+    result = demo.run_shangluo(
+        layers_folder=layers_dir,
+        maps_folder=maps_dir,
+        gazetteer=store,
+        cemetery_radius_m=cov.get("cemetery_radius_m"),
+        basemap=job.section("outputs").get("basemap", "auto"),
+    )
+    print("[2/3] coverage")
+    print(demo.format_coverage_table(result.coverage))
+    plan = plans.load(job.section("plan").get("id", "shangluo"))
+    sites = relocation.load_sites().assign(
+        within_radius=result.sites["within_radius"].to_numpy()
+    )
+    progress = plans.evaluate(
+        plan,
+        plans.Layers(
+            relocation_sites=sites, relocation_totals=relocation.load_county_totals()
+        ),
+    )
+    report.write_excel(
+        progress, layers_dir / f"{plan.id}-progress.xlsx", title=plan.name_zh
+    )
+    report.write_csv(progress, layers_dir / f"{plan.id}-progress.csv")
+    s47 = progress[
+        (progress["indicator"] == "S47") & (progress["scope"] == "all")
+    ].iloc[0]
+    print(
+        f"[3/3] plan {plan.id}: S47 {s47['current']:g}% of 247 sites provided for "
+        f"({s47['status']})"
+    )
+    print("Written: " + ", ".join(map(str, result.files.values())))
+    return 0
+
+
+def _coverage(
+    job: analysis.Analysis, store: Path | None, layers_dir: Path, maps_dir: Path
+) -> int:
+    from . import _cli_coverage
+
+    inputs = job.section("inputs")
+    cov = job.section("coverage")
+    outputs = job.section("outputs")
+    name = job.path.stem
+    namespace = argparse.Namespace(
+        demand=job.resolve(inputs["demand"]["path"]),
+        facilities=job.resolve(inputs["facilities"]["path"]),
+        demand_layer=inputs["demand"].get("layer"),
+        facilities_layer=inputs["facilities"].get("layer"),
+        coords=inputs["demand"]["coords"],
+        lon_column=inputs["demand"].get("lon_column"),
+        lat_column=inputs["demand"].get("lat_column"),
+        threshold_m=cov.get("threshold_m"),
+        preset=cov.get("preset"),
+        method=cov.get("method"),
+        network=job.resolve(cov["network"]) if "network" in cov else None,
+        mode="walk",
+        weight_column=cov.get("weight_column"),
+        by_column=None,
+        target_share=cov.get("target_share"),
+        out=job.resolve(outputs["gpkg"])
+        if "gpkg" in outputs
+        else layers_dir / f"{name}.gpkg",
+        map=job.resolve(outputs["map"])
+        if "map" in outputs
+        else maps_dir / f"{name}.html",
+        basemap=outputs.get("basemap", "auto"),
+    )
+    del store
+    print("[2/3] coverage")
+    code = _cli_coverage.run(namespace)
+    print("[3/3] done")
+    return code

@@ -1,0 +1,162 @@
+"""Analysis files: one TOML file describes an analysis, ``geoplan run`` executes it.
+
+Two jobs exist: ``shangluo-relocation`` (the bundled example: plan table,
+gazetteer, coverage, GeoPackage, map, plan progress) and ``coverage`` (demand
+and facility layers of your own: coverage, gaps, GeoPackage, map). Every key
+is checked before anything runs; unknown keys are errors, so a typo never
+passes silently. ``geoplan init`` writes a commented template.
+"""
+
+from __future__ import annotations
+
+import glob
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ValidationError
+
+KNOWN = {
+    "analysis": {"name", "job"},
+    "gazetteer": {"store", "import_adcode"},
+    "inputs": {"demand", "facilities"},
+    "coverage": {
+        "preset",
+        "threshold_m",
+        "method",
+        "network",
+        "cemetery_radius_m",
+        "target_share",
+        "weight_column",
+    },
+    "plan": {"id"},
+    "outputs": {"layers_dir", "maps_dir", "basemap", "gpkg", "map"},
+}
+JOBS = ("shangluo-relocation", "coverage")
+LAYER_KEYS = {"path", "coords", "layer", "lon_column", "lat_column"}
+
+TEMPLATE = """\
+# geoplan analysis file. Run it with:  geoplan run THIS_FILE.toml
+# Paths are relative to this file.
+
+[analysis]
+name = "我的覆盖分析 / my coverage analysis"
+# job: "coverage" (your demand and facility layers) or "shangluo-relocation"
+job = "coverage"
+
+[gazetteer]
+# store = "layers/gazetteer.gpkg"          # default: ~/.cache/geoplan/gazetteer.gpkg
+# import_adcode = ["data/adcode/611*.csv"]  # town points (GCJ-02, converted)
+
+[inputs.demand]
+path = "demand.csv"       # CSV/XLSX with lon/lat columns, or a GIS file
+coords = "wgs84"          # wgs84, gcj02 (高德/腾讯) or bd09 (百度): always declare it
+# lon_column = "经度"
+# lat_column = "纬度"
+
+[inputs.facilities]
+path = "facilities.csv"
+coords = "wgs84"
+
+[coverage]
+preset = "gb50180-15min"  # or threshold_m = 1000
+# method = "network"
+# network = "city.osm.pbf"
+# weight_column = "households"
+# target_share = 0.9
+
+[outputs]
+layers_dir = "layers"
+maps_dir = "maps"
+basemap = "auto"          # auto, tianditu-vec (TIANDITU_KEY), gaode, osm, none
+"""
+
+
+@dataclass
+class Analysis:
+    """A validated analysis file."""
+
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def job(self) -> str:
+        """The job to run."""
+        return self.data["analysis"]["job"]
+
+    def section(self, name: str) -> dict[str, Any]:
+        """Return a section (empty when absent)."""
+        return dict(self.data.get(name, {}))
+
+    def resolve(self, value: str) -> Path:
+        """Resolve a path relative to the analysis file."""
+        path = Path(value)
+        return path if path.is_absolute() else (self.path.parent / path)
+
+    def adcode_files(self) -> list[Path]:
+        """Expand the gazetteer's adcode globs."""
+        patterns = self.section("gazetteer").get("import_adcode", [])
+        found = [glob.glob(str(self.resolve(p))) for p in patterns]  # noqa: PTH207
+        files = sorted(Path(f) for group in found for f in group)
+        if patterns and not files:
+            msg = f"{self.path}: [gazetteer] import_adcode matches no file: {patterns}."
+            raise ValidationError(msg)
+        return files
+
+
+def load(path: Path | str) -> Analysis:
+    """
+    Read and check an analysis file, listing every problem at once.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+
+    Returns
+    -------
+    Analysis
+        The checked analysis.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        msg = f"{path}: file not found; `geoplan init {path}` writes a template."
+        raise ValidationError(msg) from exc
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path}: not valid TOML ({exc})."
+        raise ValidationError(msg) from exc
+    problems = _problems(data)
+    if problems:
+        raise ValidationError(f"{path}: " + "; ".join(problems) + ".")
+    return Analysis(path, data)
+
+
+def _problems(data: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    for section, values in data.items():
+        if section not in KNOWN:
+            problems.append(f"unknown section [{section}]")
+            continue
+        for key, value in values.items():
+            if section == "inputs" and key in KNOWN["inputs"]:
+                unknown = set(value) - LAYER_KEYS
+                if unknown:
+                    problems.append(f"[inputs.{key}] unknown keys {sorted(unknown)}")
+                if "path" not in value or "coords" not in value:
+                    problems.append(f"[inputs.{key}] needs path and coords")
+            elif key not in KNOWN[section]:
+                problems.append(f"[{section}] unknown key {key!r}")
+    job = data.get("analysis", {}).get("job")
+    if job not in JOBS:
+        problems.append(f"[analysis] job must be one of {list(JOBS)}, got {job!r}")
+    if job == "coverage":
+        inputs = data.get("inputs", {})
+        problems += [
+            f"[inputs.{k}] is missing"
+            for k in ("demand", "facilities")
+            if k not in inputs
+        ]
+    return problems

@@ -1,0 +1,105 @@
+"""The users' journeys through the installed command, from clean folders."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+from conftest import ADCODE, REPO, adcode_files
+
+GEOPLAN = Path(sys.executable).with_name("geoplan")
+
+
+def geoplan(*args, cwd):
+    env = {**os.environ, "HOME": str(cwd)}
+    env.pop("TIANDITU_KEY", None)
+    return subprocess.run(
+        [str(GEOPLAN), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_planner_runs_the_shangluo_analysis_file(tmp_path):
+    adcode_files("611*.csv")
+    text = (REPO / "examples" / "shangluo.toml").read_text(encoding="utf-8")
+    text = text.replace("../../shared/data/adcode/counties", str(ADCODE / "counties"))
+    text = text.replace('"../layers"', '"layers"').replace('"../maps"', '"maps"')
+    text = text.replace('basemap = "auto"', 'basemap = "none"')
+    (tmp_path / "shangluo.toml").write_text(text, encoding="utf-8")
+    run = geoplan("run", "shangluo.toml", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "[3/3] plan shangluo: S47 50.2% of 247 sites provided for" in run.stdout
+    city = next(line for line in run.stdout.splitlines() if line.startswith("商洛市 "))
+    assert re.split(r"\s+", city)[:5] == ["商洛市", "247", "26", "60", "124"]
+    sites = pyogrio.read_dataframe(
+        tmp_path / "layers" / "shangluo.gpkg", layer="relocation_sites"
+    )
+    assert sites["precision"].isin(["town", "village"]).sum() >= 115
+    assert (tmp_path / "maps" / "shangluo-relocation-cemeteries.html").is_file()
+    progress = pd.read_csv(
+        tmp_path / "layers" / "shangluo-progress.csv", encoding="utf-8-sig"
+    )
+    assert progress["status"].eq("met").sum() == 0
+
+
+def test_analyst_starts_from_the_template(tmp_path):
+    assert geoplan("init", "a.toml", cwd=tmp_path).returncode == 0
+    assert geoplan("init", "a.toml", cwd=tmp_path).returncode == 1  # never overwrites
+    pd.DataFrame(
+        {
+            "经度": [109.94, 109.96, 110.5],
+            "纬度": [33.87, 33.87, 33.9],
+            "households": [120, 80, 40],
+        }
+    ).to_csv(tmp_path / "demand.csv", index=False, encoding="gbk")
+    pd.DataFrame({"lon": [109.941], "lat": [33.871]}).to_csv(
+        tmp_path / "facilities.csv", index=False
+    )
+    text = (tmp_path / "a.toml").read_text(encoding="utf-8")
+    text = text.replace('basemap = "auto"', 'basemap = "none"')
+    text = text.replace(
+        '# weight_column = "households"', 'weight_column = "households"'
+    )
+    (tmp_path / "a.toml").write_text(text, encoding="utf-8")
+    run = geoplan("run", "a.toml", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    share = re.search(r"all\s+3\s+0\s+(\d+)\s+([\d.]+)", run.stdout)
+    assert share.groups() == ("1", "0.333")  # 0.14, 1.8 and 52 km away; 1000 m
+    assert (tmp_path / "layers" / "a.gpkg").is_file()
+    (tmp_path / "a.toml").write_text(text + "\nbogus = 1\n", encoding="utf-8")
+    bad = geoplan("run", "a.toml", cwd=tmp_path)
+    assert bad.returncode == 1
+    assert "unknown key 'bogus'" in bad.stderr
+
+
+def test_gis_team_exports_the_layers(tmp_path):
+    run = geoplan("demo", "shangluo", "--basemap", "none", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    out = geoplan(
+        "export",
+        "layers/shangluo.gpkg",
+        "--format",
+        "shp",
+        "--out-dir",
+        "shp",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    back = pyogrio.read_dataframe(tmp_path / "shp" / "relocation_sites.shp")
+    assert len(back) == 124
+    assert "茅坪回族镇" in set(back["town_as_wr"])
+    mapping = pd.read_csv(
+        tmp_path / "shp" / "relocation_sites.fields.csv", encoding="utf-8-sig"
+    )
+    assert (
+        mapping.set_index("shapefile_field").loc["town_as_wr", "alias"] == "乡镇(原文)"
+    )
