@@ -38,3 +38,41 @@ def test_helsinki_walk_coverage(tmp_path):
     covered = demand["covered_1000m"].astype(bool).mean() * 100
     assert covered == pytest.approx(shares[("15min", "network")], abs=0.05)
     assert (demand["dist_to_nearest_m"] >= 0).all()
+
+
+def script(name, *args, home):
+    env = {**__import__("os").environ, "HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / name), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+
+
+def test_shangluo_relocation_script(tmp_path):
+    out = script("shangluo_relocation.py", home=tmp_path)
+    assert "商州区: 11/45 sites provided for = 24.4% (target 100%, gap 34)" in out
+    assert "商洛市: 124/247 sites provided for = 50.2% (target 100%, gap 123)" in out
+
+
+def test_xianan_script_takes_a_list_or_a_status_table(tmp_path):
+    listing = tmp_path / "list.csv"
+    listing.write_bytes(
+        "name\n温泉街道社工站\n浮山街道社会工作服务站\n大幕乡社工站\n".encode("gbk")
+    )
+    out = script("xianan_social_work.py", str(listing), home=tmp_path)
+    assert "3 of 13 towns = 23.08% (target 100%, short by 10 units)" in out
+    status = tmp_path / "status.csv"
+    status.write_text(
+        "town,count\n温泉街道,1\n汀泗桥镇,2\n大幕乡,0\n", encoding="utf-8"
+    )
+    out = script("xianan_social_work.py", str(status), home=tmp_path)
+    assert "2 of 13 towns = 15.38%" in out
+
+
+def test_xincheng_script_reports_what_it_cannot_place(tmp_path):
+    out = script("xincheng_cemeteries.py", home=tmp_path)
+    assert "1 of 12 towns = 8.3% once both are built" in out
+    assert "成吉思汗大街街道: not a town of 新城区" in out
