@@ -1,0 +1,36 @@
+"""Every Python example in docs/ runs and prints what the text says it prints."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+
+import pytest
+from conftest import REPO
+
+BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+def examples():
+    for page in sorted((REPO / "docs").glob("*.md")):
+        for n, code in enumerate(BLOCK.findall(page.read_text(encoding="utf-8"))):
+            yield pytest.param(code, id=f"{page.stem}-{n}")
+
+
+def expected_lines(code):
+    """What each print's comment promises: the text before any ``(``."""
+    return [m.group(1).strip() for m in re.finditer(r"print\(.*\)\s*#\s*(.+)", code)]
+
+
+@pytest.mark.parametrize("code", list(examples()))
+def test_doc_example_runs(code, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "<docs>", "exec"), {})
+    printed = out.getvalue()
+    for promise in expected_lines(code):
+        value = promise.split(" (")[0].strip()
+        assert value in printed, (promise, printed)
