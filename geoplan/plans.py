@@ -283,7 +283,8 @@ def evaluate(plan: Plan, layers: Layers) -> pd.DataFrame:
                     + (f"; {item.note}" if item.note else ""),
                 )
             )
-    return pd.DataFrame(rows, columns=ROW)
+    table = pd.DataFrame(rows, columns=ROW)
+    return table.astype({"denominator_units": "Int64", "covered_units": "Int64"})
 
 
 def _row(  # noqa: PLR0913
