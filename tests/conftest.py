@@ -108,3 +108,16 @@ def shangluo_gazetteer(builtin_gazetteer):
     from geoplan.gazetteer import read_adcode
 
     return builtin_gazetteer.extend(read_adcode(adcode_files("611*.csv")))
+
+
+def run_geoplan(*args: object, cwd: Path):
+    """Run the installed ``geoplan`` command with a fresh HOME, as a user would."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HOME": str(cwd)}
+    env.pop("TIANDITU_KEY", None)
+    command = [str(Path(sys.executable).with_name("geoplan")), *map(str, args)]
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import subprocess
 import sys
 from pathlib import Path
 
 import pyogrio
 import pytest
+from conftest import run_geoplan
 
 from geoplan import coords, layers
 from geoplan.errors import CRSError
@@ -62,9 +62,8 @@ def test_read_points_converts_and_keeps_every_row(tables):
 def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
     demand, stations = tables
     out = tmp_path / "out" / "cov.gpkg"
-    run = subprocess.run(
-        [
-            str(GEOPLAN),
+    run = run_geoplan(
+        *[
             "coverage",
             "--demand",
             str(demand),
@@ -85,9 +84,7 @@ def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
             "--basemap",
             "none",
         ],
-        capture_output=True,
-        text=True,
-        check=False,
+        cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr
     assert "measured in EPSG:32649" in run.stdout
@@ -113,9 +110,8 @@ def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
 
 def test_coverage_command_refuses_undeclared_coordinates(tables, tmp_path):
     demand, stations = tables
-    run = subprocess.run(
-        [
-            str(GEOPLAN),
+    run = run_geoplan(
+        *[
             "coverage",
             "--demand",
             str(demand),
@@ -126,9 +122,7 @@ def test_coverage_command_refuses_undeclared_coordinates(tables, tmp_path):
             "--out",
             str(tmp_path / "x.gpkg"),
         ],
-        capture_output=True,
-        text=True,
-        check=False,
+        cwd=tmp_path,
     )
     assert run.returncode == 1
     assert "--coords wgs84|gcj02|bd09" in run.stderr

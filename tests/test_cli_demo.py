@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -11,24 +10,14 @@ from pathlib import Path
 
 import pyogrio
 import pytest
-from conftest import adcode_files
+from conftest import adcode_files, run_geoplan
 
 from geoplan import boundaries
 
 GEOPLAN = Path(sys.executable).with_name("geoplan")
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the installed command with a fresh HOME (no gazetteer store there)."""
-    env = {**os.environ, "HOME": str(cwd)}
-    return subprocess.run(
-        [str(GEOPLAN), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+run = run_geoplan
 
 
 @pytest.fixture(scope="module")

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pyogrio
-from conftest import ADCODE, REPO, adcode_files
+from conftest import ADCODE, REPO, adcode_files, run_geoplan
 
 GEOPLAN = Path(sys.executable).with_name("geoplan")
 
 
-def geoplan(*args, cwd):
-    env = {**os.environ, "HOME": str(cwd)}
-    env.pop("TIANDITU_KEY", None)
-    return subprocess.run(
-        [str(GEOPLAN), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+geoplan = run_geoplan
 
 
 def test_planner_runs_the_shangluo_analysis_file(tmp_path):
