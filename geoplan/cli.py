@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
 import sys
 from collections.abc import Sequence
@@ -20,6 +22,7 @@ from . import (
     _cli_run,
     basemaps,
     demo,
+    settings,
 )
 from .errors import GeoplanError
 
@@ -38,12 +41,26 @@ class _Parser(argparse.ArgumentParser):
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="geoplan",
+        epilog="Exit codes: 0 done; 1 the work failed (the message says why and how to "
+        "fix it); 2 bad command-line usage.",
         description="Facility-coverage planning for China's civil-affairs plans "
         "(民政设施覆盖规划).",
     )
     parser.add_argument("--version", action="version", version=f"geoplan {__version__}")
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log each step to stderr"
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print nothing but errors (files are still written)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=["zh", "en", "both"],
+        default="both",
+        help="language of printed tables: zh, en or both (default)",
     )
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=_Parser
@@ -112,8 +129,10 @@ def _run_demo(args: argparse.Namespace) -> int:
         cemetery_radius_m=args.cemetery_radius_m,
         basemap=args.basemap,
     )
-    print("商洛市易地搬迁安置点公益性公墓覆盖")
-    print("Shangluo relocation-site cemetery coverage")
+    if settings.lang in ("zh", "both"):
+        print("商洛市易地搬迁安置点公益性公墓覆盖")
+    if settings.lang in ("en", "both"):
+        print("Shangluo relocation-site cemetery coverage")
     print(demo.format_coverage_table(result.coverage))
     flagged = result.validation[result.validation["status"] != "ok"]
     print(f"\nSeed checks: {len(result.validation)} run, {len(flagged)} flagged")
@@ -154,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
+        settings.lang = args.lang
+        if args.quiet:
+            with contextlib.redirect_stdout(io.StringIO()):
+                return args.handler(args)
         return args.handler(args)
     except GeoplanError as exc:
         print(f"geoplan: error: {exc}", file=sys.stderr)

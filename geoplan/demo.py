@@ -331,13 +331,17 @@ def format_coverage_table(coverage: pd.DataFrame) -> str:
     labels = relocation.COVERAGE_LABELS
     shown = coverage[list(labels)].copy()
     shown["provided_share"] = shown["provided_share"].map("{:.1%}".format)
-    shown.columns = pd.MultiIndex.from_tuples(labels.values())
+    headers = list(labels.values())
+    if settings.lang == "both":
+        shown.columns = pd.MultiIndex.from_tuples(headers)
+    else:
+        shown.columns = [zh if settings.lang == "zh" else en for zh, en in headers]
     with pd.option_context(
         "display.unicode.east_asian_width", True, "display.width", 200
     ):
         text = shown.to_string(index=False)
     radius = f"{coverage.attrs.get('cemetery_radius_m', 0):g}"
-    return (
-        f"{text}\n{COVERAGE_NOTE_ZH.format(radius=radius)}\n"
-        f"{COVERAGE_NOTE_EN.format(radius=radius)}"
+    notes = {"zh": [COVERAGE_NOTE_ZH], "en": [COVERAGE_NOTE_EN]}.get(
+        settings.lang, [COVERAGE_NOTE_ZH, COVERAGE_NOTE_EN]
     )
+    return "\n".join([text, *(n.format(radius=radius) for n in notes)])

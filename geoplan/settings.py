@@ -17,6 +17,8 @@ gazetteer_path : pathlib.Path
     The gazetteer store that `geoplan gazetteer import` builds. Default
     ``~/.cache/geoplan/gazetteer.gpkg``; the built-in gazetteer is used
     when it does not exist.
+lang : str
+    Language of printed tables: ``"zh"``, ``"en"`` or ``"both"`` (default).
 default_crs : str
     The CRS every stored layer uses. Default ``"EPSG:4326"`` (WGS-84);
     CGCS2000 (``EPSG:4490``) is treated as equal to it but declared.
@@ -28,5 +30,6 @@ layers_folder: Path = Path("layers")
 maps_folder: Path = Path("maps")
 sources_folder: Path = Path(__file__).resolve().parent.parent / "layers" / "sources"
 default_crs: str = "EPSG:4326"
+lang: str = "both"
 cache_folder: Path = Path.home() / ".cache" / "geoplan"
 gazetteer_path: Path = cache_folder / "gazetteer.gpkg"

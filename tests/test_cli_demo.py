@@ -200,3 +200,20 @@ def test_demo_with_adcode_towns_places_sites_finely(tmp_path, sites):
         line for line in result.stdout.splitlines() if line.startswith("商洛市 ")
     )
     assert re.split(r"\s+", city.strip())[7] == str(within.sum())
+
+
+def test_language_and_quiet_options(tmp_path):
+    english = run("--lang", "en", "demo", "shangluo", "--basemap", "none", cwd=tmp_path)
+    assert english.returncode == 0, english.stderr
+    lines = english.stdout.splitlines()
+    assert lines[0] == "Shangluo relocation-site cemetery coverage"
+    assert lines[1].split()[:3] == ["county", "sites", "built"]
+    assert "注：" not in english.stdout
+    chinese = run("--lang", "zh", "demo", "shangluo", "--basemap", "none", cwd=tmp_path)
+    assert chinese.stdout.splitlines()[1].split()[:2] == ["县区", "搬迁点"]
+    assert "Note:" not in chinese.stdout
+    quiet = run("-q", "demo", "shangluo", "--basemap", "none", cwd=tmp_path)
+    assert quiet.returncode == 0
+    assert quiet.stdout == ""
+    assert (tmp_path / "layers" / "shangluo.gpkg").is_file()
+    assert "Exit codes: 0 done; 1 the work failed" in run("--help", cwd=tmp_path).stdout

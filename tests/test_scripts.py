@@ -76,3 +76,25 @@ def test_xincheng_script_reports_what_it_cannot_place(tmp_path):
     out = script("xincheng_cemeteries.py", home=tmp_path)
     assert "1 of 12 towns = 8.3% once both are built" in out
     assert "成吉思汗大街街道: not a town of 新城区" in out
+
+
+def test_status_table_script_for_chengde_and_xiamen(tmp_path):
+    chengde = tmp_path / "chengde.csv"
+    chengde.write_text(
+        "unit_code,category,count\n130802,公益性安葬(放)设施,1\n"
+        "130803,公益性安葬(放)设施,1\n130821,公益性安葬(放)设施,2\n"
+        "130881,公益性安葬(放)设施,0\n130802,养老服务指导中心,1\n",
+        encoding="utf-8",
+    )
+    out = script("status_table_progress.py", "chengde", str(chengde), home=tmp_path)
+    assert "11 county units" in out
+    assert "CD-T14 县级公益性安葬(放)设施覆盖率: 3 of 11 = 27.27%" in out
+    assert "CD-X5 每个县(市、区)建成1个养老服务指导中心: 1 of 11 = 9.09%" in out
+    xiamen = tmp_path / "xiamen.csv"
+    xiamen.write_text(
+        "unit_code,category,count\n350203,区级公益性安葬(放)设施,1\n"
+        "350205,区级公益性安葬(放)设施,1\n",
+        encoding="utf-8",
+    )
+    out = script("status_table_progress.py", "xiamen", str(xiamen), home=tmp_path)
+    assert "XM-T17 区级公益性安葬(放)设施覆盖率: 2 of 6 = 33.33%" in out
