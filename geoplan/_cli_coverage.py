@@ -231,6 +231,12 @@ def _qa_report(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> pd.Dat
                 "rows": int(empty.sum()),
             }
         )
+        report = frame.attrs.get("ingest")
+        if report is not None and len(report.rejected):
+            rows += [
+                {"input": name, "reason": reason, "rows": int(count)}
+                for reason, count in report.rejected["reason"].value_counts().items()
+            ]
     return pd.DataFrame(rows)
 
 

@@ -15,7 +15,6 @@ from io import StringIO
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 
@@ -123,8 +122,14 @@ def read_points(
         raise ValueError(msg)
     if path.suffix.lower() in TABLE_SUFFIXES:
         return _points_from_table(path, coords, lon_column, lat_column)
-    frame = pyogrio.read_dataframe(path, layer=layer)
+    options = {}
+    if path.suffix.lower() == ".shp":
+        options["encoding"], note = shapefile_encoding(path)
+        if note:
+            logger.warning("%s: %s", path, note)
+    frame = pyogrio.read_dataframe(path, layer=layer, **options)
     frame = to_wgs84(frame)
+    frame.attrs["encoding"] = options.get("encoding", "")
     if coords in ("gcj02", "bd09"):
         xy = frame.geometry.get_coordinates()
         lon, lat = convert(xy["x"], xy["y"], source=coords, target="wgs84")
@@ -133,39 +138,87 @@ def read_points(
     return frame
 
 
+def shapefile_encoding(path: Path) -> tuple[str, str]:
+    """
+    Decide a Shapefile's text encoding from its ``.cpg`` and its DBF bytes.
+
+    A missing ``.cpg``, or one that names an encoding the DBF's bytes are not
+    in, is common with files from Chinese desktop GIS (GBK written, no or a
+    wrong ``.cpg``). The declared encoding is used when the bytes decode in it;
+    otherwise UTF-8, then GB18030, are tried; never a lossy decode.
+
+    Parameters
+    ----------
+    path
+        The ``.shp`` file.
+
+    Returns
+    -------
+    tuple of str
+        The encoding and a note (empty when the ``.cpg`` was right).
+    """
+    dbf = path.with_suffix(".dbf")
+    raw = dbf.read_bytes()
+    header = int.from_bytes(raw[8:10], "little") if len(raw) > 10 else 0
+    records = raw[header:]
+    cpg = path.with_suffix(".cpg")
+    declared = (
+        cpg.read_text(encoding="ascii", errors="ignore").strip()
+        if cpg.is_file()
+        else ""
+    )
+    for encoding in filter(None, [declared, "utf-8", "gb18030"]):
+        try:
+            records.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if encoding == declared:
+            return encoding, ""
+        reason = f"its .cpg says {declared!r}" if declared else "it has no .cpg"
+        return encoding, f"{reason}; its text decodes as {encoding}, which is used"
+    msg = f"{path}: the DBF text is neither {declared or 'UTF-8'} nor GBK/GB18030."
+    raise ValidationError(msg)
+
+
 def _points_from_table(
     path: Path,
     coords: CoordSystem | None,
     lon_column: str | None,
     lat_column: str | None,
 ) -> gpd.GeoDataFrame:
+    """Every row of the table through the ingest path; rejected rows kept unlocated."""
+    from .ingest import ingest_points  # deferred: ingest imports this module
+
     if coords is None:
         msg = (
             f"{path}: declare the coordinate system of its coordinates "
             "(--coords wgs84|gcj02|bd09); geoplan never guesses it."
         )
         raise CRSError(msg)
-    if path.suffix.lower() in (".xlsx", ".xls"):
-        table = pd.read_excel(path, dtype=str).fillna("")
-        table.attrs["encoding"] = "xlsx"
-    else:
-        table = read_text_table(path)
-    columns = list(table.columns)
-    lon_name = _pick(columns, lon_column, LON_NAMES)
-    lat_name = _pick(columns, lat_column, LAT_NAMES)
-    lon = pd.to_numeric(table[lon_name].str.strip(), errors="coerce").to_numpy(float)
-    lat = pd.to_numeric(table[lat_name].str.strip(), errors="coerce").to_numpy(float)
-    usable = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90)
-    usable &= np.abs(lon) <= 180
-    lon, lat = np.where(usable, lon, np.nan), np.where(usable, lat, np.nan)
-    lon, lat = convert(lon, lat, source=coords, target="wgs84")
-    geometry = gpd.points_from_xy(lon, lat, crs=WGS84)
-    geometry[~usable] = None
-    note = np.where(usable, "", f"no usable coordinates in {lon_name}/{lat_name}")
-    out = gpd.GeoDataFrame(table.assign(location_note=note), geometry=geometry)
-    out.attrs.update(
-        source_crs=coords, coords=coords, encoding=table.attrs.get("encoding")
+    used, report = ingest_points(
+        path, coords=coords, lon_column=lon_column, lat_column=lat_column
     )
-    if (~usable).any():
-        logger.warning("%s: %d rows have no usable coordinates", path, (~usable).sum())
+    rejected = report.rejected
+    kept = gpd.GeoDataFrame(
+        rejected.assign(location_note=rejected["reason"] + ": " + rejected["detail"]),
+        geometry=[None] * len(rejected),
+        crs=WGS84,
+    )
+    out = pd.concat([used.assign(location_note=""), kept], ignore_index=True)
+    out = out.sort_values("source_row", kind="stable").reset_index(drop=True)
+    out = gpd.GeoDataFrame(
+        out.drop(columns=["reason", "detail"], errors="ignore"),
+        geometry="geometry",
+        crs=WGS84,
+    )
+    out.attrs.update(
+        source_crs=coords, coords=coords, encoding=report.encoding, ingest=report
+    )
+    if len(rejected):
+        logger.warning(
+            "%s: %d rows kept without a location: %s",
+            path,
+            len(rejected),
+            rejected["reason"].value_counts().to_dict(),
+        )
     return out

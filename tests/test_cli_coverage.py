@@ -54,7 +54,9 @@ def test_read_points_converts_and_keeps_every_row(tables):
     assert frame["name"].tolist() == ["甲村", "乙村", "丙村"]
     assert frame.geometry.iloc[0].x == pytest.approx(109.94, abs=1e-8)
     assert frame.geometry.iloc[2] is None
-    assert "no usable coordinates" in frame["location_note"].iloc[2]
+    assert frame["location_note"].iloc[2].startswith("coordinates_missing")
+    report = frame.attrs["ingest"]
+    assert (report.rows_in, report.rows_used, len(report.rejected)) == (3, 2, 1)
     with pytest.raises(CRSError, match="never guesses"):
         layers.read_points(demand)
 
@@ -103,6 +105,7 @@ def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
     assert qa.set_index(["input", "reason"])["rows"].to_dict() == {
         ("demand", "read"): 3,
         ("demand", "no usable coordinates (kept, not located)"): 1,
+        ("demand", "coordinates_missing"): 1,
         ("facilities", "read"): 1,
         ("facilities", "no usable coordinates (kept, not located)"): 0,
     }

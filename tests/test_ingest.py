@@ -225,3 +225,27 @@ def test_fuzz_csv_reader(tmp_path_factory, data):
         return  # a clear, named error is an accepted outcome
     assert report.rows_in == report.rows_used + len(report.rejected)
     shutil.rmtree(path.parent)
+
+
+def test_shapefile_with_missing_or_wrong_cpg(tmp_path):
+    from geoplan import layers
+
+    frame = gpd.GeoDataFrame(
+        {"name": ["北宽坪镇全脉村安置点", "茅坪回族镇"]},
+        geometry=[Point(110.1, 33.9), Point(109.2, 33.4)],
+        crs=4326,
+    )
+    path = tmp_path / "gbk.shp"
+    frame.to_file(path, engine="pyogrio", encoding="GBK")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    back = layers.read_points(path)
+    assert back["name"].tolist() == frame["name"].tolist()
+    assert back.attrs["encoding"] == "gb18030"
+    path.with_suffix(".cpg").write_text("UTF-8")  # wrong
+    encoding, note = layers.shapefile_encoding(path)
+    assert encoding == "gb18030"
+    assert "its .cpg says 'UTF-8'" in note
+    assert layers.read_points(path)["name"].tolist() == frame["name"].tolist()
+    good = tmp_path / "utf8.shp"
+    frame.to_file(good, engine="pyogrio", encoding="UTF-8")
+    assert layers.shapefile_encoding(good) == ("UTF-8", "")
