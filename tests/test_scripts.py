@@ -98,3 +98,19 @@ def test_status_table_script_for_chengde_and_xiamen(tmp_path):
     )
     out = script("status_table_progress.py", "xiamen", str(xiamen), home=tmp_path)
     assert "XM-T17 区级公益性安葬(放)设施覆盖率: 2 of 6 = 33.33%" in out
+
+
+def test_shangluo_script_with_a_funeral_status_table(tmp_path):
+    status = tmp_path / "status.csv"
+    rows = ["unit_code,category,count"] + [
+        f"{c},殡仪馆,1"
+        for c in ("611002", "611021", "611022", "611023", "611024", "611025")
+    ]
+    status.write_text(
+        "\n".join([*rows, "611024,城市公益性公墓,1"]) + "\n", encoding="utf-8"
+    )
+    out = script("shangluo_relocation.py", str(status), home=tmp_path)
+    assert (
+        "S43 实现县级殡仪馆(殡仪服务中心)和城市公益性公墓全覆盖: 6 of 7 counties" in out
+    )
+    assert "T21 城市公益性公墓覆盖率: 1 of 7 counties = 14.29%" in out
