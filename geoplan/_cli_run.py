@@ -36,11 +36,10 @@ def run(args: argparse.Namespace) -> int:
     outputs = job.section("outputs")
     layers_dir = job.resolve(outputs.get("layers_dir", "layers"))
     maps_dir = job.resolve(outputs.get("maps_dir", "maps"))
-    store = _gazetteer(job, layers_dir)
     print(f"[1/3] {job.data['analysis'].get('name', job.job)}: job {job.job}")
     if job.job == "shangluo-relocation":
-        return _shangluo(job, store, layers_dir, maps_dir)
-    return _coverage(job, store, layers_dir, maps_dir)
+        return _shangluo(job, _gazetteer(job, layers_dir), layers_dir, maps_dir)
+    return _coverage(job, layers_dir, maps_dir)
 
 
 def _gazetteer(job: analysis.Analysis, layers_dir: Path) -> Path | None:
@@ -97,9 +96,7 @@ def _shangluo(
     return 0
 
 
-def _coverage(
-    job: analysis.Analysis, store: Path | None, layers_dir: Path, maps_dir: Path
-) -> int:
+def _coverage(job: analysis.Analysis, layers_dir: Path, maps_dir: Path) -> int:
     from . import _cli_coverage
 
     inputs = job.section("inputs")
@@ -130,7 +127,6 @@ def _coverage(
         else maps_dir / f"{name}.html",
         basemap=outputs.get("basemap", "auto"),
     )
-    del store
     print("[2/3] coverage")
     code = _cli_coverage.run(namespace)
     print("[3/3] done")

@@ -45,7 +45,7 @@ name = "我的覆盖分析 / my coverage analysis"
 # job: "coverage" (your demand and facility layers) or "shangluo-relocation"
 job = "coverage"
 
-[gazetteer]
+[gazetteer]  # used by the shangluo-relocation job
 # store = "layers/gazetteer.gpkg"          # default: ~/.cache/geoplan/gazetteer.gpkg
 # import_adcode = ["data/adcode/611*.csv"]  # town points (GCJ-02, converted)
 

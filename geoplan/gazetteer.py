@@ -26,7 +26,7 @@ import importlib.resources
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -140,6 +140,32 @@ def code_prefix(code: str, level: str) -> str:
         For example ``"611002"`` for the county 611002000000.
     """
     return code[: LEVEL_DIGITS[level]]
+
+
+def code_path(code: str, level: str, known: Container[str]) -> list[str]:
+    """
+    Return the codes from the province down to `code`, keeping the known ones.
+
+    Parameters
+    ----------
+    code
+        A 12-digit code (or a historical ``<code>@<vintage>``).
+    level
+        The unit's level.
+    known
+        The codes that exist (a gazetteer's index, or a dict of them).
+
+    Returns
+    -------
+    list of str
+        Ancestors first, `code` last.
+    """
+    chain = []
+    for lv in LEVELS[: LEVELS.index(level)]:
+        ancestor = code_prefix(code, lv).ljust(12, "0")
+        if ancestor in known:
+            chain.append(ancestor)
+    return [*chain, code]
 
 
 def short_name(name: str, level: str) -> str:
@@ -385,13 +411,7 @@ class Gazetteer:
             Ancestors first, `code` last (units missing from the store are
             skipped).
         """
-        level = self.units.loc[code, "level"]
-        chain = []
-        for lv in LEVELS[: LEVELS.index(level)]:
-            ancestor = code_prefix(code, lv).ljust(12, "0")
-            if ancestor in self.units.index:
-                chain.append(ancestor)
-        return [*chain, code]
+        return code_path(code, self.units.loc[code, "level"], self.units.index)
 
     def to_frame(self) -> gpd.GeoDataFrame:
         """

@@ -26,7 +26,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .crs import WGS84
-from .gazetteer import LEVELS, Gazetteer, code_prefix, pad_code
+from .gazetteer import Gazetteer, code_path, pad_code
 from .matcher import Match, Matcher, confidence, normalise
 
 logger = logging.getLogger(__name__)
@@ -115,12 +115,7 @@ class _Placer:
 
     def path(self, code: str) -> list[str]:
         """Codes from the province down to `code`."""
-        chain = []
-        for level in LEVELS[: LEVELS.index(self.level[code])]:
-            ancestor = code_prefix(code, level).ljust(12, "0")
-            if ancestor in self.level:
-                chain.append(ancestor)
-        return [*chain, code]
+        return code_path(code, self.level[code], self.level)
 
     def name_path(self, code: str) -> str:
         return "/".join(self.name[c] for c in self.path(code))

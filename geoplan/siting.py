@@ -169,6 +169,11 @@ def _solve(
     return values, status, float(h.getInfo().mip_gap)
 
 
+def _chosen(values: NDArray, m: int) -> list[int]:
+    """Positions of the candidates a solution opens (its first `m` columns)."""
+    return sorted(np.flatnonzero(values[:m] > 0.5).tolist())
+
+
 def _covering_model(cov: Coverage) -> tuple[sparse.csc_array, NDArray[np.int64]]:
     """Rows y_i - sum_j a_ij x_j <= 0 for demand not yet covered but coverable."""
     open_rows = np.flatnonzero(~cov.covered_now & (cov.matrix.sum(axis=1) > 0))
@@ -209,7 +214,7 @@ def mclp(cov: Coverage, *, k: int, time_limit_s: float = 60.0) -> SitingResult:
     upper = np.concatenate([np.zeros(len(open_rows)), [k]])
     cost = np.concatenate([np.zeros(m), -cov.weights[open_rows]])
     values, status, gap = _solve(cost, full, lower, upper, m, time_limit_s=time_limit_s)
-    sites = sorted(np.flatnonzero(values[:m] > 0.5).tolist())
+    sites = _chosen(values, m)
     share, reached = _share(cov, np.asarray(sites, dtype=np.int64))
     return SitingResult(
         "mclp",
@@ -263,7 +268,7 @@ def lscp(
     upper = np.concatenate([np.zeros(len(open_rows)), [np.inf]])
     cost = np.concatenate([np.ones(m), np.zeros(len(open_rows))])
     values, status, gap = _solve(cost, full, lower, upper, m, time_limit_s=time_limit_s)
-    sites = sorted(np.flatnonzero(values[:m] > 0.5).tolist())
+    sites = _chosen(values, m)
     share, _ = _share(cov, np.asarray(sites, dtype=np.int64))
     return SitingResult(
         "lscp",
@@ -327,7 +332,7 @@ def p_median(
     upper = np.concatenate([np.ones(n), np.zeros(n * m), [p]])
     cost = np.concatenate([np.zeros(m), (w[:, None] * distance_m).ravel()])
     values, status, gap = _solve(cost, a, lower, upper, m, time_limit_s=time_limit_s)
-    sites = sorted(np.flatnonzero(values[:m] > 0.5).tolist())
+    sites = _chosen(values, m)
     total = (
         float((w * distance_m[:, sites].min(axis=1)).sum()) if sites else float("nan")
     )
