@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -111,22 +112,28 @@ class Matcher:
         """Longest key at `pos` naming a unit below `allowed` (or an ancestor)."""
         for length in range(min(self._max_key, len(text) - pos), MIN_KEY - 1, -1):
             key = text[pos : pos + length]
-            for index, is_short in ((self._full, False), (self._short, True)):
-                codes = index.get(key)
-                if not codes:
-                    continue
-                below = {
-                    c
-                    for c in codes
-                    if c in ancestors
-                    or any(c != a and c.startswith(a) for a in allowed)
-                }
-                if below:
-                    # a town's name beats a village inside it named alike
-                    depth = {c: LEVELS.index(self._level[c]) for c in below}
-                    top = min(depth.values())
-                    return length, {c for c in below if depth[c] == top}, is_short
+            full = self._below(self._full.get(key, ()), allowed, ancestors)
+            short = self._below(self._short.get(key, ()), allowed, ancestors)
+            if full or short:
+                # a full name beats a short one, except between villages, whose
+                # committee suffixes make 王村委会 and 王村村委会 both 王村; and
+                # a town's name beats a village inside it named alike
+                villages = {c for c in short if self._level[c] == "village"}
+                below = (full | villages) if full else short
+                depth = {c: LEVELS.index(self._level[c]) for c in below}
+                top = {c for c in below if depth[c] == min(depth.values())}
+                return length, top, not (top & full)
         return 0, set(), False
+
+    @staticmethod
+    def _below(
+        codes: Iterable[str], allowed: tuple[str, ...], ancestors: set[str]
+    ) -> set[str]:
+        return {
+            c
+            for c in codes
+            if c in ancestors or any(c != a and c.startswith(a) for a in allowed)
+        }
 
     def match(self, address: str, *, context: str | None = None) -> Match:
         """
