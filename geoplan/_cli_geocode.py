@@ -53,7 +53,18 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     where.add_argument("--context", help="unit code the whole list lies in")
     where.add_argument("--context-column", help="column with a unit code per row")
     geo.add_argument("--fallback-column", help="second text tried for coarse rows")
-    geo.add_argument("--overrides", type=Path, help="CSV of manual fixes name,lon,lat")
+    geo.add_argument(
+        "--overrides",
+        type=Path,
+        help="CSV of manual fixes name,lon,lat[,code]: fill in the -fixes.csv "
+        "template a previous run wrote",
+    )
+    geo.add_argument(
+        "--overrides-coords",
+        choices=SYSTEMS,
+        default="wgs84",
+        help="coordinate system of the fixes' lon/lat (default wgs84)",
+    )
     geo.add_argument("--store", type=Path, help="gazetteer GeoPackage")
     geo.add_argument(
         "--provider",
@@ -150,7 +161,11 @@ def run_geocode(args: argparse.Namespace) -> int:
             msg = f"{args.input}: no column {column!r}; columns are {columns}."
             raise ValidationError(msg)
     gz = gazetteer.Gazetteer.load(args.store)
-    overrides = geocode.Overrides.read(args.overrides) if args.overrides else None
+    overrides = (
+        geocode.Overrides.read(args.overrides, coords=args.overrides_coords)
+        if args.overrides
+        else None
+    )
     context = table[args.context_column] if args.context_column else args.context
     fallback = table[args.fallback_column] if args.fallback_column else None
     bar = tqdm(
@@ -198,4 +213,18 @@ def run_geocode(args: argparse.Namespace) -> int:
         f"{report}"
     )
     print(f"Written: {args.out}, {args.out.with_suffix('.csv')}")
+    if overrides is not None and overrides.pending:
+        print(f"{overrides.pending} rows of {args.overrides} still have no lon/lat.")
+    fixes = args.out.with_name(args.out.stem + "-fixes.csv")
+    if args.overrides and fixes.resolve() == args.overrides.resolve():
+        print(f"{fixes} is the overrides file read, so it is left as it is.")
+    else:
+        geocode.fixes_template(table[args.name_column], result, context).to_csv(
+            fixes, encoding="utf-8-sig", index=False
+        )
+        if len(check):
+            print(
+                f"To fix rows by hand: fill in lon/lat (WGS-84) in {fixes} and "
+                f"rerun with --overrides {fixes}"
+            )
     return 0

@@ -62,10 +62,12 @@ def _shangluo(
     job: analysis.Analysis, store: Path | None, layers_dir: Path, maps_dir: Path
 ) -> int:
     cov = job.section("coverage")
+    fixes = job.section("gazetteer").get("overrides")
     result = demo.run_shangluo(
         layers_folder=layers_dir,
         maps_folder=maps_dir,
         gazetteer=store,
+        overrides=job.resolve(fixes) if fixes else None,
         cemetery_radius_m=cov.get("cemetery_radius_m"),
         basemap=job.section("outputs").get("basemap", "auto"),
     )

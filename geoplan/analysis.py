@@ -19,7 +19,7 @@ from .errors import ValidationError
 
 KNOWN = {
     "analysis": {"name", "job"},
-    "gazetteer": {"store", "import_adcode"},
+    "gazetteer": {"store", "import_adcode", "overrides"},
     "inputs": {"demand", "facilities"},
     "coverage": {
         "preset",
@@ -48,6 +48,7 @@ job = "coverage"
 [gazetteer]  # used by the shangluo-relocation job
 # store = "layers/gazetteer.gpkg"          # default: ~/.cache/geoplan/gazetteer.gpkg
 # import_adcode = ["data/adcode/611*.csv"]  # town points (GCJ-02, converted)
+# overrides = "layers/shangluo-fixes.csv"   # manual fixes name,code,lon,lat (WGS-84)
 
 [inputs.demand]
 path = "demand.csv"       # CSV/XLSX with lon/lat columns, or a GIS file

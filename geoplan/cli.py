@@ -105,6 +105,14 @@ def _build_parser() -> argparse.ArgumentParser:
         help="radius for 'site within reach of its assigned cemetery' (default 5000)",
     )
     demo_parser.add_argument(
+        "--overrides",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="manual fixes name,code,lon,lat (WGS-84): the layers/shangluo-fixes.csv "
+        "template a run writes, filled in",
+    )
+    demo_parser.add_argument(
         "--basemap",
         default="auto",
         choices=basemaps.available(),
@@ -127,6 +135,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         maps_folder=args.maps_dir,
         gazetteer=args.gazetteer,
         cemetery_radius_m=args.cemetery_radius_m,
+        overrides=args.overrides,
         basemap=args.basemap,
     )
     if settings.lang in ("zh", "both"):

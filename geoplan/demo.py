@@ -95,7 +95,11 @@ def _provenance(
 
 
 def locate_sites(
-    sites: pd.DataFrame, gz: Gazetteer, *, radius_m: float
+    sites: pd.DataFrame,
+    gz: Gazetteer,
+    *,
+    radius_m: float,
+    overrides: geocode.Overrides | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """
     Place the sites and their cemetery targets; measure site-to-target distances.
@@ -111,6 +115,8 @@ def locate_sites(
         The gazetteer.
     radius_m
         Radius for ``within_radius``.
+    overrides
+        Manual fixes for sites and cemetery targets (keyed by name and county).
 
     Returns
     -------
@@ -123,12 +129,16 @@ def locate_sites(
         context=sites["county_code"],
         fallback=sites["target"],
         fallback_label="cemetery target",
+        overrides=overrides,
     )
     targets = relocation.cemetery_targets(sites)
     targets.index = targets["county_code"] + ":" + targets["target"]
     targets = targets[~targets.index.duplicated()]
     target_points = geocode.geocode(
-        targets["target"], gazetteer=gz, context=targets["county_code"]
+        targets["target"],
+        gazetteer=gz,
+        context=targets["county_code"],
+        overrides=overrides,
     )
     site_layer = gpd.GeoDataFrame(
         sites.assign(target_key=sites["county_code"] + ":" + sites["target"]).join(
@@ -178,6 +188,7 @@ def run_shangluo(
     sources_folder: Path | None = None,
     gazetteer: Path | None = None,
     cemetery_radius_m: float | None = None,
+    overrides: Path | None = None,
     basemap: str = "auto",
     write_map: bool = True,
 ) -> ShangluoResult:
@@ -222,7 +233,10 @@ def run_shangluo(
     radius_m = cemetery_radius_m or presets.get("rural-cemetery-5km").distance_m
     gz = Gazetteer.load(gazetteer)
     county_polygons = boundaries.counties(prefix=SHANGLUO_PREFIX)
-    site_layer, target_layer = locate_sites(sites, gz, radius_m=radius_m)
+    fixes = geocode.Overrides.read(overrides) if overrides else None
+    site_layer, target_layer = locate_sites(
+        sites, gz, radius_m=radius_m, overrides=fixes
+    )
     coverage_table = relocation.coverage_by_county(sites, totals)
     within = site_layer.groupby("county_code")["within_radius"].sum()
     coverage_table.insert(
@@ -256,6 +270,7 @@ def run_shangluo(
         "coverage_csv": layers_folder / "shangluo-relocation-coverage.csv",
         "validation_csv": layers_folder / "shangluo-relocation-validation.csv",
     }
+    files.update(_fixes_template(site_layer, target_layer, layers_folder, overrides))
     coverage_table.to_csv(files["coverage_csv"], encoding="utf-8")
     validation.to_csv(files["validation_csv"], index=False, encoding="utf-8")
     if write_map:
@@ -275,6 +290,27 @@ def run_shangluo(
     return ShangluoResult(
         coverage_table, validation, site_layer, target_layer, county_layer, files
     )
+
+
+def _fixes_template(
+    sites: gpd.GeoDataFrame,
+    targets: gpd.GeoDataFrame,
+    folder: Path,
+    overrides: Path | None,
+) -> dict[str, Path]:
+    """Write the sites and targets placed coarser than a town, ready to fill in."""
+    path = folder / "shangluo-fixes.csv"
+    if overrides is not None and path.resolve() == Path(overrides).resolve():
+        return {}
+    template = pd.concat(
+        [
+            geocode.fixes_template(sites["site_name"], sites, sites["county_code"]),
+            geocode.fixes_template(targets["target"], targets, targets["county_code"]),
+        ],
+        ignore_index=True,
+    ).drop_duplicates(["name", "code"])
+    template.to_csv(path, encoding="utf-8-sig", index=False)
+    return {"fixes_csv": path}
 
 
 def _shangluo_map(

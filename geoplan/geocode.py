@@ -26,7 +26,8 @@ import geopandas as gpd
 import pandas as pd
 
 from .crs import WGS84
-from .gazetteer import Gazetteer, code_path, pad_code
+from .errors import ValidationError
+from .gazetteer import LEVEL_DIGITS, Gazetteer, code_path, pad_code
 from .matcher import Match, Matcher, confidence, normalise
 
 logger = logging.getLogger(__name__)
@@ -54,17 +55,39 @@ RESULT_COLUMNS = [
 FALLBACK_FACTOR = 0.7
 
 
+FIXES_COLUMNS = ["name", "code", "lon", "lat", "reason"]
+_SIGNIFICANT = sorted(LEVEL_DIGITS.values())
+
+
+def _unit_prefix(code: object) -> str:
+    """Return the significant digits of a unit code (``611024`` for 611024000000)."""
+    padded = pad_code(code)
+    return next(padded[:n] for n in _SIGNIFICANT if not padded[n:].strip("0"))
+
+
 @dataclass
 class Overrides:
-    """Manual fixes: a name always placed at the given WGS-84 point."""
+    """
+    Manual fixes: a name, anywhere or within one unit, placed at a WGS-84 point.
 
-    points: dict[str, tuple[float, float]]
+    A fix with a ``code`` applies only to rows whose context lies in that unit
+    (the same site name can stand in two counties); a fix without one applies
+    to every row of that name. The most specific fix wins.
+    """
+
+    points: dict[tuple[str, str], tuple[float, float]]
     source: str = "overrides"
+    pending: int = 0
 
     @classmethod
     def read(cls, path: Path | str, *, coords: str = "wgs84") -> Overrides:
         """
-        Read a CSV of manual fixes with columns ``name``, ``lon``, ``lat``.
+        Read a CSV of manual fixes: ``name``, ``lon``, ``lat``, optional ``code``.
+
+        Rows whose ``lon`` and ``lat`` are both blank are a template not yet
+        filled in (as written by :func:`fixes_template`): they are counted in
+        ``pending`` and logged, never applied. Any other row without a usable
+        point is an error naming the row.
 
         Parameters
         ----------
@@ -76,21 +99,117 @@ class Overrides:
         Returns
         -------
         Overrides
-            Names (normalised) mapped to WGS-84 points.
+            (normalised name, unit-code prefix or ``""``) mapped to WGS-84
+            points.
         """
-        from .layers import read_points
+        from .layers import LAT_NAMES, LON_NAMES, read_points
 
         table = read_points(path, coords=coords)
-        located = table[~(table.geometry.isna() | table.geometry.is_empty)]
-        if len(located) < len(table):
-            bad = sorted(set(table.index) - set(located.index))
-            msg = f"{path}: rows {[i + 2 for i in bad]} have no usable lon/lat."
-            raise ValueError(msg)
-        points = {
-            normalise(n): (p.x, p.y)
-            for n, p in zip(located["name"], located.geometry, strict=True)
+        if "name" not in table.columns:
+            msg = f"{path}: a fixes table needs a 'name' column; it has {list(table)}."
+            raise ValidationError(msg)
+        placed = ~(table.geometry.isna() | table.geometry.is_empty)
+        raw = [c for c in table.columns if c.strip().lower() in LON_NAMES + LAT_NAMES]
+        blank = table[raw].fillna("").astype(str).apply(lambda c: c.str.strip() == "")
+        pending = ~placed & blank.all(axis=1)
+        bad = table[~placed & ~pending]
+        if len(bad):
+            rows = [
+                f"row {r} ({n}): {note}"
+                for r, n, note in zip(
+                    bad["source_row"], bad["name"], bad["location_note"], strict=True
+                )
+            ]
+            msg = f"{path}: fixes without a usable point: " + "; ".join(rows) + "."
+            raise ValidationError(msg)
+        codes = table["code"] if "code" in table.columns else pd.Series("", table.index)
+        points: dict[tuple[str, str], tuple[float, float]] = {}
+        for row in table[placed].itertuples():
+            code = str(codes[row.Index]).strip()
+            key = (normalise(row.name), _unit_prefix(code) if code else "")
+            if points.get(key, (row.geometry.x, row.geometry.y)) != (
+                row.geometry.x,
+                row.geometry.y,
+            ):
+                msg = (
+                    f"{path}: row {row.source_row} gives {row.name!r} a second, "
+                    "different point; keep one, or add a 'code' column to tell "
+                    "the units apart."
+                )
+                raise ValidationError(msg)
+            points[key] = (row.geometry.x, row.geometry.y)
+        if pending.any():
+            logger.warning(
+                "%s: %d rows have no lon/lat yet (template rows), not applied",
+                path,
+                int(pending.sum()),
+            )
+        return cls(points, source=Path(path).name, pending=int(pending.sum()))
+
+    def find(self, name: str, context: str | None) -> tuple[float, float] | None:
+        """
+        Return the fix for `name` in the unit `context`, the most specific first.
+
+        Parameters
+        ----------
+        name
+            The row's text.
+        context
+            The row's 12-digit context code, if any.
+
+        Returns
+        -------
+        tuple of float or None
+            The WGS-84 point, or None when no fix applies.
+        """
+        key = normalise(name)
+        prefixes = [context[:n] for n in reversed(_SIGNIFICANT)] if context else []
+        for prefix in [*prefixes, ""]:
+            if (key, prefix) in self.points:
+                return self.points[key, prefix]
+        return None
+
+
+def fixes_template(
+    names: pd.Series, result: pd.DataFrame, context: str | pd.Series | None = None
+) -> pd.DataFrame:
+    """
+    List the rows to fix by hand as an overrides table with blank points.
+
+    Fill in ``lon``/``lat`` (WGS-84 unless read with another ``coords``) and
+    pass the file back as overrides; rows left blank are skipped and counted.
+
+    Parameters
+    ----------
+    names
+        The texts that were geocoded.
+    result
+        As from :func:`geocode` over `names`.
+    context
+        The context given to :func:`geocode` (one code, or one per row).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`FIXES_COLUMNS`, one row per distinct (name, context) to check,
+        in input order, with the explanation as ``reason``.
+    """
+    _, check = match_report(result)
+    contexts = (
+        context.reindex(names.index)
+        if isinstance(context, pd.Series)
+        else pd.Series(context, index=names.index)
+    )
+    rows = pd.DataFrame(
+        {
+            "name": names.loc[check.index].astype(str),
+            "code": contexts.loc[check.index].fillna("").astype(str),
+            "lon": "",
+            "lat": "",
+            "reason": check["explanation"],
         }
-        return cls(points, source=Path(path).name)
+    )
+    return rows.drop_duplicates(["name", "code"]).reset_index(drop=True)
 
 
 class _Placer:
@@ -248,8 +367,8 @@ def _one(
     overrides: Overrides | None,
     providers: Sequence[object],
 ) -> tuple[list[object], tuple[float, float] | None]:
-    if overrides is not None and normalise(name) in overrides.points:
-        point = overrides.points[normalise(name)]
+    point = overrides.find(name, context) if overrides is not None else None
+    if point is not None:
         note = f"manual fix from {overrides.source} (always wins)"
         return ["manual", "override", "", "", "", 1.0, note, ""], point
     match = matcher.match(name, context=context)

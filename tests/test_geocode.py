@@ -7,6 +7,7 @@ import pytest
 
 from geoplan import boundaries, geocode
 from geoplan import geocode as gc
+from geoplan.errors import ValidationError
 from geoplan.matcher import Matcher
 
 
@@ -95,6 +96,19 @@ def test_same_town_name_in_two_counties_is_reported_not_picked(
     assert "none picked" in row["explanation"]
 
 
+def test_a_full_name_and_another_villages_short_name_tie(matcher, shangluo_gazetteer):
+    # 洛南县 has 王村村委会 (古城镇) and two 王村委会 (石坡镇, 永丰镇): all are 王村
+    names = shangluo_gazetteer.units["name"]
+    wang = matcher.match("王村", context="611021")
+    assert wang.status == "ambiguous"
+    assert sorted(names[c] for c in wang.candidates) == [
+        "王村委会",
+        "王村委会",
+        "王村村委会",
+    ]
+    assert {c[:9] for c in wang.candidates} == {"611021102", "611021108", "611021114"}
+
+
 def test_shangluo_sites_at_town_precision_inside_their_counties(
     sites, shangluo_gazetteer, matcher
 ):
@@ -140,3 +154,93 @@ def test_overrides_win_and_every_row_is_kept(shangluo_gazetteer, matcher, tmp_pa
     assert result["precision"].tolist() == ["manual", "county", "town", "none"]
     assert (result.geometry.iloc[0].x, result.geometry.iloc[0].y) == (109.88, 33.53)
     assert result.geometry.iloc[3] is None
+
+
+def test_a_fix_with_a_code_applies_only_inside_that_unit(
+    shangluo_gazetteer, matcher, tmp_path
+):
+    # 信合小区 stands in both 洛南县 and 山阳县 (seed lines 785 and 815)
+    fixes = tmp_path / "fixes.csv"
+    fixes.write_text(
+        "name,code,lon,lat\n"
+        "信合小区,611024,109.88,33.53\n"
+        "信合小区,,110.0,33.9\n"
+        "福临佳苑,611024000000,109.89,33.54\n",
+        encoding="utf-8",
+    )
+    overrides = gc.Overrides.read(fixes)
+    names = pd.Series(["信合小区", "信合小区", "信合小区", "福临佳苑", "福临佳苑"])
+    context = pd.Series(["611024", "611024102", "611021", "611024", "611021"])
+    result = gc.geocode(
+        names,
+        gazetteer=shangluo_gazetteer,
+        matcher=matcher,
+        context=context,
+        overrides=overrides,
+    )
+    xy = [(p.x, p.y) if p is not None else None for p in result.geometry]
+    assert xy[:3] == [(109.88, 33.53), (109.88, 33.53), (110.0, 33.9)]
+    assert xy[3] == (109.89, 33.54)
+    assert result["status"].tolist()[:4] == ["override"] * 4
+    assert result.loc[4, "status"] == "context"  # the 山阳 fix stays in 山阳
+    assert result.loc[4, "precision"] == "county"
+
+
+def test_fixes_template_round_trip(sites, shangluo_gazetteer, matcher, tmp_path):
+    def run(overrides=None):
+        return gc.geocode(
+            sites["site_name"],
+            gazetteer=shangluo_gazetteer,
+            matcher=matcher,
+            context=sites["county_code"],
+            fallback=sites["target"],
+            overrides=overrides,
+        )
+
+    first = run()
+    coarse = ~first["precision"].isin(["village", "town"])
+    template = gc.fixes_template(sites["site_name"], first, sites["county_code"])
+    assert list(template.columns) == gc.FIXES_COLUMNS
+    assert len(template) == coarse.sum()
+    assert set(zip(template["name"], template["code"], strict=True)) == set(
+        zip(
+            sites.loc[coarse, "site_name"],
+            sites.loc[coarse, "county_code"],
+            strict=True,
+        )
+    )
+    assert template["reason"].str.len().gt(20).all()
+    assert (template[["lon", "lat"]] == "").all().all()
+    # the planner fills in all rows but the last: a point inside each county
+    inside = boundaries.counties(prefix="6110").set_index("county_code").geometry
+    filled = template.copy()
+    points = [inside[c].representative_point() for c in filled["code"]]
+    filled["lon"] = [f"{p.x:.6f}" for p in points[:-1]] + [""]
+    filled["lat"] = [f"{p.y:.6f}" for p in points[:-1]] + [""]
+    path = tmp_path / "fixes.csv"
+    filled.to_csv(path, index=False, encoding="utf-8-sig")
+    overrides = gc.Overrides.read(path)
+    assert overrides.pending == 1
+    second = run(overrides)
+    assert second.index.equals(sites.index)
+    manual = second["status"] == "override"
+    assert manual.sum() == coarse.sum() - 1
+    assert (first.loc[~coarse, "precision"] == second.loc[~coarse, "precision"]).all()
+    assert not manual[~coarse].any()
+    assert second.loc[manual, "explanation"].str.contains("fixes.csv").all()
+
+
+def test_fixes_without_a_usable_point_name_their_rows(tmp_path):
+    path = tmp_path / "fixes.csv"
+    path.write_text(
+        "name,lon,lat\n天竺佳苑,109.88,33.53\n信合小区,abc,33.5\n福临佳苑,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError, match=r"row 3 \(信合小区\)") as error:
+        gc.Overrides.read(path)
+    assert "福临佳苑" not in str(error.value)  # blank lon/lat: a template row
+    path.write_text(
+        "name,lon,lat\n天竺佳苑,109.88,33.53\n天竺佳苑,109.9,33.5\n", encoding="utf-8"
+    )
+    with pytest.raises(ValidationError, match="second, different point"):
+        gc.Overrides.read(path)

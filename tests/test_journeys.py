@@ -31,7 +31,13 @@ def test_planner_runs_the_shangluo_analysis_file(tmp_path):
     sites = pyogrio.read_dataframe(
         tmp_path / "layers" / "shangluo.gpkg", layer="relocation_sites"
     )
-    assert sites["precision"].isin(["town", "village"]).sum() >= 115
+    fine = sites["precision"].isin(["town", "village"])
+    assert fine.sum() >= 115
+    fixes = pd.read_csv(
+        tmp_path / "layers" / "shangluo-fixes.csv", encoding="utf-8-sig", dtype=str
+    )
+    assert set(sites.loc[~fine, "site_name"]) <= set(fixes["name"])
+    assert fixes["lon"].isna().all()
     assert (tmp_path / "maps" / "shangluo-relocation-cemeteries.html").is_file()
     progress = pd.read_csv(
         tmp_path / "layers" / "shangluo-progress.csv", encoding="utf-8-sig"
@@ -91,3 +97,50 @@ def test_gis_team_exports_the_layers(tmp_path):
     assert (
         mapping.set_index("shapefile_field").loc["town_as_wr", "alias"] == "乡镇(原文)"
     )
+
+
+def test_analyst_geocodes_a_list_then_fixes_the_rest_by_hand(tmp_path):
+    from geoplan import boundaries, relocation
+
+    files = adcode_files("611*.csv")
+    sites = relocation.load_sites()
+    table = pd.DataFrame(
+        {
+            "安置点": sites["site_name"],
+            "县区代码": sites["county_code"],
+            "公墓安排": sites["target"],
+        }
+    )
+    table.to_csv(tmp_path / "sites.csv", index=False, encoding="gbk")
+    imported = geoplan(
+        "gazetteer", "import", *files, "--format", "adcode", "--store", "gz.gpkg",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    args = [
+        "geocode", "sites.csv", "--name-column", "安置点", "--context-column",
+        "县区代码", "--fallback-column", "公墓安排", "--store", "gz.gpkg",
+        "--out", "out/sites.gpkg", "--no-progress",
+    ]  # fmt: skip
+    first = geoplan(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "(encoding gb18030)" in first.stdout or "(encoding gbk)" in first.stdout
+    placed = pyogrio.read_dataframe(tmp_path / "out" / "sites.gpkg", layer="geocoded")
+    assert len(placed) == len(sites)
+    coarse = ~placed["precision"].isin(["town", "village"])
+    fixes = pd.read_csv(
+        tmp_path / "out" / "sites-fixes.csv", encoding="utf-8-sig", dtype=str
+    ).fillna("")
+    assert len(fixes) == coarse.sum() > 0
+    assert "--overrides out/sites-fixes.csv" in first.stdout
+    inside = boundaries.counties(prefix="6110").set_index("county_code").geometry
+    points = [inside[c].representative_point() for c in fixes["code"]]
+    fixes["lon"] = [f"{p.x:.6f}" for p in points]
+    fixes["lat"] = [f"{p.y:.6f}" for p in points]
+    fixes.to_csv(tmp_path / "filled.csv", index=False, encoding="utf-8-sig")
+    second = geoplan(*args, "--overrides", "filled.csv", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    again = pyogrio.read_dataframe(tmp_path / "out" / "sites.gpkg", layer="geocoded")
+    assert (again["status"] == "override").sum() == coarse.sum()
+    assert "0 rows to check" in second.stdout
+    assert pd.read_csv(tmp_path / "out" / "sites-fixes.csv").empty
