@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import shlex
 
 import pytest
 from conftest import REPO
@@ -34,3 +35,26 @@ def test_doc_example_runs(code, tmp_path, monkeypatch):
     for promise in expected_lines(code):
         value = promise.split(" (")[0].strip()
         assert value in printed, (promise, printed)
+
+
+SHELL = re.compile(r"```sh\n(.*?)```", re.DOTALL)
+
+
+def commands():
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    for page in pages:
+        for block in SHELL.findall(page.read_text(encoding="utf-8")):
+            for line in block.replace("\\\n", " ").splitlines():
+                words = shlex.split(line.split("  #")[0])
+                if words and words[0].endswith("geoplan"):
+                    yield pytest.param(words[1:], id=f"{page.stem}:{' '.join(words)}")
+
+
+@pytest.mark.parametrize("argv", list(commands()))
+def test_doc_commands_parse(argv, capsys):
+    from geoplan.cli import _build_parser
+
+    try:
+        _build_parser().parse_args(argv)
+    except SystemExit:  # argparse's way to report a bad option
+        pytest.fail(f"geoplan {' '.join(argv)}: {capsys.readouterr().err}")
