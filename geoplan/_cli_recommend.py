@@ -7,10 +7,15 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
-from . import costs, layers, presets, siting
+from . import candidates as candidate_sites
+from . import costs, gazetteer, layers, presets, siting
 from .coords import SYSTEMS
+from .crs import to_wgs84
+from .errors import ValidationError
 from .export import write_geopackage
+from .ingest import repair_polygons
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -22,7 +27,30 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "or the best K sites (--k), among candidate sites; existing facilities fixed.",
     )
     p.add_argument("--demand", type=Path, required=True, metavar="FILE")
-    p.add_argument("--candidates", type=Path, required=True, metavar="FILE")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--candidates", type=Path, metavar="FILE", help="your sites")
+    source.add_argument(
+        "--candidates-from",
+        metavar="CODE",
+        help="gazetteer towns and villages with a point below unit CODE "
+        "(see `geoplan gazetteer import`)",
+    )
+    source.add_argument(
+        "--candidates-grid",
+        type=float,
+        metavar="M",
+        help="a regular grid with this spacing (metres) inside --units",
+    )
+    p.add_argument("--units", type=Path, metavar="FILE", help="grid: allowed polygons")
+    p.add_argument("--units-column", metavar="NAME", help="grid: unit label column")
+    p.add_argument("--store", type=Path, metavar="GPKG", help="gazetteer store")
+    p.add_argument(
+        "--keep-within",
+        metavar="DEMAND_COL[=CANDIDATE_COL]",
+        help="a site serves only demand with the same value, e.g. "
+        "town_code (gazetteer candidates carry town_code and county_code; "
+        "grid candidates carry unit)",
+    )
     p.add_argument("--existing", type=Path, metavar="FILE", help="existing facilities")
     p.add_argument("--coords", choices=SYSTEMS, help="coordinate system of tables")
     p.add_argument("--weight-column", metavar="NAME")
@@ -41,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     """Solve and write the recommended sites and the coverage curve."""
     radius = args.radius_m or presets.get(args.preset).distance_m
     demand = layers.read_points(args.demand, coords=args.coords)
-    candidates = layers.read_points(args.candidates, coords=args.coords)
+    candidates = _candidates(args)
     table = costs.euclidean_costs(demand, candidates, cutoff_m=radius, with_pairs=True)
     existing = None
     if args.existing:
@@ -53,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
         else None
     )
     cov = siting.coverage_from_costs(table, weights=weights, existing=existing)
+    if args.keep_within:
+        cov = siting.restrict(cov, *_groups(args.keep_within, demand, candidates))
     if args.k:
         result = siting.mclp(cov, k=args.k, time_limit_s=args.time_limit_s)
         heuristic = siting.greedy(cov, k=args.k)
@@ -61,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
             cov, target_share=args.target_share, time_limit_s=args.time_limit_s
         )
         heuristic = siting.greedy(cov, target_share=args.target_share)
-    chosen = candidates.loc[result.selected].assign(
+    chosen = candidates.loc[result.selected]
+    chosen = chosen.reset_index() if chosen.index.name else chosen
+    chosen = chosen.assign(
         newly_covered_weight=result.new_coverage.reindex(result.selected).to_numpy()
     )
     curve = heuristic.curve
@@ -89,3 +121,44 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"Written: {args.out}")
     return 0
+
+
+def _candidates(args: argparse.Namespace) -> gpd.GeoDataFrame:
+    if args.candidates:
+        return layers.read_points(args.candidates, coords=args.coords)
+    if args.candidates_from:
+        gz = gazetteer.Gazetteer.load(args.store)
+        return candidate_sites.from_gazetteer(gz, within=args.candidates_from)
+    if args.units is None:
+        msg = "--candidates-grid needs --units, the polygons where sites may go."
+        raise ValidationError(msg)
+    units, repairs = repair_polygons(to_wgs84(pyogrio.read_dataframe(args.units)))
+    if len(repairs):
+        print(f"{args.units}: {len(repairs)} invalid polygons made valid")
+    return candidate_sites.grid(
+        units, spacing_m=args.candidates_grid, unit_column=args.units_column
+    )
+
+
+def _groups(
+    spec: str, demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame
+) -> tuple[pd.Series, pd.Series]:
+    """Return the columns ``--keep-within`` names, digit codes padded."""
+    demand_column, _, candidate_column = spec.partition("=")
+    candidate_column = candidate_column or demand_column
+    for frame, column, role in (
+        (demand, demand_column, "demand"),
+        (candidates, candidate_column, "candidates"),
+    ):
+        if column not in frame.columns:
+            msg = (
+                f"--keep-within: the {role} have no column {column!r}; "
+                f"columns are {list(frame.columns.drop('geometry'))}."
+            )
+            raise ValidationError(msg)
+
+    def label(value: object) -> str:
+        text = "" if pd.isna(value) else str(value).strip()
+        return text.ljust(12, "0") if text.isdigit() and len(text) <= 12 else text
+
+    return demand[demand_column].map(label), candidates[candidate_column].map(label)

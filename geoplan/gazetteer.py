@@ -396,6 +396,39 @@ class Gazetteer:
         below = below[below.index != code]
         return below if level is None else below[below["level"] == level]
 
+    def town_of(self, codes: pd.Series) -> pd.Series:
+        """
+        Return the town each unit lies in, as the town's row in this gazetteer.
+
+        A village imported from an older list whose town code has since been
+        reused by another town belongs to the historical row
+        (``<code>@<vintage>``), not to the town now under that code.
+
+        Parameters
+        ----------
+        codes
+            Row codes of towns or villages (others, blanks and unknown codes
+            give ``""``).
+
+        Returns
+        -------
+        pandas.Series
+            Town row codes, aligned to `codes`.
+        """
+        units = self.units
+
+        def one(code: object) -> str:
+            if not isinstance(code, str) or code not in units.index:
+                return ""
+            level = units.at[code, "level"]
+            if level != "village":
+                return code if level == "town" else ""
+            parent = code[:9] + "000"
+            old = f"{parent}@{units.at[code, 'vintage']}"
+            return old if old in units.index else parent
+
+        return codes.map(one)
+
     def path(self, code: str) -> list[str]:
         """
         Return the codes from the province down to `code`.

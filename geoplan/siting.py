@@ -104,6 +104,45 @@ def coverage_from_costs(
     return Coverage(matrix, w, now, candidates.demand_index, candidates.facility_index)
 
 
+def restrict(
+    cov: Coverage, demand_groups: pd.Series, candidate_groups: pd.Series
+) -> Coverage:
+    """
+    Keep only the pairs whose demand and candidate share a group.
+
+    For example "a village cemetery serves its own town": pass each site's
+    town code and each candidate's town code. Demand or candidates without a
+    group (blank or missing) keep no pair.
+
+    Parameters
+    ----------
+    cov
+        The coverage structure.
+    demand_groups
+        A group label per demand row (aligned to ``cov.demand_index``).
+    candidate_groups
+        A group label per candidate (aligned to ``cov.candidate_index``).
+
+    Returns
+    -------
+    Coverage
+        The same structure with the cross-group pairs removed.
+    """
+    rows = demand_groups.reindex(cov.demand_index).fillna("").astype(str).to_numpy()
+    cols = (
+        candidate_groups.reindex(cov.candidate_index).fillna("").astype(str).to_numpy()
+    )
+    coo = cov.matrix.tocoo()
+    keep = (rows[coo.row] == cols[coo.col]) & (rows[coo.row] != "")
+    matrix = sparse.csr_array(
+        (coo.data[keep], (coo.row[keep], coo.col[keep])), shape=cov.matrix.shape
+    )
+    logger.info("Kept %d of %d pairs within their groups", keep.sum(), len(keep))
+    return Coverage(
+        matrix, cov.weights, cov.covered_now, cov.demand_index, cov.candidate_index
+    )
+
+
 @dataclass
 class SitingResult:
     """A recommendation: the sites, what they cover, and how good it is."""

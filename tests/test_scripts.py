@@ -114,3 +114,47 @@ def test_shangluo_script_with_a_funeral_status_table(tmp_path):
         "S43 实现县级殡仪馆(殡仪服务中心)和城市公益性公墓全覆盖: 6 of 7 counties" in out
     )
     assert "T21 城市公益性公墓覆盖率: 1 of 7 counties = 14.29%" in out
+
+
+def test_shangluo_extra_cemeteries_script(tmp_path, shangluo_gazetteer):
+    from pyproj import Geod
+
+    store = shangluo_gazetteer.save(tmp_path / "gz.gpkg")
+    out = tmp_path / "extra.gpkg"
+    text = script(
+        "shangluo_extra_cemeteries.py", str(store), "--out", str(out), home=tmp_path
+    )
+    placed, county, by_target = map(
+        int,
+        re.search(
+            r"124 named site entries: (\d+) placed .*; (\d+) no finer .* (\d+) only",
+            text,
+        ).groups(),
+    )
+    assert placed + county + by_target == 124
+    served, of, unserved = map(
+        int, re.search(r"(\d+) of (\d+) are within .*; (\d+) are not", text).groups()
+    )
+    assert (of, served + unserved) == (placed, placed)
+    exact, greedy = map(
+        int, re.search(r"cemeteries: (\d+) \(Optimal.*greedy: (\d+)", text).groups()
+    )
+    assert 0 < exact <= greedy
+    chosen = pyogrio.read_dataframe(out, layer="extra_cemeteries")
+    sites = pyogrio.read_dataframe(out, layer="sites_to_serve")
+    assert len(chosen) == exact
+    assert len(sites) == unserved
+    # checked apart: geodesic distances, same town, and no chosen site is spare
+    geod = Geod(ellps="WGS84")
+    reach = {
+        (i, j)
+        for i, s in sites.iterrows()
+        for j, c in chosen.iterrows()
+        if s["town_code"] == c["town_code"]
+        and geod.inv(s.geometry.x, s.geometry.y, c.geometry.x, c.geometry.y)[2] <= 5000
+    }
+    unreachable = len(re.findall("no candidate in its town", text))
+    assert len({i for i, _ in reach}) == len(sites) - unreachable
+    for j in chosen.index:
+        rest = {i for i, k in reach if k != j}
+        assert len(rest) < len({i for i, _ in reach})
