@@ -54,6 +54,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--existing", type=Path, metavar="FILE", help="existing facilities")
     p.add_argument("--coords", choices=SYSTEMS, help="coordinate system of tables")
     p.add_argument("--weight-column", metavar="NAME")
+    p.add_argument(
+        "--capacity-column",
+        metavar="NAME",
+        help="candidates' capacity, in the unit of --weight-column (places, beds)",
+    )
     reach = p.add_mutually_exclusive_group(required=True)
     reach.add_argument("--radius-m", type=float, metavar="M")
     reach.add_argument("--preset", metavar="ID")
@@ -83,20 +88,32 @@ def run(args: argparse.Namespace) -> int:
     cov = siting.coverage_from_costs(table, weights=weights, existing=existing)
     if args.keep_within:
         cov = siting.restrict(cov, *_groups(args.keep_within, demand, candidates))
+    capacity = _capacity(args.capacity_column, candidates)
     if args.k:
-        result = siting.mclp(cov, k=args.k, time_limit_s=args.time_limit_s)
-        heuristic = siting.greedy(cov, k=args.k)
+        result = siting.mclp(
+            cov, k=args.k, capacity=capacity, time_limit_s=args.time_limit_s
+        )
     else:
         result = siting.lscp(
-            cov, target_share=args.target_share, time_limit_s=args.time_limit_s
+            cov,
+            target_share=args.target_share,
+            capacity=capacity,
+            time_limit_s=args.time_limit_s,
         )
-        heuristic = siting.greedy(cov, target_share=args.target_share)
+    if capacity is None:
+        heuristic = siting.greedy(cov, k=args.k, target_share=args.target_share)
+        curve = heuristic.curve
+        compared = (
+            f"greedy: {len(heuristic.selected)} sites, {heuristic.covered_share:.1%}"
+        )
+    else:  # the greedy heuristic knows no capacities: the curve is solved exactly
+        curve = _capacitated_curve(cov, capacity, len(result.selected), args)
+        compared = "capacities respected, demand may be split between sites"
     chosen = candidates.loc[result.selected]
     chosen = chosen.reset_index() if chosen.index.name else chosen
     chosen = chosen.assign(
         newly_covered_weight=result.new_coverage.reindex(result.selected).to_numpy()
     )
-    curve = heuristic.curve
     write_geopackage(
         args.out,
         {"recommended": gpd.GeoDataFrame(chosen), "coverage_curve": curve},
@@ -111,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"{result.model.upper()} ({result.status}, gap {result.mip_gap:.2%}): "
         f"{len(result.selected)} sites, covered share {result.covered_share:.1%}; "
-        f"greedy: {len(heuristic.selected)} sites, {heuristic.covered_share:.1%}"
+        + compared
     )
     if result.status == "Infeasible":
         print(
@@ -121,6 +138,36 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"Written: {args.out}")
     return 0
+
+
+def _capacity(column: str | None, candidates: gpd.GeoDataFrame) -> pd.Series | None:
+    if column is None:
+        return None
+    if column not in candidates.columns:
+        msg = f"--capacity-column: the candidates have no column {column!r}."
+        raise ValidationError(msg)
+    values = pd.to_numeric(candidates[column], errors="coerce")
+    bad = values.isna() | (values < 0)
+    if bad.any():
+        rows = [str(r) for r in candidates.index[bad][:10]]
+        msg = (
+            f"--capacity-column {column!r}: {int(bad.sum())} candidates have no "
+            f"usable capacity (rows {', '.join(rows)}); give each a number >= 0."
+        )
+        raise ValidationError(msg)
+    return values
+
+
+def _capacitated_curve(
+    cov: siting.Coverage, capacity: pd.Series, n: int, args: argparse.Namespace
+) -> pd.DataFrame:
+    """Covered share with the best 0..n capacitated sites (at most 30 solves)."""
+    already = cov.weights[cov.covered_now].sum() / cov.total_weight
+    shares = [float(already)]
+    for k in range(1, min(n, 30) + 1):
+        best = siting.mclp(cov, k=k, capacity=capacity, time_limit_s=args.time_limit_s)
+        shares.append(best.covered_share)
+    return pd.DataFrame({"sites": range(len(shares)), "covered_share": shares})
 
 
 def _candidates(args: argparse.Namespace) -> gpd.GeoDataFrame:

@@ -222,7 +222,13 @@ def _covering_model(cov: Coverage) -> tuple[sparse.csc_array, NDArray[np.int64]]
     return sparse.csc_array(a), open_rows
 
 
-def mclp(cov: Coverage, *, k: int, time_limit_s: float = 60.0) -> SitingResult:
+def mclp(
+    cov: Coverage,
+    *,
+    k: int,
+    capacity: NDArray[np.float64] | pd.Series | None = None,
+    time_limit_s: float = 60.0,
+) -> SitingResult:
     """
     Choose the K new sites that cover the most demand weight.
 
@@ -232,18 +238,24 @@ def mclp(cov: Coverage, *, k: int, time_limit_s: float = 60.0) -> SitingResult:
         The coverage structure.
     k
         Number of new sites.
+    capacity
+        Weight each candidate can serve (beds, places), aligned to
+        ``cov.candidate_index``; demand may then be split between sites.
     time_limit_s
         Solver time limit in seconds.
 
     Returns
     -------
     SitingResult
-        ``objective`` = covered weight (existing coverage included).
+        ``objective`` = covered weight (existing coverage included); with
+        `capacity`, the weight served.
     """
     m = cov.matrix.shape[1]
     if not 0 < k <= m:
         msg = f"`k` must be between 1 and the {m} candidates, got {k}."
         raise ValidationError(msg)
+    if capacity is not None:
+        return _capacitated(cov, _capacity(cov, capacity), k, None, time_limit_s)
     a, open_rows = _covering_model(cov)
     budget = sparse.csc_array(
         np.concatenate([np.ones(m), np.zeros(len(open_rows))])[None, :]
@@ -267,7 +279,11 @@ def mclp(cov: Coverage, *, k: int, time_limit_s: float = 60.0) -> SitingResult:
 
 
 def lscp(
-    cov: Coverage, *, target_share: float = 1.0, time_limit_s: float = 60.0
+    cov: Coverage,
+    *,
+    target_share: float = 1.0,
+    capacity: NDArray[np.float64] | pd.Series | None = None,
+    time_limit_s: float = 60.0,
 ) -> SitingResult:
     """
     Find the fewest new sites that bring coverage up to a target share.
@@ -278,6 +294,9 @@ def lscp(
         The coverage structure.
     target_share
         Covered share of the total weight to reach (existing coverage counts).
+    capacity
+        Weight each candidate can serve, aligned to ``cov.candidate_index``;
+        demand may then be split between sites.
     time_limit_s
         Solver time limit in seconds.
 
@@ -293,6 +312,14 @@ def lscp(
     m = cov.matrix.shape[1]
     a, open_rows = _covering_model(cov)
     need = target_share * cov.total_weight - cov.weights[cov.covered_now].sum()
+    if capacity is not None and need > 1e-9:
+        caps = _capacity(cov, capacity)
+        most = _capacitated(cov, caps, m, None, time_limit_s)  # every site open
+        if most.covered_share + 1e-9 < target_share:
+            return SitingResult(
+                "lscp", [], float("nan"), most.covered_share, "Infeasible", 0.0
+            )
+        return _capacitated(cov, caps, None, target_share, time_limit_s)
     reachable, _ = _share(cov, np.arange(m))
     if reachable + 1e-12 < target_share:
         return SitingResult("lscp", [], float("nan"), reachable, "Infeasible", 0.0)
@@ -317,6 +344,122 @@ def lscp(
         status,
         gap,
         _new_coverage(cov, sites),
+    )
+
+
+def _capacity(cov: Coverage, capacity: NDArray | pd.Series) -> NDArray[np.float64]:
+    if isinstance(capacity, pd.Series):
+        capacity = capacity.reindex(cov.candidate_index)
+    caps = np.asarray(capacity, dtype=float)
+    if caps.shape != (cov.matrix.shape[1],) or not np.all(np.isfinite(caps)):
+        msg = (
+            f"`capacity` needs one finite number per candidate "
+            f"({cov.matrix.shape[1]}); got shape {caps.shape} with "
+            f"{int((~np.isfinite(caps)).sum())} missing or infinite."
+        )
+        raise ValidationError(msg)
+    if (caps < 0).any():
+        msg = "`capacity` must not be negative."
+        raise ValidationError(msg)
+    return caps
+
+
+def _capacitated(
+    cov: Coverage,
+    caps: NDArray[np.float64],
+    k: int | None,
+    target_share: float | None,
+    time_limit_s: float,
+) -> SitingResult:
+    """
+    Open sites and assign demand to them within reach and capacity.
+
+    Columns: x_j for the m candidates, then y_p in [0, 1] for each pair p of a
+    not-yet-covered demand row and a candidate within reach (the share of the
+    row's weight that site serves). Rows: each demand row served at most
+    once; each site serves at most its capacity, and only when open; then
+    either K sites (maximise the weight served) or a served weight of at least
+    the target (minimise the sites).
+    """
+    m = cov.matrix.shape[1]
+    open_rows = np.flatnonzero(~cov.covered_now)
+    pairs = cov.matrix[open_rows].tocoo()
+    n_pairs, w = len(pairs.data), cov.weights[open_rows][pairs.row]
+    y = m + np.arange(n_pairs)
+    blocks = [
+        # sum_j y_ij <= 1
+        sparse.csr_array(
+            (np.ones(n_pairs), (pairs.row, y)), shape=(len(open_rows), m + n_pairs)
+        ),
+        # sum_i w_i y_ij - cap_j x_j <= 0
+        sparse.csr_array(
+            (
+                np.concatenate([w, -caps]),
+                (
+                    np.concatenate([pairs.col, np.arange(m)]),
+                    np.concatenate([y, np.arange(m)]),
+                ),
+            ),
+            shape=(m, m + n_pairs),
+        ),
+        # y_ij - x_j <= 0
+        sparse.csr_array(
+            (
+                np.concatenate([np.ones(n_pairs), -np.ones(n_pairs)]),
+                (
+                    np.concatenate([np.arange(n_pairs)] * 2),
+                    np.concatenate([y, pairs.col]),
+                ),
+            ),
+            shape=(n_pairs, m + n_pairs),
+        ),
+    ]
+    lower = [np.full(len(open_rows) + m + n_pairs, -np.inf)]
+    upper = [np.concatenate([np.ones(len(open_rows)), np.zeros(m + n_pairs)])]
+    already = float(cov.weights[cov.covered_now].sum())
+    if k is not None:
+        blocks.append(
+            sparse.csr_array(np.concatenate([np.ones(m), np.zeros(n_pairs)])[None, :])
+        )
+        lower.append(np.array([k]))
+        upper.append(np.array([k]))
+        cost = np.concatenate([np.zeros(m), -w])
+    else:
+        need = (target_share or 0) * cov.total_weight - already
+        blocks.append(sparse.csr_array(np.concatenate([np.zeros(m), w])[None, :]))
+        lower.append(np.array([need - 1e-9]))
+        upper.append(np.array([np.inf]))
+        cost = np.concatenate([np.ones(m), np.zeros(n_pairs)])
+    a = sparse.vstack(blocks).tocsc()
+    values, status, gap = _solve(
+        cost,
+        a,
+        np.concatenate(lower),
+        np.concatenate(upper),
+        m,
+        time_limit_s=time_limit_s,
+    )
+    sites = _chosen(values, m)
+    served = (
+        np.bincount(pairs.col, weights=w * values[m:], minlength=m)
+        if len(values)
+        else np.zeros(m)
+    )
+    total = already + float(served.sum())
+    share = total / cov.total_weight if cov.total_weight else 1.0
+    model = "mclp" if k is not None else "lscp"
+    return SitingResult(
+        model,
+        [cov.candidate_index[j] for j in sites],
+        total if k is not None else float(len(sites)),
+        share,
+        status,
+        gap,
+        pd.Series(
+            {cov.candidate_index[j]: float(served[j]) for j in sites},
+            name="newly_covered_weight",
+            dtype=float,
+        ),
     )
 
 

@@ -6,12 +6,14 @@ import itertools
 
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
-from conftest import points
+from conftest import points, run_geoplan
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geoplan import costs, siting
+from geoplan.errors import ValidationError
 
 
 def world(seed, n=14, m=7, radius=400.0, existing=0):
@@ -77,6 +79,89 @@ def test_lscp_is_the_fewest_sites(seed, target):
     else:
         assert result.objective == fewest
         assert result.covered_share >= target - 1e-9
+
+
+def served_with_capacity(cov, sites, caps):
+    """The most weight `sites` can serve: a transportation LP, solved apart."""
+    from scipy.optimize import linprog
+
+    already = float(cov.weights[cov.covered_now].sum())
+    dense = cov.matrix.toarray() & ~cov.covered_now[:, None]
+    pairs = [(i, j) for j in sites for i in np.flatnonzero(dense[:, j])]
+    if not pairs:
+        return already
+    w = cov.weights
+    rows, bounds = [], []
+    for i in {i for i, _ in pairs}:  # each demand row at most once
+        rows.append([1.0 if a == i else 0.0 for a, _ in pairs])
+        bounds.append(1.0)
+    for j in sites:  # each site up to its capacity
+        rows.append([w[a] if b == j else 0.0 for a, b in pairs])
+        bounds.append(caps[j])
+    res = linprog(
+        [-w[i] for i, _ in pairs], A_ub=rows, b_ub=bounds, bounds=(0, 1), method="highs"
+    )
+    return already - res.fun
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), k=st.integers(1, 3), existing=st.integers(0, 1))
+def test_capacitated_mclp_equals_enumeration(seed, k, existing):
+    cov, _, _ = world(seed, existing=existing, radius=600)
+    caps = np.random.default_rng(seed).integers(10, 120, 7).astype(float)
+    best = max(
+        served_with_capacity(cov, s, caps) for s in itertools.combinations(range(7), k)
+    )
+    result = siting.mclp(cov, k=k, capacity=caps)
+    assert result.status == "Optimal"
+    assert result.objective == pytest.approx(best, abs=1e-6)
+    assert len(result.selected) == k
+    assert (result.new_coverage <= caps[result.selected] + 1e-6).all()
+    uncapped = siting.mclp(cov, k=k)
+    assert result.objective <= uncapped.objective + 1e-6
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), target=st.sampled_from([0.3, 0.6, 0.9]))
+def test_capacitated_lscp_is_the_fewest_sites(seed, target):
+    cov, _, _ = world(seed, radius=600)
+    caps = np.random.default_rng(seed).integers(20, 200, 7).astype(float)
+    need = target * cov.total_weight - 1e-9
+    fewest = next(
+        (
+            size
+            for size in range(1, 8)
+            if any(
+                served_with_capacity(cov, s, caps) >= need
+                for s in itertools.combinations(range(7), size)
+            )
+        ),
+        None,
+    )
+    result = siting.lscp(cov, target_share=target, capacity=caps)
+    if fewest is None:
+        assert result.status == "Infeasible"
+        most = served_with_capacity(cov, range(7), caps) / cov.total_weight
+        assert result.covered_share == pytest.approx(most, abs=1e-6)
+        assert result.covered_share < target
+    else:
+        assert result.status == "Optimal"
+        assert result.objective == fewest
+        assert result.covered_share >= target - 1e-9
+
+
+def test_a_full_site_serves_no_more_than_its_capacity():
+    # one candidate reaches two villages of 80 and 50 households; 100 places
+    demand = points((0, 0), (300, 0))
+    site = points((150, 0))
+    table = costs.euclidean_costs(demand, site, cutoff_m=500, with_pairs=True)
+    cov = siting.coverage_from_costs(table, weights=pd.Series([80, 50]))
+    result = siting.mclp(cov, k=1, capacity=np.array([100.0]))
+    assert result.objective == pytest.approx(100)
+    assert result.covered_share == pytest.approx(100 / 130)
+    assert result.new_coverage.tolist() == pytest.approx([100])
+    with pytest.raises(ValidationError, match="one finite number per candidate"):
+        siting.mclp(cov, k=1, capacity=np.array([100.0, 5.0]))
 
 
 def test_p_median_equals_enumeration():
@@ -156,3 +241,32 @@ def test_recommend_command(tmp_path):
     assert (chosen["newly_covered_weight"] >= 0).all()
     curve = pyogrio.read_dataframe(out, layer="coverage_curve")
     assert curve["covered_share"].is_monotonic_increasing
+
+
+def test_recommend_respects_capacities(tmp_path):
+
+    # villages of 80 and 50 households 300 m apart; one centre of 100 places
+    # between them, another of 200 places 40 km away
+    pd.DataFrame(
+        {"lon": [109.940, 109.9432], "lat": [33.87, 33.87], "hh": [80, 50]}
+    ).to_csv(tmp_path / "d.csv", index=False)
+    pd.DataFrame(
+        {"lon": [109.9416, 110.4], "lat": [33.87, 33.87], "places": [100, 200]}
+    ).to_csv(tmp_path / "c.csv", index=False)
+    args = [
+        "recommend", "--demand", "d.csv", "--candidates", "c.csv", "--coords",
+        "wgs84", "--weight-column", "hh", "--radius-m", "1000", "--k", "1",
+    ]  # fmt: skip
+    run = run_geoplan(*args, "--capacity-column", "places", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "1 sites, covered share 76.9%; capacities respected" in run.stdout
+    chosen = pyogrio.read_dataframe(
+        tmp_path / "layers" / "recommend.gpkg", layer="recommended"
+    )
+    assert chosen["places"].tolist() == ["100"]
+    assert chosen["newly_covered_weight"].tolist() == [100.0]
+    free = run_geoplan(*args, "--out", "free.gpkg", cwd=tmp_path)
+    assert "covered share 100.0%" in free.stdout
+    bad = run_geoplan(*args, "--capacity-column", "beds", cwd=tmp_path)
+    assert bad.returncode == 1
+    assert "no column 'beds'" in bad.stderr
