@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 import pytest
 from conftest import adcode_files, run_geoplan
@@ -200,6 +201,27 @@ def test_demo_with_adcode_towns_places_sites_finely(tmp_path, sites):
         line for line in result.stdout.splitlines() if line.startswith("商洛市 ")
     )
     assert re.split(r"\s+", city.strip())[7] == str(within.sum())
+    # fill the fixes template in place and rerun: every site is placed, the
+    # filled file is left as it is
+    fixes_path = tmp_path / "layers" / "shangluo-fixes.csv"
+    fixes = pd.read_csv(fixes_path, encoding="utf-8-sig", dtype=str).fillna("")
+    coarse = layer[~layer["precision"].isin(["town", "village"])]
+    assert set(coarse["site_name"]) <= set(fixes["name"])
+    points = [polygons[c].representative_point() for c in fixes["code"]]
+    fixes["lon"] = [f"{p.x:.6f}" for p in points]
+    fixes["lat"] = [f"{p.y:.6f}" for p in points]
+    fixes.to_csv(fixes_path, index=False, encoding="utf-8-sig")
+    again = run(
+        "demo", "shangluo", "--gazetteer", str(store), "--overrides", str(fixes_path),
+        "--basemap", "none", cwd=tmp_path,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    fixed = pyogrio.read_dataframe(
+        tmp_path / "layers" / "shangluo.gpkg", layer="relocation_sites"
+    )
+    assert fixed["precision"].isin(["town", "village", "manual"]).all()
+    assert (fixed["status"] == "override").sum() == len(coarse)
+    assert pd.read_csv(fixes_path, encoding="utf-8-sig", dtype=str)["lon"].notna().all()
 
 
 def test_language_and_quiet_options(tmp_path):
