@@ -219,11 +219,14 @@ class _Placer:
         units = gazetteer.units
         self.units = units
         self.gazetteer = gazetteer
-        self.name = dict(zip(units.index, units["name"], strict=True))
-        self.level = dict(zip(units.index, units["level"], strict=True))
+        codes = units.index.tolist()
+        self.name = dict(zip(codes, units["name"].tolist(), strict=True))
+        self.level = dict(zip(codes, units["level"].tolist(), strict=True))
         has = units["lon"].notna()
-        points = zip(units.loc[has, "lon"], units.loc[has, "lat"], strict=True)
-        self.xy_of = dict(zip(units.index[has], points, strict=True))
+        points = zip(
+            units.loc[has, "lon"].tolist(), units.loc[has, "lat"].tolist(), strict=True
+        )
+        self.xy_of = dict(zip(units.index[has].tolist(), points, strict=True))
         # a town without a point of its own: the mean of its villages' points
         villages = units[has & (units["level"] == "village")]
         grouped = villages.groupby(villages.index.str[:9].str.ljust(12, "0"))

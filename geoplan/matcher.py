@@ -19,8 +19,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .gazetteer import (
     LEVEL_DIGITS,
     LEVELS,
@@ -79,17 +77,20 @@ class Matcher:
         """Index every unit's name, short name, aliases and suffix variants."""
         self.gazetteer = gazetteer
         units = gazetteer.units
-        self._level = dict(zip(units.index, units["level"], strict=True))
-        self._short_of = dict(zip(units.index, units["short_name"], strict=True))
-        self._vintage = dict(zip(units.index, units["vintage"], strict=True))
+        codes = units.index.tolist()
+        column = {c: units[c].tolist() for c in ("name", "short_name", "aliases")}
+        levels = units["level"].tolist()
+        self._level = dict(zip(codes, levels, strict=True))
+        self._short_of = dict(zip(codes, column["short_name"], strict=True))
+        self._vintage = dict(zip(codes, units["vintage"].tolist(), strict=True))
         self._full: dict[str, set[str]] = defaultdict(set)
         self._short: dict[str, set[str]] = defaultdict(set)
         for code, name, short, aliases, level in zip(
-            units.index,
-            units["name"],
-            units["short_name"],
-            units["aliases"],
-            units["level"],
+            codes,
+            column["name"],
+            column["short_name"],
+            column["aliases"],
+            levels,
             strict=True,
         ):
             fulls = [name, *[a for a in aliases.split(";") if a]]
@@ -101,7 +102,13 @@ class Matcher:
                 for variant in (short, *(short + s for s in VARIANT_SUFFIXES[level])):
                     if variant not in self._full or code not in self._full[variant]:
                         self._short[variant].add(code)
-        self._max_key = max(map(len, [*self._full, *self._short]), default=0)
+        # the key lengths that start with each character, longest first
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for key in (*self._full, *self._short):
+            if len(key) >= MIN_KEY:
+                lengths[key[0]].add(len(key))
+        self._lengths = {c: sorted(n, reverse=True) for c, n in lengths.items()}
+        self._keys = frozenset((*self._full, *self._short))
 
     def _prefix(self, code: str) -> str:
         return code[: LEVEL_DIGITS[self._level[code]]] if code else ""
@@ -110,10 +117,16 @@ class Matcher:
         self, text: str, pos: int, allowed: tuple[str, ...], ancestors: set[str]
     ) -> tuple[int, set[str], bool]:
         """Longest key at `pos` naming a unit below `allowed` (or an ancestor)."""
-        for length in range(min(self._max_key, len(text) - pos), MIN_KEY - 1, -1):
+        room = len(text) - pos
+        for length in self._lengths.get(text[pos], ()):
+            if length > room:
+                continue
             key = text[pos : pos + length]
-            full = self._below(self._full.get(key, ()), allowed, ancestors)
-            short = self._below(self._short.get(key, ()), allowed, ancestors)
+            if key not in self._keys:
+                continue
+            full_codes, short_codes = self._full.get(key), self._short.get(key)
+            full = self._below(full_codes or (), allowed, ancestors)
+            short = self._below(short_codes or (), allowed, ancestors)
             if full or short:
                 # a full name beats a short one, except between villages, whose
                 # committee suffixes make 王村委会 and 王村村委会 both 王村; and
@@ -231,4 +244,4 @@ def confidence(match: Match, *, point_levels_up: int) -> float:
     if match.status != "matched":
         return 0.0
     score = CONFIDENCE_FULL * CONFIDENCE_SHORT**match.short_names
-    return float(np.round(score * CONFIDENCE_PARENT_POINT**point_levels_up, 3))
+    return round(float(score * CONFIDENCE_PARENT_POINT**point_levels_up), 3)
