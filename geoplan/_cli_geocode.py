@@ -36,6 +36,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     imp.add_argument("--code-column", help="table: column with 6-12 digit codes")
     imp.add_argument("--level", choices=gazetteer.LEVELS, help="table: unit level")
     imp.add_argument("--coords", choices=SYSTEMS, help="table: coordinate system")
+    imp.add_argument("--no-progress", action="store_true")
     imp.set_defaults(handler=run_import)
     info = actions.add_parser("info", help="count units and points per level")
     info.add_argument("--store", type=Path)
@@ -93,7 +94,14 @@ def run_import(args: argparse.Namespace) -> int:
         else (gazetteer.Gazetteer.builtin())
     )
     if args.format == "adcode":
-        units = gazetteer.read_adcode(args.files)
+        with tqdm(
+            total=len(args.files),
+            unit="file",
+            desc="reading",
+            file=sys.stderr,
+            disable=args.no_progress,
+        ) as bar:
+            units = gazetteer.read_adcode(args.files, progress=lambda _: bar.update(1))
     else:
         needed = {
             "--name-column": args.name_column,

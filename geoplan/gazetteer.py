@@ -26,7 +26,8 @@ import importlib.resources
 import json
 import logging
 import re
-from collections.abc import Container, Iterable
+import warnings
+from collections.abc import Callable, Container, Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -564,7 +565,56 @@ ADCODE_COLUMNS = [
 ]
 
 
-def read_adcode(paths: Iterable[Path | str]) -> pd.DataFrame:
+def _read_adcode_file(path: Path | str) -> pd.DataFrame:
+    """One adcode CSV, every row checked; problems raised with file and row."""
+    fix = (
+        "adcode files are UTF-8 CSV without a header, 20 columns as in "
+        "adcode.ddl (code, parent, name, level, …)"
+    )
+    try:
+        with warnings.catch_warnings():
+            # pandas warns, then cuts, rows wider than the 20 columns
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                header=None,
+                names=ADCODE_COLUMNS,
+                index_col=False,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8",
+            )
+    except pd.errors.ParserWarning:
+        msg = f"{path}: some rows have more than {len(ADCODE_COLUMNS)} columns; {fix}."
+        raise ValidationError(msg) from None
+    except UnicodeDecodeError as error:
+        msg = f"{path}: not UTF-8 ({error.reason} at byte {error.start}); {fix}."
+        raise ValidationError(msg) from None
+    except pd.errors.ParserError as error:
+        msg = f"{path}: {error}; {fix}."
+        raise ValidationError(msg) from None
+    bad_code = ~frame["code"].str.fullmatch(r"\d{12}")
+    bad_level = ~frame["level"].isin([*LEVELS, "country"])
+    bad = bad_code | bad_level
+    if bad.any():
+        rows = [
+            f"row {i + 1}: "
+            + ("code " + repr(frame.at[i, "code"]) if bad_code[i] else "")
+            + (", " if bad_code[i] and bad_level[i] else "")
+            + ("level " + repr(frame.at[i, "level"]) if bad_level[i] else "")
+            for i in frame.index[bad][:5]
+        ]
+        msg = (
+            f"{path}: {int(bad.sum())} rows are not adcode rows ({'; '.join(rows)}); "
+            f"{fix}, level one of {[*LEVELS, 'country']}."
+        )
+        raise ValidationError(msg)
+    return frame
+
+
+def read_adcode(
+    paths: Iterable[Path | str], *, progress: Callable[[int], None] | None = None
+) -> pd.DataFrame:
     """
     Read adcode CSV files (no header; points in GCJ-02) into gazetteer units.
 
@@ -577,25 +627,26 @@ def read_adcode(paths: Iterable[Path | str]) -> pd.DataFrame:
     ----------
     paths
         CSV files, e.g. one per county.
+    progress
+        Called with the number of files read after each file.
 
     Returns
     -------
     pandas.DataFrame
-        Units in the :data:`COLUMNS` layout (country rows left out).
+        Units in the :data:`COLUMNS` layout (the country row left out; a unit
+        repeated across files, such as the city in every county file, once).
+
+    Raises
+    ------
+    ValidationError
+        For a file that is not UTF-8, has rows of another width, or rows
+        whose code is not 12 digits or whose level is unknown.
     """
-    names = ADCODE_COLUMNS
     frames = []
-    for path in paths:
-        frame = pd.read_csv(
-            path,
-            header=None,
-            names=names,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8",
-        )
-        frame.attrs["path"] = str(path)
-        frames.append(frame)
+    for done, path in enumerate(paths, start=1):
+        frames.append(_read_adcode_file(path))
+        if progress is not None:
+            progress(done)
     if not frames:
         msg = "No adcode files given."
         raise ValidationError(msg)

@@ -141,3 +141,41 @@ def test_store_round_trip(shangluo_gazetteer, tmp_path):
         original.tolist(), abs=1e-9
     )
     assert back.units["pseudo"].sum() == shangluo_gazetteer.units["pseudo"].sum()
+
+
+GOOD_ROW = (
+    "611002115000,611002000000,北宽坪镇,town,4,611002,,,,f,f,f,"
+    "110.15062,33.906072,,陕西省,商洛市,商州区,北宽坪镇,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (GOOD_ROW + "611002115201,611002115000\n", r"row 2: level ''"),
+        (GOOD_ROW.replace(",town,", ",township,"), r"row 1: level 'township'"),
+        (GOOD_ROW.replace("611002115000,611002000000", "6110021150,x", 1), "code"),
+        (GOOD_ROW.replace("\n", ",extra\n"), "more than 20 columns"),
+        (GOOD_ROW.encode("gbk"), "not UTF-8"),
+    ],
+)
+def test_adcode_rows_are_checked_with_file_and_row(tmp_path, content, message):
+    path = tmp_path / "611002.csv"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValidationError, match=message) as error:
+        gazetteer.read_adcode([path])
+    assert str(path) in str(error.value)
+    assert "adcode.ddl" in str(error.value)
+
+
+def test_a_good_adcode_row_reads(tmp_path):
+    path = tmp_path / "611002.csv"
+    path.write_text(GOOD_ROW, encoding="utf-8")
+    seen = []
+    units = gazetteer.read_adcode([path], progress=seen.append)
+    assert seen == [1]
+    assert units.loc["611002115000", "name"] == "北宽坪镇"
+    assert units.loc["611002115000", "lon"] < 110.15062  # moved west from GCJ-02
