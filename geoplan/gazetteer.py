@@ -673,6 +673,36 @@ def read_adcode(
     return _frame(units)
 
 
+def _rows(frame: pd.DataFrame) -> list[object]:
+    """Row numbers as the user sees them: the table's line, else the feature."""
+    if "source_row" in frame.columns:
+        return frame["source_row"].tolist()
+    return [f"feature {i}" for i in range(1, len(frame) + 1)]
+
+
+def _unit_codes(path: Path | str, frame: pd.DataFrame, column: str) -> list[str]:
+    """Return a column of codes, repaired where lossless and padded; else raise."""
+    from .ingest import repair_code
+
+    codes, problems = [], []
+    for row, cell in zip(_rows(frame), frame[column], strict=True):
+        code, note = repair_code(cell)
+        if code is None:
+            problems.append(f"row {row}: {note}")
+            codes.append("")
+            continue
+        if note:
+            logger.info("%s row %s, %s: %s", path, row, column, note)
+        codes.append(pad_code(code))
+    if problems:
+        msg = (
+            f"{path}: column {column!r} has {len(problems)} cells that are not "
+            f"6-, 9- or 12-digit codes ({'; '.join(problems[:5])})."
+        )
+        raise ValidationError(msg)
+    return codes
+
+
 def read_table(  # noqa: PLR0913
     path: Path | str,
     *,
@@ -718,14 +748,28 @@ def read_table(  # noqa: PLR0913
     frame = read_points(
         path, coords=coords, lon_column=lon_column, lat_column=lat_column
     )
-    codes = [pad_code(c) for c in frame[code_column]]
+    wanted = [c for c in (name_column, code_column, parent_column) if c]
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        columns = [c for c in frame.columns if c not in ("geometry", "location_note")]
+        msg = f"{path}: no column {missing}; columns are {columns}."
+        raise ValidationError(msg)
+    codes = _unit_codes(path, frame, code_column)
+    repeated = pd.Series(codes, index=_rows(frame)).duplicated(keep=False)
+    if repeated.any():
+        rows = repeated.index[repeated].tolist()
+        msg = (
+            f"{path}: codes repeat in rows {rows[:10]} of column {code_column!r}; "
+            "a unit appears once (keep one row per code)."
+        )
+        raise ValidationError(msg)
     has = ~(frame.geometry.isna() | frame.geometry.is_empty)
     units = pd.DataFrame(
         {
             "name": frame[name_column].astype(str).to_numpy(),
             "level": level,
             "parent_code": (
-                [pad_code(c) for c in frame[parent_column]] if parent_column else ""
+                _unit_codes(path, frame, parent_column) if parent_column else ""
             ),
             "lon": np.where(has, frame.geometry.x.where(has), np.nan),
             "lat": np.where(has, frame.geometry.y.where(has), np.nan),

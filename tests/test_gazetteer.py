@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import adcode_files
 from pyproj import Geod
@@ -179,3 +180,91 @@ def test_a_good_adcode_row_reads(tmp_path):
     assert seen == [1]
     assert units.loc["611002115000", "name"] == "北宽坪镇"
     assert units.loc["611002115000", "lon"] < 110.15062  # moved west from GCJ-02
+
+
+def test_table_import_converts_declared_systems(tmp_path):
+    from geoplan.coords import convert
+
+    # 北宽坪镇 and one of its villages, written in GCJ-02 as read off Amap
+    table = pd.DataFrame(
+        {
+            "名称": ["北宽坪镇", "全脉村"],
+            "代码": ["611002115", "611002115220.0"],  # a code saved as a number
+            "经度": [110.15062, 110.1712],
+            "纬度": [33.906072, 33.9301],
+        }
+    )
+    csv = tmp_path / "towns.csv"
+    table.to_csv(csv, index=False, encoding="gbk")
+    units = gazetteer.read_table(
+        csv, name_column="名称", code_column="代码", level="town", coords="gcj02"
+    )
+    assert units.index.tolist() == ["611002115000", "611002115220"]
+    lon, lat = convert(
+        table["经度"].to_numpy(),
+        table["纬度"].to_numpy(),
+        source="gcj02",
+        target="wgs84",
+    )
+    assert np.allclose(units["lon"], lon)
+    assert np.allclose(units["lat"], lat)
+    assert units["point_source"].tolist() == ["towns.csv (gcj02)"] * 2
+    xlsx = tmp_path / "towns.xlsx"
+    table.to_excel(xlsx, index=False)
+    again = gazetteer.read_table(
+        xlsx, name_column="名称", code_column="代码", level="town", coords="gcj02"
+    )
+    assert np.allclose(again["lon"], units["lon"])
+    gpkg = tmp_path / "towns.gpkg"
+    gpd.GeoDataFrame(
+        table[["名称", "代码"]],
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4490",
+    ).to_file(gpkg)
+    layer = gazetteer.read_table(
+        gpkg, name_column="名称", code_column="代码", level="town", coords="wgs84"
+    )
+    assert np.allclose(layer["lon"], units["lon"])
+    assert np.allclose(layer["lat"], units["lat"])
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("名称,代码,lon,lat\n甲,6110021150,110,33\n", r"row 2: "),
+        (
+            "名称,代码,lon,lat\n甲,611002115,110,33\n乙,611002115000,110,33\n",
+            r"repeat in rows \[2, 3\]",
+        ),
+        ("name,代码,lon,lat\n甲,611002115,110,33\n", r"no column \['名称'\]"),
+    ],
+)
+def test_table_import_errors_name_file_and_row(tmp_path, rows, message):
+    path = tmp_path / "t.csv"
+    path.write_text(rows, encoding="utf-8")
+    with pytest.raises(ValidationError, match=message) as error:
+        gazetteer.read_table(
+            path, name_column="名称", code_column="代码", level="town", coords="wgs84"
+        )
+    assert str(path) in str(error.value)
+
+
+def test_gazetteer_import_table_command(tmp_path):
+    from conftest import run_geoplan
+
+    (tmp_path / "v.csv").write_text(
+        "名称,代码,lon,lat\n全脉村,611002115220,110.17,33.93\n", encoding="utf-8"
+    )
+    base = ["gazetteer", "import", "v.csv", "--format", "table", "--store", "g.gpkg"]
+    half = run_geoplan(*base, "--name-column", "名称", cwd=tmp_path)
+    assert half.returncode == 1
+    assert "needs --code-column, --level, --coords" in half.stderr
+    full = run_geoplan(
+        *base, "--name-column", "名称", "--code-column", "代码", "--level", "village",
+        "--coords", "wgs84", cwd=tmp_path,
+    )  # fmt: skip
+    assert full.returncode == 0, full.stderr
+    assert "Imported 1 units from 1 files (1 with points)" in full.stdout
+    info = run_geoplan("gazetteer", "info", "--store", "g.gpkg", cwd=tmp_path)
+    village = next(line for line in info.stdout.splitlines() if "village" in line)
+    assert village.split()[1:3] == ["1", "1"]
