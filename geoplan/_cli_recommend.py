@@ -6,16 +6,18 @@ import argparse
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 
+from . import basemaps, costs, gazetteer, layers, presets, siting
 from . import candidates as candidate_sites
-from . import costs, gazetteer, layers, presets, siting
 from .coords import SYSTEMS
-from .crs import to_wgs84
+from .crs import metric_crs, to_wgs84
 from .errors import ValidationError
 from .export import write_geopackage
 from .ingest import repair_polygons
+from .styles import category_style
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -66,6 +68,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     goal.add_argument("--target-share", type=float, metavar="SHARE")
     goal.add_argument("--k", type=int, metavar="K")
     p.add_argument("--time-limit-s", type=float, default=60.0)
+    p.add_argument(
+        "--map",
+        type=Path,
+        metavar="HTML",
+        help="offline HTML map (default: maps/<out name>.html)",
+    )
+    p.add_argument(
+        "--basemap",
+        default="auto",
+        choices=basemaps.available(),
+        help="map tiles: auto (Tianditu with TIANDITU_KEY, else OSM), ..., none",
+    )
     p.add_argument("--out", type=Path, default=Path("layers/recommend.gpkg"))
     p.set_defaults(handler=run)
 
@@ -114,9 +128,20 @@ def run(args: argparse.Namespace) -> int:
     chosen = chosen.assign(
         newly_covered_weight=result.new_coverage.reindex(result.selected).to_numpy()
     )
+    positions = [cov.candidate_index.get_loc(c) for c in result.selected]
+    within = np.asarray(cov.matrix[:, positions].sum(axis=1)).ravel() > 0
+    status = np.where(cov.covered_now, "existing", np.where(within, "new", "none"))
+    demand_out = demand.assign(
+        coverage_status=pd.Series(status, index=cov.demand_index).reindex(demand.index)
+    )
     write_geopackage(
         args.out,
-        {"recommended": gpd.GeoDataFrame(chosen), "coverage_curve": curve},
+        {
+            "recommended": gpd.GeoDataFrame(chosen),
+            "demand": demand_out,
+            "coverage_curve": curve,
+        },
+        styles={"demand": category_style("coverage_status", STATUS_COLOURS)},
         provenance={
             "model": result.model,
             "radius_m": radius,
@@ -136,8 +161,46 @@ def run(args: argparse.Namespace) -> int:
             f"{result.covered_share:.1%} within {radius:g} m; add candidates or "
             "widen the radius."
         )
-    print(f"Written: {args.out}")
+    map_path = _draw(args, demand_out, gpd.GeoDataFrame(chosen), radius)
+    print(f"Written: {args.out}, {map_path}")
     return 0
+
+
+STATUS_COLOURS = {
+    "existing": ("#1a9850", "现有设施已覆盖 covered now"),
+    "new": ("#2c7bb6", "推荐点新覆盖 newly covered"),
+    "none": ("#d73027", "仍未覆盖 not covered"),
+}
+
+
+def _draw(
+    args: argparse.Namespace,
+    demand: gpd.GeoDataFrame,
+    chosen: gpd.GeoDataFrame,
+    radius_m: float,
+) -> Path:
+    """Demand by coverage status, the recommended sites and their radius."""
+    from . import maps
+
+    located = demand[~(demand.geometry.isna() | demand.geometry.is_empty)]
+    m = maps.new_map(tuple(located.to_crs(4326).total_bounds), basemap=args.basemap)
+    if len(chosen):
+        metric = chosen.to_crs(metric_crs(chosen.to_crs(4326)))
+        circles = gpd.GeoDataFrame(geometry=metric.buffer(radius_m), crs=metric.crs)
+        maps.add_areas(m, circles, name=f"半径 {radius_m:g} m radius", dash=True)
+    maps.add_points(
+        m,
+        located,
+        name="需求点 demand",
+        fields={"coverage_status": "覆盖 status"},
+        colour_column="coverage_status",
+        colours=STATUS_COLOURS,
+    )
+    fields = {c: c for c in ("name", "newly_covered_weight") if c in chosen}
+    maps.add_points(
+        m, chosen, name="推荐选址 recommended", fields=fields, colour="#000000"
+    )
+    return maps.save(m, args.map or Path("maps") / f"{args.out.stem}.html")
 
 
 def _capacity(column: str | None, candidates: gpd.GeoDataFrame) -> pd.Series | None:

@@ -26,6 +26,19 @@ FIND_MAP = (
     "Object.keys(window).map(k => window[k]).find(v => window.L && v instanceof L.Map)"
 )
 
+#: JavaScript: how many polygons, clustered markers and canvas circles are drawn.
+COUNT_LAYERS = """() => {
+  const map = MAP;
+  const out = {polygons: 0, clustered: 0, circles: 0};
+  map.eachLayer(l => {
+    if (l instanceof L.Polygon) out.polygons += 1;
+    if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup)
+      out.clustered += l.getLayers().length;
+    if (l instanceof L.CircleMarker && !(l instanceof L.Circle)) out.circles += 1;
+  });
+  return out;
+}""".replace("MAP", FIND_MAP)
+
 
 @contextmanager
 def opened(path: Path) -> Iterator[tuple[object, list[str], list[str]]]:

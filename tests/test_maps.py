@@ -10,25 +10,13 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from browser import FIND_MAP, opened, screenshot
+from browser import COUNT_LAYERS, FIND_MAP, opened, screenshot
 from shapely.geometry import Point, box
 
 from geoplan import basemaps, coords, maps
 from geoplan.basemaps import BasemapError
 
 GEOPLAN = Path(sys.executable).with_name("geoplan")
-
-COUNT_LAYERS = """() => {
-  const map = MAP;
-  const out = {polygons: 0, clustered: 0, circles: 0};
-  map.eachLayer(l => {
-    if (l instanceof L.Polygon) out.polygons += 1;
-    if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup)
-      out.clustered += l.getLayers().length;
-    if (l instanceof L.CircleMarker && !(l instanceof L.Circle)) out.circles += 1;
-  });
-  return out;
-}""".replace("MAP", FIND_MAP)
 
 
 @pytest.fixture(scope="module")

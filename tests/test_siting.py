@@ -230,7 +230,10 @@ def test_recommend_command(tmp_path):
             "3",
             "--out",
             str(out),
+            "--basemap",
+            "none",
         ],
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         check=True,
@@ -241,6 +244,20 @@ def test_recommend_command(tmp_path):
     assert (chosen["newly_covered_weight"] >= 0).all()
     curve = pyogrio.read_dataframe(out, layer="coverage_curve")
     assert curve["covered_share"].is_monotonic_increasing
+    demand = pyogrio.read_dataframe(out, layer="demand")
+    assert len(demand) == 40
+    hh = demand["hh"].astype(int)
+    share = hh[demand["coverage_status"] == "new"].sum() / hh.sum()  # none existing
+    assert f"covered share {share:.1%}" in run.stdout
+    from browser import COUNT_LAYERS, opened
+
+    with opened(tmp_path / "maps" / "rec.html") as (page, external, errors):
+        counts = page.evaluate(COUNT_LAYERS)
+        assert counts["polygons"] == 3  # the radius around each recommended site
+        assert counts["clustered"] == 40 + 3  # demand and recommended sites
+        assert "推荐点新覆盖" in page.inner_text("#geoplan-point-legend")
+        assert errors == []
+        assert external == []
 
 
 def test_recommend_respects_capacities(tmp_path):
