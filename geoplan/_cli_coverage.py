@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import coverage, layers, presets
+from ._progress import step
 from .coords import SYSTEMS
 from .export import write_geopackage
 from .styles import COVERED_COLOURS, category_style
@@ -112,11 +113,18 @@ def run(args: argparse.Namespace) -> int:
     facilities = layers.read_points(
         args.facilities, layer=args.facilities_layer, **read
     )
+    step(f"读取 read {len(demand)} demand points, {len(facilities)} facilities")
     net = None
     if args.network is not None:
         from .network import network_from_osm
 
+        step(
+            f"路网 building the {args.mode} network from {args.network} "
+            "(cached after the first run)"
+        )
         net = network_from_osm(args.network, mode=args.mode)
+        step(f"路网 network ready: {len(net.nodes)} nodes, {len(net.edges)} edges")
+    step("距离 measuring distances to the nearest facility")
     table = coverage.distance_coverage(
         demand,
         facilities,
@@ -143,10 +151,12 @@ def run(args: argparse.Namespace) -> int:
     if net is not None:
         from .service_areas import service_areas
 
+        step(f"服务范围 drawing {len(facilities)} service areas")
         out_layers["service_areas"] = service_areas(
             facilities, net, threshold_m=table.attrs["threshold_m"]
         )
     covered_style = category_style(coverage.covered_column(table), COVERED_COLOURS)
+    step(f"写出 writing {args.out} and the map")
     write_geopackage(
         args.out,
         out_layers,

@@ -12,6 +12,7 @@ import pyogrio
 
 from . import basemaps, costs, gazetteer, layers, presets, siting
 from . import candidates as candidate_sites
+from ._progress import step
 from .coords import SYSTEMS
 from .crs import metric_crs, to_wgs84
 from .errors import ValidationError
@@ -89,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     radius = args.radius_m or presets.get(args.preset).distance_m
     demand = layers.read_points(args.demand, coords=args.coords)
     candidates = _candidates(args)
+    step(f"候选 {len(candidates)} candidates, {len(demand)} demand points")
     table = costs.euclidean_costs(demand, candidates, cutoff_m=radius, with_pairs=True)
     existing = None
     if args.existing:
@@ -103,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
     if args.keep_within:
         cov = siting.restrict(cov, *_groups(args.keep_within, demand, candidates))
     capacity = _capacity(args.capacity_column, candidates)
+    step(
+        f"求解 solving with HiGHS: {cov.matrix.nnz} pairs within {radius:g} m "
+        f"(time limit {args.time_limit_s:g} s)"
+    )
     if args.k:
         result = siting.mclp(
             cov, k=args.k, capacity=capacity, time_limit_s=args.time_limit_s

@@ -24,6 +24,7 @@ from . import (
     demo,
     settings,
 )
+from ._progress import step
 from .errors import GeoplanError
 
 EXIT_OK = 0
@@ -130,6 +131,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    step("商洛示例 reading the plan table, placing sites, writing layers and map")
     result = demo.run_shangluo(
         layers_folder=args.layers_dir,
         maps_folder=args.maps_dir,
@@ -183,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         settings.lang = args.lang
+        settings.show_progress = not args.quiet
         if args.quiet:
             with contextlib.redirect_stdout(io.StringIO()):
                 return args.handler(args)

@@ -22,6 +22,9 @@ lang : str
 default_crs : str
     The CRS every stored layer uses. Default ``"EPSG:4326"`` (WGS-84);
     CGCS2000 (``EPSG:4490``) is treated as equal to it but declared.
+show_progress : bool
+    Whether commands report their stages on stderr while long work runs.
+    Default ``True``; ``geoplan --quiet`` turns it off.
 """
 
 from pathlib import Path
@@ -33,3 +36,4 @@ default_crs: str = "EPSG:4326"
 lang: str = "both"
 cache_folder: Path = Path.home() / ".cache" / "geoplan"
 gazetteer_path: Path = cache_folder / "gazetteer.gpkg"
+show_progress: bool = True

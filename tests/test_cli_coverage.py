@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from pathlib import Path
 
@@ -90,6 +91,8 @@ def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "measured in EPSG:32649" in run.stdout
+    stages = re.findall(r"^\[\s*[\d.]+ s\] (\S+)", run.stderr, flags=re.MULTILINE)
+    assert stages == ["读取", "距离", "写出"]  # progress on stderr, tables on stdout
     assert "gap_units 1" in run.stdout  # 乙村 is ~1.9 km away
     result = pyogrio.read_dataframe(out, layer="demand")
     assert result["name"].tolist() == ["甲村", "乙村", "丙村"]

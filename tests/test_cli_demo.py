@@ -237,5 +237,7 @@ def test_language_and_quiet_options(tmp_path):
     quiet = run("-q", "demo", "shangluo", "--basemap", "none", cwd=tmp_path)
     assert quiet.returncode == 0
     assert quiet.stdout == ""
+    assert "商洛示例" in english.stderr  # the stage message, gone when quiet
+    assert "商洛示例" not in quiet.stderr
     assert (tmp_path / "layers" / "shangluo.gpkg").is_file()
     assert "Exit codes: 0 done; 1 the work failed" in run("--help", cwd=tmp_path).stdout
