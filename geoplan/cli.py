@@ -154,6 +154,13 @@ def _run_demo(args: argparse.Namespace) -> int:
         )
     precision = result.sites["precision"].value_counts()
     print("\nSites located: " + ", ".join(f"{k} {v}" for k, v in precision.items()))
+    coarse = int((~result.sites["precision"].isin(demo.FINE)).sum())
+    if coarse and "fixes_csv" in result.files:
+        print(
+            f"{coarse} sites placed no finer than a county are listed with the "
+            f"reason in {result.files['fixes_csv']}: fill in lon/lat (WGS-84) and "
+            "rerun with --overrides FILE."
+        )
     print("\nWritten:")
     for path in result.files.values():
         print(f"  {path}")

@@ -204,6 +204,8 @@ def test_demo_with_adcode_towns_places_sites_finely(tmp_path, sites):
     # fill the fixes template in place and rerun: every site is placed, the
     # filled file is left as it is
     fixes_path = tmp_path / "layers" / "shangluo-fixes.csv"
+    coarse_count = (~layer["precision"].isin(["town", "village"])).sum()
+    assert f"{coarse_count} sites placed no finer than a county" in result.stdout
     fixes = pd.read_csv(fixes_path, encoding="utf-8-sig", dtype=str).fillna("")
     coarse = layer[~layer["precision"].isin(["town", "village"])]
     assert set(coarse["site_name"]) <= set(fixes["name"])
