@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -68,6 +70,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--target-share", type=float, metavar="SHARE")
     goal.add_argument("--k", type=int, metavar="K")
+    p.add_argument(
+        "--network",
+        type=Path,
+        metavar="OSM",
+        help="measure along streets from a local .osm/.osm.bz2/.osm.pbf file "
+        "(default: straight lines)",
+    )
+    p.add_argument("--mode", default="walk", choices=["walk", "drive", "all"])
     p.add_argument("--time-limit-s", type=float, default=60.0)
     p.add_argument(
         "--map",
@@ -91,11 +101,12 @@ def run(args: argparse.Namespace) -> int:
     demand = layers.read_points(args.demand, coords=args.coords)
     candidates = _candidates(args)
     step(f"候选 {len(candidates)} candidates, {len(demand)} demand points")
-    table = costs.euclidean_costs(demand, candidates, cutoff_m=radius, with_pairs=True)
+    measure = _measure(args)
+    table = measure(demand, candidates, cutoff_m=radius, with_pairs=True)
     existing = None
     if args.existing:
         facilities = layers.read_points(args.existing, coords=args.coords)
-        existing = costs.euclidean_costs(demand, facilities, cutoff_m=radius)
+        existing = measure(demand, facilities, cutoff_m=radius)
     weights = (
         pd.to_numeric(demand[args.weight_column], errors="coerce")
         if args.weight_column
@@ -151,6 +162,9 @@ def run(args: argparse.Namespace) -> int:
         provenance={
             "model": result.model,
             "radius_m": radius,
+            "distance": f"network ({args.network}, {args.mode})"
+            if args.network
+            else "euclidean",
             "status": result.status,
             "mip_gap": result.mip_gap,
         },
@@ -207,6 +221,17 @@ def _draw(
         m, chosen, name="推荐选址 recommended", fields=fields, colour="#000000"
     )
     return maps.save(m, args.map or Path("maps") / f"{args.out.stem}.html")
+
+
+def _measure(args: argparse.Namespace) -> Callable[..., costs.CostTable]:
+    """Straight-line costs, or street-network costs when --network is given."""
+    if args.network is None:
+        return costs.euclidean_costs
+    from .network import network_costs, network_from_osm
+
+    step(f"路网 building the {args.mode} network from {args.network}")
+    net = network_from_osm(args.network, mode=args.mode)
+    return functools.partial(network_costs, network=net)
 
 
 def _capacity(column: str | None, candidates: gpd.GeoDataFrame) -> pd.Series | None:

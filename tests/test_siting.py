@@ -287,3 +287,54 @@ def test_recommend_respects_capacities(tmp_path):
     bad = run_geoplan(*args, "--capacity-column", "beds", cwd=tmp_path)
     assert bad.returncode == 1
     assert "no column 'beds'" in bad.stderr
+
+
+def test_recommend_along_streets_needs_more_sites(tmp_path):
+    """
+    A U-shaped street (UTM 49N, metres)::
+
+        d(0,1000) ----- c(1000,1000)
+                            |
+        a(0,0) -------- b(1000,0)
+
+    Villages at a and d are 1000 m apart in a straight line but 3000 m by
+    street. Within 1500 m, one site at a serves both in a straight line; along
+    the streets each needs its own.
+    """
+    from pyproj import Transformer
+
+    to_lonlat = Transformer.from_crs(32649, 4326, always_xy=True)
+    corners = {1: (500_000, 3_750_000), 2: (501_000, 3_750_000)}
+    corners |= {3: (501_000, 3_751_000), 4: (500_000, 3_751_000)}
+    lonlat = {n: to_lonlat.transform(*xy) for n, xy in corners.items()}
+    nodes = "".join(
+        f'<node id="{n}" version="1" lat="{lat:.9f}" lon="{lon:.9f}"/>'
+        for n, (lon, lat) in lonlat.items()
+    )
+    way = "".join(f'<nd ref="{n}"/>' for n in (1, 2, 3, 4))
+    (tmp_path / "u.osm").write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">{nodes}'
+        f'<way id="10" version="1">{way}<tag k="highway" v="residential"/></way>'
+        "</osm>",
+        encoding="utf-8",
+    )
+    a, d = lonlat[1], lonlat[4]
+    frame = pd.DataFrame({"name": ["a", "d"], "lon": [a[0], d[0]], "lat": [a[1], d[1]]})
+    frame.to_csv(tmp_path / "villages.csv", index=False)
+    frame.to_csv(tmp_path / "sites.csv", index=False)
+    args = [
+        "recommend", "--demand", "villages.csv", "--candidates", "sites.csv",
+        "--coords", "wgs84", "--radius-m", "1500", "--target-share", "1",
+        "--basemap", "none",
+    ]  # fmt: skip
+    straight = run_geoplan(*args, "--out", "straight.gpkg", cwd=tmp_path)
+    assert straight.returncode == 0, straight.stderr
+    assert "LSCP (Optimal, gap 0.00%): 1 sites" in straight.stdout
+    streets = run_geoplan(
+        *args, "--network", "u.osm", "--out", "streets.gpkg", cwd=tmp_path
+    )
+    assert streets.returncode == 0, streets.stderr
+    assert "LSCP (Optimal, gap 0.00%): 2 sites" in streets.stdout
+    assert "路网 building the walk network" in streets.stderr
+    meta = pyogrio.read_info(tmp_path / "streets.gpkg", layer="recommended")
+    assert meta["features"] == 2
