@@ -269,7 +269,16 @@ def _candidates(args: argparse.Namespace) -> gpd.GeoDataFrame:
         return layers.read_points(args.candidates, coords=args.coords)
     if args.candidates_from:
         gz = gazetteer.Gazetteer.load(args.store)
-        return candidate_sites.from_gazetteer(gz, within=args.candidates_from)
+        found = candidate_sites.from_gazetteer(gz, within=args.candidates_from)
+        if found.empty:
+            msg = (
+                f"No town or village below {args.candidates_from} has a point in "
+                f"the gazetteer ({found.attrs['without_point']} without one); "
+                "import points first (geoplan gazetteer import --format adcode …) "
+                "or pass --store."
+            )
+            raise ValidationError(msg)
+        return found
     if args.units is None:
         msg = "--candidates-grid needs --units, the polygons where sites may go."
         raise ValidationError(msg)

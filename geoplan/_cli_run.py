@@ -131,5 +131,48 @@ def _coverage(job: analysis.Analysis, layers_dir: Path, maps_dir: Path) -> int:
     )
     print("[2/3] coverage")
     code = _cli_coverage.run(namespace)
-    print("[3/3] done")
-    return code
+    if "recommend" not in job.data:
+        print("[3/3] done")
+        return code
+    print("[3/3] recommend: where to build next")
+    return _recommend(job, namespace, layers_dir, maps_dir)
+
+
+def _recommend(
+    job: analysis.Analysis,
+    coverage_args: argparse.Namespace,
+    layers_dir: Path,
+    maps_dir: Path,
+) -> int:
+    """Site new facilities within the coverage radius, existing ones fixed."""
+    from . import _cli_recommend, presets
+
+    rec = job.section("recommend")
+    name = f"{job.path.stem}-recommend"
+    radius = coverage_args.threshold_m or presets.get(coverage_args.preset).distance_m
+    target = rec.get("target_share", job.section("coverage").get("target_share"))
+    namespace = argparse.Namespace(
+        demand=coverage_args.demand,
+        existing=coverage_args.facilities,
+        coords=coverage_args.coords,
+        weight_column=coverage_args.weight_column,
+        candidates=job.resolve(rec["candidates"]) if "candidates" in rec else None,
+        candidates_from=rec.get("candidates_from"),
+        candidates_grid=rec.get("candidates_grid_m"),
+        units=job.resolve(rec["units"]) if "units" in rec else None,
+        units_column=rec.get("units_column"),
+        store=job.resolve(rec["store"]) if "store" in rec else None,
+        keep_within=rec.get("keep_within"),
+        capacity_column=rec.get("capacity_column"),
+        radius_m=radius,
+        preset=None,
+        k=rec.get("k"),
+        target_share=None if "k" in rec else (target or 1.0),
+        network=coverage_args.network,
+        mode=coverage_args.mode,
+        time_limit_s=rec.get("time_limit_s", 60.0),
+        map=maps_dir / f"{name}.html",
+        basemap=coverage_args.basemap,
+        out=layers_dir / f"{name}.gpkg",
+    )
+    return _cli_recommend.run(namespace)

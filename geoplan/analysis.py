@@ -31,6 +31,19 @@ KNOWN = {
         "weight_column",
     },
     "plan": {"id"},
+    "recommend": {
+        "candidates",
+        "candidates_from",
+        "candidates_grid_m",
+        "units",
+        "units_column",
+        "store",
+        "target_share",
+        "k",
+        "keep_within",
+        "capacity_column",
+        "time_limit_s",
+    },
     "outputs": {"layers_dir", "maps_dir", "basemap", "gpkg", "map"},
 }
 JOBS = ("shangluo-relocation", "coverage")
@@ -66,6 +79,13 @@ preset = "gb50180-15min"  # or threshold_m = 1000
 # network = "city.osm.pbf"
 # weight_column = "households"
 # target_share = 0.9
+
+# [recommend]               # where to build next, within the coverage radius
+# candidates = "sites.csv"  # or candidates_from = "421202" (gazetteer towns/villages)
+#                           # or candidates_grid_m = 500 with units = "towns.gpkg"
+# target_share = 0.9        # the fewest new sites to reach it; or k = 5
+# keep_within = "town_code" # a site serves only demand of its own unit
+# capacity_column = "places"
 
 [outputs]
 layers_dir = "layers"
@@ -135,7 +155,7 @@ def load(path: Path | str) -> Analysis:
     return Analysis(path, data)
 
 
-def _problems(data: dict[str, Any]) -> list[str]:
+def _key_problems(data: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     for section, values in data.items():
         if section not in KNOWN:
@@ -150,9 +170,16 @@ def _problems(data: dict[str, Any]) -> list[str]:
                     problems.append(f"[inputs.{key}] needs path and coords")
             elif key not in KNOWN[section]:
                 problems.append(f"[{section}] unknown key {key!r}")
+    return problems
+
+
+def _problems(data: dict[str, Any]) -> list[str]:
+    problems = _key_problems(data)
     job = data.get("analysis", {}).get("job")
     if job not in JOBS:
         problems.append(f"[analysis] job must be one of {list(JOBS)}, got {job!r}")
+    if "recommend" in data:
+        problems += _recommend_problems(data["recommend"], job)
     if job == "coverage":
         inputs = data.get("inputs", {})
         problems += [
@@ -160,4 +187,25 @@ def _problems(data: dict[str, Any]) -> list[str]:
             for k in ("demand", "facilities")
             if k not in inputs
         ]
+    return problems
+
+
+def _recommend_problems(recommend: dict[str, Any], job: object) -> list[str]:
+    problems = []
+    sources = [
+        k
+        for k in ("candidates", "candidates_from", "candidates_grid_m")
+        if k in recommend
+    ]
+    if len(sources) != 1:
+        problems.append(
+            "[recommend] needs exactly one of candidates, candidates_from, "
+            f"candidates_grid_m (got {sources or 'none'})"
+        )
+    if "candidates_grid_m" in recommend and "units" not in recommend:
+        problems.append("[recommend] candidates_grid_m needs units")
+    if "k" in recommend and "target_share" in recommend:
+        problems.append("[recommend] give k or target_share, not both")
+    if job != "coverage":
+        problems.append("[recommend] belongs to a coverage analysis")
     return problems

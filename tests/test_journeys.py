@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyogrio
+import pytest
 from conftest import ADCODE, REPO, adcode_files, run_geoplan
 
 GEOPLAN = Path(sys.executable).with_name("geoplan")
@@ -73,6 +74,38 @@ def test_analyst_starts_from_the_template(tmp_path):
     bad = geoplan("run", "a.toml", cwd=tmp_path)
     assert bad.returncode == 1
     assert "unknown key 'bogus'" in bad.stderr
+    # where to build next: two candidate sites, one 100 m from the 1.8 km
+    # village, one far from everything; the fewest new sites for 100% of the
+    # reachable households is that one
+    pd.DataFrame({"lon": [109.961, 111.0], "lat": [33.87, 35.0]}).to_csv(
+        tmp_path / "sites.csv", index=False
+    )
+    text = text.replace("# [recommend]", "[recommend]")
+    text = text.replace('# candidates = "sites.csv"', 'candidates = "sites.csv"')
+    text = text.replace("# target_share = 0.9 ", "target_share = 0.9 ")
+    (tmp_path / "a.toml").write_text(text, encoding="utf-8")
+    rec = geoplan("run", "a.toml", cwd=tmp_path)
+    assert rec.returncode == 0, rec.stderr
+    assert "[3/3] recommend" in rec.stdout
+    # 120 covered now, 80 by the new site: 200 of 240 households < 0.9
+    assert "LSCP (Infeasible" in rec.stdout
+    assert "cover at most 83.3%" in rec.stdout
+    text = text.replace("target_share = 0.9 ", "target_share = 0.8 ")
+    (tmp_path / "a.toml").write_text(text, encoding="utf-8")
+    rec = geoplan("run", "a.toml", cwd=tmp_path)
+    assert "LSCP (Optimal, gap 0.00%): 1 sites, covered share 83.3%" in rec.stdout
+    chosen = pyogrio.read_dataframe(
+        tmp_path / "layers" / "a-recommend.gpkg", layer="recommended"
+    )
+    assert chosen.geometry.x.tolist() == [pytest.approx(109.961)]
+    assert (tmp_path / "maps" / "a-recommend.html").is_file()
+    text = text.replace(
+        'candidates = "sites.csv"', 'candidates = "sites.csv"\ncandidates_from = "6110"'
+    )
+    (tmp_path / "a.toml").write_text(text, encoding="utf-8")
+    two = geoplan("run", "a.toml", cwd=tmp_path)
+    assert two.returncode == 1
+    assert "exactly one of candidates, candidates_from" in two.stderr
 
 
 def test_gis_team_exports_the_layers(tmp_path):
