@@ -71,7 +71,10 @@ def _qa_report(sites: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def _provenance(
-    gz: Gazetteer, counties: gpd.GeoDataFrame, radius_m: float
+    gz: Gazetteer,
+    counties: gpd.GeoDataFrame,
+    radius_m: float,
+    overrides: geocode.Overrides | None,
 ) -> dict[str, object]:
     return {
         "inputs": {
@@ -90,6 +93,12 @@ def _provenance(
         },
         "preset": "rural-cemetery-5km" if radius_m == 5000 else "user radius",
         "cemetery_radius_m": radius_m,
+        "manual_fixes": (
+            f"{overrides.source}: {len(overrides.points)} fixes "
+            f"({overrides.pending} rows not filled in)"
+            if overrides is not None
+            else "none"
+        ),
         "method": "euclidean (distance from each site to its assigned cemetery)",
     }
 
@@ -265,7 +274,7 @@ def run_shangluo(
                 "qa_report": _qa_report(site_layer),
             },
             styles=LAYER_STYLES,
-            provenance=_provenance(gz, county_polygons, radius_m),
+            provenance=_provenance(gz, county_polygons, radius_m, fixes),
         ),
         "coverage_csv": layers_folder / "shangluo-relocation-coverage.csv",
         "validation_csv": layers_folder / "shangluo-relocation-validation.csv",

@@ -222,6 +222,10 @@ def test_demo_with_adcode_towns_places_sites_finely(tmp_path, sites):
         tmp_path / "layers" / "shangluo.gpkg", layer="relocation_sites"
     )
     assert fixed["precision"].isin(["town", "village", "manual"]).all()
+    from geoplan.export import read_provenance
+
+    (record,) = read_provenance(tmp_path / "layers" / "shangluo.gpkg")
+    assert record["manual_fixes"].startswith("shangluo-fixes.csv: ")
     assert (fixed["status"] == "override").sum() == len(coarse)
     assert pd.read_csv(fixes_path, encoding="utf-8-sig", dtype=str)["lon"].notna().all()
 
