@@ -169,6 +169,8 @@ def run_geocode(args: argparse.Namespace) -> int:
             msg = f"{args.input}: no column {column!r}; columns are {columns}."
             raise ValidationError(msg)
     gz = gazetteer.Gazetteer.load(args.store)
+    if args.context:
+        _check_context(gz, args.context)
     overrides = (
         geocode.Overrides.read(args.overrides, coords=args.overrides_coords)
         if args.overrides
@@ -236,3 +238,21 @@ def run_geocode(args: argparse.Namespace) -> int:
                 f"rerun with --overrides {fixes}"
             )
     return 0
+
+
+def _check_context(gz: gazetteer.Gazetteer, context: str) -> None:
+    """Refuse a --context the gazetteer does not know, rather than ignore it."""
+    code = gazetteer.pad_code(context)
+    if code in gz.units.index:
+        return
+    province = code[:2].ljust(12, "0")
+    hint = (
+        f" (province {province[:2]} is {gz.units.at[province, 'name']})"
+        if province in gz.units.index
+        else ""
+    )
+    msg = (
+        f"--context {context} is not a unit of the gazetteer{hint}; give a "
+        "unit code it holds, e.g. 611002 for 商州区 (`geoplan gazetteer info`)."
+    )
+    raise ValidationError(msg)

@@ -385,6 +385,8 @@ def _one(
                 f"{fallback_label} {extra!r}: "
             )
     row, point = _placed(name, match, status, factor, prefix, context, placer)
+    if context is not None and context not in placer.level:
+        row[6] = f"context {context} is not a unit of the gazetteer, not used; {row[6]}"
     if row[0] in ("county", "city", "province", "none") and status != "ambiguous":
         for provider in providers:
             answer = provider.geocode(name)  # type: ignore[attr-defined]

@@ -244,3 +244,32 @@ def test_fixes_without_a_usable_point_name_their_rows(tmp_path):
     )
     with pytest.raises(ValidationError, match="second, different point"):
         gc.Overrides.read(path)
+
+
+def test_an_unknown_context_is_said_not_silently_dropped(shangluo_gazetteer, matcher):
+    result = gc.geocode(
+        pd.Series(["北宽坪镇全脉村", "北宽坪镇全脉村"]),
+        gazetteer=shangluo_gazetteer,
+        matcher=matcher,
+        context=pd.Series(["619999", "611002"]),
+    )
+    assert result["matched_code"].tolist() == ["611002115220"] * 2
+    first, second = result["explanation"]
+    assert first.startswith("context 619999000000 is not a unit of the gazetteer")
+    assert "not a unit" not in second
+
+
+def test_geocode_command_refuses_an_unknown_context(tmp_path):
+    from conftest import run_geoplan
+
+    (tmp_path / "n.csv").write_text("name\n北宽坪镇\n", encoding="utf-8")
+    run = run_geoplan(
+        "geocode", "n.csv", "--name-column", "name", "--context", "619999",
+        "--out", "o.gpkg", "--no-progress", cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 1
+    assert (
+        "--context 619999 is not a unit of the gazetteer (province 61 is 陕西省)"
+        in (run.stderr)
+    )
+    assert not (tmp_path / "o.gpkg").exists()
