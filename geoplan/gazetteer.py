@@ -390,8 +390,22 @@ class Gazetteer:
         -------
         pandas.DataFrame
             The descendant units.
+
+        Raises
+        ------
+        ValidationError
+            If `code` is not in the gazetteer.
         """
         code = pad_code(code)
+        if code not in self.units.index:
+            province = code[:2].ljust(12, "0")
+            hint = (
+                f"; province {code[:2]} is {self.units.at[province, 'name']}"
+                if province in self.units.index
+                else ""
+            )
+            msg = f"{code} is not a unit of the gazetteer{hint}."
+            raise ValidationError(msg)
         prefix = code_prefix(code, self.units.loc[code, "level"])
         below = self.units[self.units.index.str.startswith(prefix)]
         below = below[below.index != code]

@@ -268,3 +268,10 @@ def test_gazetteer_import_table_command(tmp_path):
     info = run_geoplan("gazetteer", "info", "--store", "g.gpkg", cwd=tmp_path)
     village = next(line for line in info.stdout.splitlines() if "village" in line)
     assert village.split()[1:3] == ["1", "1"]
+
+
+def test_children_of_an_unknown_unit_is_an_error(builtin_gazetteer):
+    towns = builtin_gazetteer.children("421202", level="town")  # 咸安区
+    assert len(towns) >= 13
+    with pytest.raises(ValidationError, match="province 42 is 湖北省"):
+        builtin_gazetteer.children("429999")
