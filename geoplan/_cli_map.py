@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pyogrio
-
 from . import basemaps, maps
 from .errors import ValidationError
+from .layers import read_layer
 from .styles import COVERED_COLOURS, PRECISION_COLOURS
 
 COLOURINGS = {"precision": PRECISION_COLOURS, "covered": COVERED_COLOURS}
@@ -42,7 +41,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draw the map."""
-    units = pyogrio.read_dataframe(args.gpkg, layer=args.units)
+    units = read_layer(args.gpkg, args.units)
     if args.share_column not in units.columns:
         msg = f"layer {args.units!r} has no column {args.share_column!r}."
         raise ValidationError(msg)
@@ -62,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     )
     points = None
     if args.areas:
-        areas = pyogrio.read_dataframe(args.gpkg, layer=args.areas)
+        areas = read_layer(args.gpkg, args.areas)
         for kind, colour, dash in (
             ("network", "#3182bd", False),
             ("euclidean", "#756bb1", True),
@@ -73,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                     m, chosen, name=f"service area ({kind})", colour=colour, dash=dash
                 )
     if args.points:
-        points = pyogrio.read_dataframe(args.gpkg, layer=args.points)
+        points = read_layer(args.gpkg, args.points)
         colour_by = args.colour_by
         colours = None
         if colour_by:

@@ -10,7 +10,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
 from . import basemaps, costs, gazetteer, layers, presets, siting
 from . import candidates as candidate_sites
@@ -282,7 +281,7 @@ def _candidates(args: argparse.Namespace) -> gpd.GeoDataFrame:
     if args.units is None:
         msg = "--candidates-grid needs --units, the polygons where sites may go."
         raise ValidationError(msg)
-    units, repairs = repair_polygons(to_wgs84(pyogrio.read_dataframe(args.units)))
+    units, repairs = repair_polygons(to_wgs84(layers.read_layer(args.units)))
     if len(repairs):
         print(f"{args.units}: {len(repairs)} invalid polygons made valid")
     return candidate_sites.grid(

@@ -81,6 +81,37 @@ def _pick(columns: list[str], given: str | None, names: tuple[str, ...]) -> str:
     raise ValidationError(msg)
 
 
+def read_layer(path: Path | str, layer: str | None = None) -> gpd.GeoDataFrame:
+    """
+    Read one layer of a GIS file, with errors that say what the file holds.
+
+    Parameters
+    ----------
+    path
+        GeoPackage, GeoJSON, Shapefile, FlatGeobuf, ...
+    layer
+        The layer; default the file's only (or first) layer.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer as stored (no reprojection).
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: file not found."
+        raise DataSourceError(msg)
+    try:
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except pyogrio.errors.DataSourceError as error:
+        msg = f"{path}: not a GIS file GDAL can read ({error})."
+        raise DataSourceError(msg) from None
+    if layer is not None and layer not in names:
+        msg = f"{path}: no layer {layer!r}; it has {names}."
+        raise ValidationError(msg)
+    return pyogrio.read_dataframe(path, layer=layer or names[0])
+
+
 def read_points(
     path: Path | str,
     *,

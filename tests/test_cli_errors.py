@@ -1,0 +1,53 @@
+"""Bad commands end with one readable line and exit code 1, never a traceback."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from conftest import run_geoplan
+from shapely.geometry import Point
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    path = tmp_path_factory.mktemp("errors")
+    (path / "d.csv").write_text("name,lon,lat\n甲,109.94,33.87\n", encoding="utf-8")
+    (path / "junk.gpkg").write_text("not a database", encoding="utf-8")
+    gpd.GeoDataFrame(
+        {"share": [0.5]}, geometry=[Point(109.94, 33.87).buffer(0.01)], crs=4326
+    ).to_file(path / "u.gpkg", layer="units")
+    return path
+
+
+CASES = {
+    "map, no file": (["map", "none.gpkg", "--units", "u", "--share-column", "s"],
+                     "none.gpkg: file not found"),
+    "map, no layer": (["map", "u.gpkg", "--units", "towns", "--share-column", "share"],
+                      "no layer 'towns'; it has ['units'"),
+    "map, not GIS": (["map", "junk.gpkg", "--units", "u", "--share-column", "s"],
+                     "not a GIS file GDAL can read"),
+    "recommend, k": (["recommend", "--demand", "d.csv", "--candidates", "d.csv",
+                      "--coords", "wgs84", "--radius-m", "100", "--k", "5"],
+                     "`k` must be between 1 and the 1 candidates"),
+    "recommend, share": (["recommend", "--demand", "d.csv", "--candidates", "d.csv",
+                          "--coords", "wgs84", "--radius-m", "100",
+                          "--target-share", "1.5"],
+                         "`target_share` must be in (0, 1]"),
+    "plan, units": (["plan", "check", "xianan", "--units-from", "429999"],
+                    "429999000000 is not a unit of the gazetteer; province 42"),
+    "geocode, context": (["geocode", "d.csv", "--name-column", "name",
+                          "--context", "619999"],
+                         "--context 619999 is not a unit of the gazetteer"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_command_says_what_is_wrong(folder, case):
+    args, message = CASES[case]
+    run = run_geoplan(*args, cwd=folder)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stderr.startswith("geoplan: error: ") or "\ngeoplan: error: " in (
+        run.stderr
+    )
+    assert message in run.stderr
