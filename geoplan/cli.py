@@ -200,6 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GeoplanError as exc:
         print(f"geoplan: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except FileNotFoundError as exc:  # a path no check above caught
+        print(f"geoplan: error: {exc.filename}: file not found.", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -585,6 +585,9 @@ def _read_adcode_file(path: Path | str) -> pd.DataFrame:
         "adcode files are UTF-8 CSV without a header, 20 columns as in "
         "adcode.ddl (code, parent, name, level, …)"
     )
+    if not Path(path).is_file():
+        msg = f"{path}: file not found."
+        raise DataSourceError(msg)
     try:
         with warnings.catch_warnings():
             # pandas warns, then cuts, rows wider than the 20 columns

@@ -45,6 +45,9 @@ def read_text_table(path: Path) -> pd.DataFrame:
         All cells as strings (codes keep their leading zeros);
         ``attrs["encoding"]`` records the encoding used.
     """
+    if not Path(path).is_file():
+        msg = f"{path}: file not found."
+        raise DataSourceError(msg)
     raw = Path(path).read_bytes()
     for encoding in ENCODINGS:
         try:

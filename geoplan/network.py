@@ -240,9 +240,21 @@ def network_from_osm(
     if path.name.endswith(".pbf"):
         network = _from_pbf(path, mode)
     else:
+        from xml.etree.ElementTree import ParseError
+
         import osmnx as ox
 
-        graph = ox.graph_from_xml(path, retain_all=True)
+        try:
+            graph = ox.graph_from_xml(path, retain_all=True)
+        except ParseError as error:
+            msg = f"{path}: not well-formed OSM XML ({error}); export the area again."
+            raise DataSourceError(msg) from None
+        if graph.number_of_edges() == 0:
+            msg = (
+                f"{path}: no streets in this OSM extract ({graph.number_of_nodes()} "
+                "nodes, no ways with a highway tag); export an area with streets."
+            )
+            raise DataSourceError(msg)
         network = network_from_graph(graph, source=path.name)
     logger.info(
         "Built network from %s: %d nodes, %d edges",

@@ -13,6 +13,12 @@ def folder(tmp_path_factory):
     path = tmp_path_factory.mktemp("errors")
     (path / "d.csv").write_text("name,lon,lat\n甲,109.94,33.87\n", encoding="utf-8")
     (path / "junk.gpkg").write_text("not a database", encoding="utf-8")
+    (path / "bad.osm").write_text("<osm", encoding="utf-8")
+    (path / "empty.osm").write_text(
+        '<?xml version="1.0"?><osm version="0.6">'
+        '<node id="1" version="1" lat="33.87" lon="109.94"/></osm>',
+        encoding="utf-8",
+    )
     gpd.GeoDataFrame(
         {"share": [0.5]}, geometry=[Point(109.94, 33.87).buffer(0.01)], crs=4326
     ).to_file(path / "u.gpkg", layer="units")
@@ -38,6 +44,22 @@ CASES = {
     "geocode, context": (["geocode", "d.csv", "--name-column", "name",
                           "--context", "619999"],
                          "--context 619999 is not a unit of the gazetteer"),
+    "coverage, bad OSM": (["coverage", "--demand", "d.csv", "--facilities", "d.csv",
+                           "--coords", "wgs84", "--threshold-m", "500",
+                           "--network", "bad.osm"],
+                          "bad.osm: not well-formed OSM XML"),
+    "coverage, no streets": (["coverage", "--demand", "d.csv", "--facilities",
+                              "d.csv", "--coords", "wgs84", "--threshold-m", "500",
+                              "--network", "empty.osm"],
+                             "no streets in this OSM extract"),
+    "import, no file": (["gazetteer", "import", "none.csv", "--format", "adcode"],
+                        "none.csv: file not found"),
+    "geocode, no file": (["geocode", "none.csv", "--name-column", "n"],
+                         "none.csv: file not found"),
+    "plan, no file": (["plan", "check", "xianan", "--facilities", "none.csv",
+                       "--name-column", "n", "--category", "社工站",
+                       "--units-from", "421202"],
+                      "none.csv: file not found"),
 }  # fmt: skip
 
 
