@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import coverage, layers, presets
+from ._cli_args import positive, share
 from ._progress import step
 from .coords import SYSTEMS
 from .export import write_geopackage
@@ -49,7 +50,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--lat-column", metavar="NAME")
     reach = p.add_mutually_exclusive_group(required=True)
     reach.add_argument(
-        "--threshold-m", type=float, metavar="M", help="coverage radius in metres"
+        "--threshold-m", type=positive, metavar="M", help="coverage radius in metres"
     )
     reach.add_argument(
         "--preset",
@@ -76,7 +77,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--by-column", metavar="NAME", help="unit of each demand point")
     p.add_argument(
         "--target-share",
-        type=float,
+        type=share,
         metavar="SHARE",
         help="plan target, e.g. 0.9, to report the gap",
     )
@@ -133,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         network=net,
     )
-    weights = _numeric(demand, args.weight_column)
+    weights = layers.weights_column(demand, args.weight_column)
     by = demand[args.by_column] if args.by_column else None
     share = coverage.covered_share(table, weights=weights, by=by)
     result = gpd.GeoDataFrame(demand.join(table), geometry="geometry", crs=demand.crs)
@@ -248,14 +249,3 @@ def _qa_report(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> pd.Dat
                 for reason, count in report.rejected["reason"].value_counts().items()
             ]
     return pd.DataFrame(rows)
-
-
-def _numeric(frame: pd.DataFrame, column: str | None) -> pd.Series | None:
-    if column is None:
-        return None
-    if column not in frame.columns:
-        msg = (
-            f"--weight-column {column!r} not found; columns are {list(frame.columns)}."
-        )
-        raise layers.ValidationError(msg)
-    return pd.to_numeric(frame[column], errors="coerce")

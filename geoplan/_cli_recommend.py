@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import basemaps, costs, gazetteer, layers, presets, siting
 from . import candidates as candidate_sites
+from ._cli_args import count, positive, share
 from ._progress import step
 from .coords import SYSTEMS
 from .crs import metric_crs, to_wgs84
@@ -41,7 +42,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     source.add_argument(
         "--candidates-grid",
-        type=float,
+        type=positive,
         metavar="M",
         help="a regular grid with this spacing (metres) inside --units",
     )
@@ -64,11 +65,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="candidates' capacity, in the unit of --weight-column (places, beds)",
     )
     reach = p.add_mutually_exclusive_group(required=True)
-    reach.add_argument("--radius-m", type=float, metavar="M")
+    reach.add_argument("--radius-m", type=positive, metavar="M")
     reach.add_argument("--preset", metavar="ID")
     goal = p.add_mutually_exclusive_group(required=True)
-    goal.add_argument("--target-share", type=float, metavar="SHARE")
-    goal.add_argument("--k", type=int, metavar="K")
+    goal.add_argument("--target-share", type=share, metavar="SHARE")
+    goal.add_argument("--k", type=count, metavar="K")
     p.add_argument(
         "--network",
         type=Path,
@@ -77,7 +78,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "(default: straight lines)",
     )
     p.add_argument("--mode", default="walk", choices=["walk", "drive", "all"])
-    p.add_argument("--time-limit-s", type=float, default=60.0)
+    p.add_argument("--time-limit-s", type=positive, default=60.0)
     p.add_argument(
         "--map",
         type=Path,
@@ -106,11 +107,7 @@ def run(args: argparse.Namespace) -> int:
     if args.existing:
         facilities = layers.read_points(args.existing, coords=args.coords)
         existing = measure(demand, facilities, cutoff_m=radius)
-    weights = (
-        pd.to_numeric(demand[args.weight_column], errors="coerce")
-        if args.weight_column
-        else None
-    )
+    weights = layers.weights_column(demand, args.weight_column)
     cov = siting.coverage_from_costs(table, weights=weights, existing=existing)
     if args.keep_within:
         cov = siting.restrict(cov, *_groups(args.keep_within, demand, candidates))

@@ -9,6 +9,7 @@ passes silently. ``geoplan init`` writes a commented template.
 
 from __future__ import annotations
 
+import argparse
 import glob
 import tomllib
 from dataclasses import dataclass
@@ -173,8 +174,35 @@ def _key_problems(data: dict[str, Any]) -> list[str]:
     return problems
 
 
+#: Numbers in analysis files, checked as the command line checks them.
+NUMBERS = {
+    ("coverage", "threshold_m"): "positive",
+    ("coverage", "cemetery_radius_m"): "positive",
+    ("coverage", "target_share"): "share",
+    ("recommend", "target_share"): "share",
+    ("recommend", "k"): "count",
+    ("recommend", "candidates_grid_m"): "positive",
+    ("recommend", "time_limit_s"): "positive",
+}
+
+
+def _number_problems(data: dict[str, Any]) -> list[str]:
+    from . import _cli_args
+
+    problems = []
+    for (section, key), kind in NUMBERS.items():
+        value = data.get(section, {}).get(key)
+        if value is None:
+            continue
+        try:
+            getattr(_cli_args, kind)(str(value))
+        except argparse.ArgumentTypeError as error:
+            problems.append(f"[{section}] {key} {error}")
+    return problems
+
+
 def _problems(data: dict[str, Any]) -> list[str]:
-    problems = _key_problems(data)
+    problems = _key_problems(data) + _number_problems(data)
     job = data.get("analysis", {}).get("job")
     if job not in JOBS:
         problems.append(f"[analysis] job must be one of {list(JOBS)}, got {job!r}")

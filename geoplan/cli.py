@@ -24,6 +24,7 @@ from . import (
     demo,
     settings,
 )
+from ._cli_args import positive
 from ._progress import step
 from .errors import GeoplanError
 
@@ -100,7 +101,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     demo_parser.add_argument(
         "--cemetery-radius-m",
-        type=float,
+        type=positive,
         default=None,
         metavar="M",
         help="radius for 'site within reach of its assigned cemetery' (default 5000)",

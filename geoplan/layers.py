@@ -84,6 +84,52 @@ def _pick(columns: list[str], given: str | None, names: tuple[str, ...]) -> str:
     raise ValidationError(msg)
 
 
+def weights_column(frame: pd.DataFrame, column: str | None) -> pd.Series | None:
+    """
+    Return a column of demand weights as numbers, refusing unusable cells.
+
+    Parameters
+    ----------
+    frame
+        The demand layer as read by :func:`read_points`.
+    column
+        The weight column (households, elderly residents); None for none.
+
+    Returns
+    -------
+    pandas.Series or None
+        Weights aligned to `frame`, or None when no column is named.
+
+    Raises
+    ------
+    ValidationError
+        If the column is missing, or a located row's weight is blank, not a
+        number or negative (rows without a location are not weighed).
+    """
+    if column is None:
+        return None
+    if column not in frame.columns:
+        shown = [c for c in frame.columns if c not in ("geometry", "location_note")]
+        msg = f"--weight-column {column!r} not found; columns are {shown}."
+        raise ValidationError(msg)
+    values = pd.to_numeric(frame[column], errors="coerce")
+    located = ~(frame.geometry.isna() | frame.geometry.is_empty)
+    bad = located & (values.isna() | (values < 0))
+    if bad.any():
+        where = frame.index[bad]
+        rows = frame.loc[bad, "source_row"] if "source_row" in frame else where
+        cells = [
+            f"row {r}: {frame.at[i, column]!r}"
+            for r, i in zip(rows, where, strict=True)
+        ]
+        msg = (
+            f"--weight-column {column!r}: {int(bad.sum())} rows have no usable "
+            f"weight ({'; '.join(cells[:5])}); give every row a number >= 0."
+        )
+        raise ValidationError(msg)
+    return values
+
+
 def read_layer(path: Path | str, layer: str | None = None) -> gpd.GeoDataFrame:
     """
     Read one layer of a GIS file, with errors that say what the file holds.

@@ -13,6 +13,10 @@ def folder(tmp_path_factory):
     path = tmp_path_factory.mktemp("errors")
     (path / "d.csv").write_text("name,lon,lat\n甲,109.94,33.87\n", encoding="utf-8")
     (path / "junk.gpkg").write_text("not a database", encoding="utf-8")
+    (path / "w.csv").write_text(
+        "name,lon,lat,hh\n甲,109.94,33.87,12\n乙,109.95,33.87,abc\n丙,,,x\n",
+        encoding="utf-8",
+    )
     (path / "bad.osm").write_text("<osm", encoding="utf-8")
     (path / "empty.osm").write_text(
         '<?xml version="1.0"?><osm version="0.6">'
@@ -35,10 +39,14 @@ CASES = {
     "recommend, k": (["recommend", "--demand", "d.csv", "--candidates", "d.csv",
                       "--coords", "wgs84", "--radius-m", "100", "--k", "5"],
                      "`k` must be between 1 and the 1 candidates"),
-    "recommend, share": (["recommend", "--demand", "d.csv", "--candidates", "d.csv",
-                          "--coords", "wgs84", "--radius-m", "100",
-                          "--target-share", "1.5"],
-                         "`target_share` must be in (0, 1]"),
+    "coverage, weights": (["coverage", "--demand", "w.csv", "--facilities", "d.csv",
+                           "--coords", "wgs84", "--threshold-m", "500",
+                           "--weight-column", "hh"],
+                          "1 rows have no usable weight (row 3: 'abc')"),
+    "recommend, weights": (["recommend", "--demand", "w.csv", "--candidates", "d.csv",
+                            "--coords", "wgs84", "--radius-m", "500", "--k", "1",
+                            "--weight-column", "households"],
+                           "--weight-column 'households' not found"),
     "plan, units": (["plan", "check", "xianan", "--units-from", "429999"],
                     "429999000000 is not a unit of the gazetteer; province 42"),
     "geocode, context": (["geocode", "d.csv", "--name-column", "name",
@@ -73,3 +81,33 @@ def test_bad_command_says_what_is_wrong(folder, case):
         run.stderr
     )
     assert message in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["coverage", "--threshold-m", "-5"], "--threshold-m: must be greater than 0"),
+        (["recommend", "--target-share", "90"], "must be a share between 0 and 1"),
+        (["recommend", "--radius-m", "nan"], "--radius-m: must be a finite number"),
+        (["recommend", "--k", "0"], "--k: must be at least 1"),
+        (["demo", "shangluo", "--cemetery-radius-m", "abc"], "must be a number"),
+    ],
+)
+def test_impossible_numbers_are_usage_errors(folder, args, message):
+    run = run_geoplan(*args, cwd=folder)
+    assert run.returncode == 2
+    assert message in run.stderr
+
+
+def test_analysis_file_numbers_are_checked(folder):
+    (folder / "a.toml").write_text(
+        '[analysis]\njob = "coverage"\n'
+        '[inputs.demand]\npath = "d.csv"\ncoords = "wgs84"\n'
+        '[inputs.facilities]\npath = "d.csv"\ncoords = "wgs84"\n'
+        "[coverage]\nthreshold_m = -5\ntarget_share = 90\n",
+        encoding="utf-8",
+    )
+    run = run_geoplan("run", "a.toml", cwd=folder)
+    assert run.returncode == 1
+    assert "[coverage] threshold_m must be greater than 0, got -5" in run.stderr
+    assert "[coverage] target_share must be a share between 0 and 1" in run.stderr
