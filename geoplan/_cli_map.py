@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
 from . import basemaps, maps
 from .errors import ValidationError
 from .layers import read_layer
@@ -45,6 +47,16 @@ def run(args: argparse.Namespace) -> int:
     if args.share_column not in units.columns:
         msg = f"layer {args.units!r} has no column {args.share_column!r}."
         raise ValidationError(msg)
+    shares = pd.to_numeric(units[args.share_column], errors="coerce")
+    bad = shares.notna() & ~shares.between(0, 1)
+    if (units[args.share_column].notna() & shares.isna()).any() or bad.any():
+        msg = (
+            f"column {args.share_column!r} of layer {args.units!r} must hold shares "
+            "between 0 and 1 (blank for none); pick the share column, e.g. "
+            "provided_share or covered_share."
+        )
+        raise ValidationError(msg)
+    units[args.share_column] = shares
     fields = {c: c for c in units.columns if c != "geometry"}
     m = maps.new_map(
         tuple(units.to_crs(4326).total_bounds),

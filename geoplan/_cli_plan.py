@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pandas as pd
 
 from . import categories, demo, geocode, plans, presets, relocation, report
+from .errors import ValidationError
 from .gazetteer import Gazetteer
 from .layers import read_text_table
 
@@ -100,16 +102,20 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
         table = read_text_table(args.facilities)
         if args.category:
             table["category"] = args.category
+        _require(args.facilities, table, "category", "or pass --category 社工站")
         if "unit_code" not in table:
+            column = args.name_column or "name"
+            _require(args.facilities, table, column, "or name it with --name-column")
             gz = gz or Gazetteer.load(args.gazetteer)
             placed = geocode.geocode(
-                table[args.name_column or "name"],
+                table[column],
                 gazetteer=gz,
                 context=args.units_from or plan.jurisdiction_code,
             )
+            _warn_unplaced(table[column], placed)
             table["unit_code"] = placed["matched_code"].str[:9].str.ljust(12, "0")
         if "count" in table:
-            table["count"] = pd.to_numeric(table["count"], errors="coerce").fillna(0)
+            table["count"] = _counts(args.facilities, table["count"])
         layers.facilities = table
     if args.relocation:
         sites = relocation.load_sites()
@@ -122,6 +128,45 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
         layers.relocation_sites = sites
         layers.relocation_totals = relocation.load_county_totals()
     return layers
+
+
+def _require(path: Path, table: pd.DataFrame, column: str, fix: str) -> None:
+    if column not in table.columns:
+        msg = (
+            f"{path}: no column {column!r} (columns are {list(table.columns)}); "
+            f"add it, {fix}."
+        )
+        raise ValidationError(msg)
+
+
+def _counts(path: Path, cells: pd.Series) -> pd.Series:
+    """Facility counts per row; blank means none, anything else must be >= 0."""
+    text = cells.astype(str).str.strip()
+    values = pd.to_numeric(text.where(text != "", "0"), errors="coerce")
+    bad = values.isna() | (values < 0)
+    if bad.any():
+        rows = [f"row {i + 2}: {cells[i]!r}" for i in cells.index[bad][:5]]
+        msg = (
+            f"{path}: column 'count' has {int(bad.sum())} cells that are not a "
+            f"number >= 0 ({'; '.join(rows)})."
+        )
+        raise ValidationError(msg)
+    return values
+
+
+def _warn_unplaced(names: pd.Series, placed: pd.DataFrame) -> None:
+    """Say which facilities no town or community was found for (by name)."""
+    code = placed["matched_code"].fillna("").astype(str)
+    coarse = (code.str[6:9].isin(["", "000"])) | (placed["status"] == "ambiguous")
+    if coarse.any():
+        print(
+            f"{int(coarse.sum())} facilities name no town or community and count "
+            "in no unit:",
+            file=sys.stderr,
+        )
+        for label in names.index[coarse]:
+            why = placed.at[label, "explanation"]
+            print(f"  {names[label]}: {why}", file=sys.stderr)
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -362,10 +362,17 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
         return [_row(plan, item, reason=reason)]
     present = chosen.groupby("unit_code")["count"].sum()
     covered = units["code"].map(present).fillna(0) > 0
+    outside = chosen.loc[~chosen["unit_code"].isin(units["code"]), "count"].sum()
     out = []
     for scope, group in [*units.groupby("county_code"), ("all", units)]:
         n = len(group)
         hit = int(covered.loc[group.index].sum())
+        note = (
+            f"; {outside:g} {item.category} facilities lie in no {wanted} unit "
+            "of the list (unplaced, or outside it) and are not counted"
+            if scope == "all" and outside
+            else ""
+        )
         share = hit / n * 100 if n else math.nan
         needed = math.ceil(target / 100 * n - 1e-9)
         short = max(0, needed - hit)
@@ -380,7 +387,7 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
                 covered=hit,
                 gap=short,
                 status=status,
-                reason=f"{hit} of {n} {wanted} units have one",
+                reason=f"{hit} of {n} {wanted} units have one{note}",
             )
         )
     return out

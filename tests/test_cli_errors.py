@@ -24,7 +24,9 @@ def folder(tmp_path_factory):
         encoding="utf-8",
     )
     gpd.GeoDataFrame(
-        {"share": [0.5]}, geometry=[Point(109.94, 33.87).buffer(0.01)], crs=4326
+        {"share": [0.5], "name": ["甲镇"]},
+        geometry=[Point(109.94, 33.87).buffer(0.01)],
+        crs=4326,
     ).to_file(path / "u.gpkg", layer="units")
     return path
 
@@ -36,6 +38,8 @@ CASES = {
                       "no layer 'towns'; it has ['units'"),
     "map, not GIS": (["map", "junk.gpkg", "--units", "u", "--share-column", "s"],
                      "not a GIS file GDAL can read"),
+    "map, not a share": (["map", "u.gpkg", "--units", "units", "--share-column",
+                          "name"], "must hold shares between 0 and 1"),
     "recommend, k": (["recommend", "--demand", "d.csv", "--candidates", "d.csv",
                       "--coords", "wgs84", "--radius-m", "100", "--k", "5"],
                      "`k` must be between 1 and the 1 candidates"),

@@ -179,6 +179,33 @@ def test_xianan_social_work_stations_from_a_list(tmp_path):
     assert x05["status"] == "not computable"
     assert "no left_behind_children_station facilities" in x05["reason"]
     assert (out / "charts" / "X02.png").is_file()
+    assert run.stderr == ""  # every station named its town
+
+
+def test_facilities_that_name_no_town_are_said_and_not_counted(tmp_path):
+    from conftest import run_geoplan
+
+    (tmp_path / "s.csv").write_text(
+        "name,count\n横沟桥镇社工站,1\n无此地社工站,1\n", encoding="utf-8"
+    )
+    args = ["plan", "check", "xianan", "--facilities", "s.csv", "--category", "社工站"]
+    run = run_geoplan(*args, "--units-from", "421202", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "1 facilities name no town or community and count in no unit" in run.stderr
+    assert "无此地社工站: no place name recognised" in run.stderr
+    assert "1 of 13 township units have one; 1 social_work_station facilities lie" in (
+        run.stdout
+    )
+    (tmp_path / "s.csv").write_text("name,count\n横沟桥镇社工站,一\n", encoding="utf-8")
+    bad = run_geoplan(*args, "--units-from", "421202", cwd=tmp_path)
+    assert bad.returncode == 1
+    assert "column 'count' has 1 cells that are not a number >= 0 (row 2: '一')" in (
+        bad.stderr
+    )
+    missing = run_geoplan(
+        "plan", "check", "xianan", "--facilities", "s.csv", cwd=tmp_path
+    )
+    assert "no column 'category'" in missing.stderr
 
 
 def test_excel_holds_the_numbers_of_the_csv(tmp_path):
