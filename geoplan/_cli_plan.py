@@ -174,16 +174,19 @@ def run_check(args: argparse.Namespace) -> int:
     plan = plans.load(args.plan)
     layers = _layers(args, plan)
     progress = plans.evaluate(plan, layers)
+    units = plans.unit_status(plan, layers)
     out = args.out_dir
     files = [
         report.write_csv(progress, out / f"{plan.id}-progress.csv"),
         report.write_excel(
-            progress, out / f"{plan.id}-progress.xlsx", title=plan.name_zh
+            progress, out / f"{plan.id}-progress.xlsx", title=plan.name_zh, units=units
         ),
         report.write_markdown(
-            progress, out / f"{plan.id}-progress.md", title=plan.name_zh
+            progress, out / f"{plan.id}-progress.md", title=plan.name_zh, units=units
         ),
     ]
+    if len(units):
+        files.insert(1, report.write_csv(units, out / f"{plan.id}-units.csv"))
     names = {}
     if layers.units is not None:
         names = dict(
@@ -202,13 +205,18 @@ def run_check(args: argparse.Namespace) -> int:
             f"  {row['indicator']} {row['text_zh']}: {row['current']:g}{row['unit']} "
             f"(target {row['target']}{row['unit']}) - {row['status']}; {row['reason']}"
         )
+    for indicator, group in units.groupby("indicator", sort=False):
+        missing = group.loc[~group["has_one"], "unit_name"]
+        if len(missing):
+            print(f"  {indicator}: {len(missing)} without one: {'、'.join(missing)}")
     skipped = progress[progress["current"].isna()]
     print(f"  {len(skipped)} not computable:")
     for _, row in skipped.iterrows():
         print(f"    {row['indicator']} {row['text_zh']}: {row['reason']}")
+    tables = 4 if len(units) else 3
     print(
         "Written: "
-        + ", ".join(str(f) for f in files[:3])
-        + f" and {len(files) - 3} charts"
+        + ", ".join(str(f) for f in files[:tables])
+        + f" and {len(files) - tables} charts"
     )
     return 0

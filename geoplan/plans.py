@@ -287,6 +287,62 @@ def evaluate(plan: Plan, layers: Layers) -> pd.DataFrame:
     return table.astype({"denominator_units": "Int64", "covered_units": "Int64"})
 
 
+UNIT_STATUS_COLUMNS = [
+    "indicator",
+    "unit_code",
+    "unit_name",
+    "unit_type",
+    "county_code",
+    "facilities",
+    "has_one",
+]
+
+
+def unit_status(plan: Plan, layers: Layers) -> pd.DataFrame:
+    """
+    List, for every administrative-ratio indicator, each unit and what it has.
+
+    This is the gap list behind a "share of units" figure: the units still
+    without the facility are where to build next.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    layers
+        The units and facilities, as for :func:`evaluate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`UNIT_STATUS_COLUMNS`: one row per indicator and unit, with the
+        number of facilities in the unit and whether it has one; empty when
+        the layers allow no such indicator.
+    """
+    frames = []
+    for item in plan.indicators:
+        found = _unit_counts(item, layers) if item.computation == "admin_ratio" else ""
+        if isinstance(found, str):
+            continue
+        units, counts, _ = found
+        frames.append(
+            pd.DataFrame(
+                {
+                    "indicator": item.id,
+                    "unit_code": units["code"].to_numpy(),
+                    "unit_name": units["name"].to_numpy(),
+                    "unit_type": units["unit_type"].to_numpy(),
+                    "county_code": units["county_code"].to_numpy(),
+                    "facilities": counts.to_numpy(),
+                    "has_one": (counts > 0).to_numpy(),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=UNIT_STATUS_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
 def _row(  # noqa: PLR0913
     plan: Plan,
     item: Indicator,
@@ -328,40 +384,38 @@ def _facilities_of(item: Indicator, facilities: pd.DataFrame) -> pd.DataFrame:
     return chosen
 
 
-def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
-    target = item.target_value
-    if target is None:
-        return [_row(plan, item, reason="the plan prints no numeric target")]
+def _unit_counts(
+    item: Indicator, layers: Layers
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame] | str:
+    """Return the indicator's units, facilities per unit and facilities; or why not."""
     try:
         wanted = categories.unit_type(item.denominator).id if item.denominator else ""
     except KeyError:
         wanted = ""
     if not wanted:
-        return [
-            _row(
-                plan,
-                item,
-                reason=f"denominator {item.denominator!r} is not a "
-                "unit type geoplan can build",
-            )
-        ]
+        return f"denominator {item.denominator!r} is not a unit type geoplan can build"
     if layers.units is None or not (layers.units["unit_type"] == wanted).any():
-        return [
-            _row(
-                plan,
-                item,
-                reason=f"missing layer: units of type {wanted} ({item.denominator})",
-            )
-        ]
+        return f"missing layer: units of type {wanted} ({item.denominator})"
     if layers.facilities is None:
-        return [_row(plan, item, reason=f"missing layer: facilities ({item.category})")]
+        return f"missing layer: facilities ({item.category})"
     units = layers.units[layers.units["unit_type"] == wanted]
     chosen = _facilities_of(item, layers.facilities)
     if chosen.empty:
-        reason = f"missing layer: no {item.category} facilities in the list given"
-        return [_row(plan, item, reason=reason)]
+        return f"missing layer: no {item.category} facilities in the list given"
     present = chosen.groupby("unit_code")["count"].sum()
-    covered = units["code"].map(present).fillna(0) > 0
+    return units, units["code"].map(present).fillna(0), chosen
+
+
+def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
+    target = item.target_value
+    if target is None:
+        return [_row(plan, item, reason="the plan prints no numeric target")]
+    found = _unit_counts(item, layers)
+    if isinstance(found, str):
+        return [_row(plan, item, reason=found)]
+    units, counts, chosen = found
+    wanted = units["unit_type"].iloc[0]
+    covered = counts > 0
     outside = chosen.loc[~chosen["unit_code"].isin(units["code"]), "count"].sum()
     out = []
     for scope, group in [*units.groupby("county_code"), ("all", units)]:

@@ -31,6 +31,17 @@ HEADERS_ZH = {
 }
 
 
+#: Unit-status column -> Chinese header (the gap list behind each share).
+UNIT_HEADERS_ZH = {
+    "indicator": "编号",
+    "unit_code": "单元代码",
+    "unit_name": "单元名称",
+    "county_code": "县区代码",
+    "facilities": "设施数",
+    "has_one": "已有",
+}
+
+
 def write_csv(progress: pd.DataFrame, path: Path) -> Path:
     """
     Write the progress table as UTF-8 CSV (with BOM, so Excel reads Chinese).
@@ -52,7 +63,13 @@ def write_csv(progress: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def write_excel(progress: pd.DataFrame, path: Path, *, title: str) -> Path:
+def write_excel(
+    progress: pd.DataFrame,
+    path: Path,
+    *,
+    title: str,
+    units: pd.DataFrame | None = None,
+) -> Path:
     """
     Write the progress table as an Excel workbook with Chinese headers.
 
@@ -64,6 +81,9 @@ def write_excel(progress: pd.DataFrame, path: Path, *, title: str) -> Path:
         Target ``.xlsx`` file.
     title
         The plan's name, written above the table.
+    units
+        As from :func:`geoplan.plans.unit_status`: a second sheet, 逐单元,
+        lists every unit with its facilities, those without one first.
 
     Returns
     -------
@@ -90,12 +110,31 @@ def write_excel(progress: pd.DataFrame, path: Path, *, title: str) -> Path:
     ):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "C3"
+    if units is not None and len(units):
+        per_unit = workbook.create_sheet("逐单元")
+        per_unit.append(list(UNIT_HEADERS_ZH.values()))
+        for cell in per_unit[1]:
+            cell.font = Font(bold=True)
+        ordered = units.sort_values(["indicator", "has_one", "unit_code"])
+        for record in ordered[list(UNIT_HEADERS_ZH)].itertuples(index=False):
+            row = list(record)
+            row[-1] = "是" if row[-1] else "否"
+            per_unit.append(row)
+        for letter, width in zip("ABCDEF", (9, 16, 24, 12, 8, 6), strict=True):
+            per_unit.column_dimensions[letter].width = width
+        per_unit.freeze_panes = "A2"
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path
 
 
-def write_markdown(progress: pd.DataFrame, path: Path, *, title: str) -> Path:
+def write_markdown(
+    progress: pd.DataFrame,
+    path: Path,
+    *,
+    title: str,
+    units: pd.DataFrame | None = None,
+) -> Path:
     """
     Write the progress table as Markdown.
 
@@ -107,6 +146,9 @@ def write_markdown(progress: pd.DataFrame, path: Path, *, title: str) -> Path:
         Target file.
     title
         The plan's name.
+    units
+        As from :func:`geoplan.plans.unit_status`: the units still without
+        the facility are listed per indicator.
 
     Returns
     -------
@@ -123,6 +165,12 @@ def write_markdown(progress: pd.DataFrame, path: Path, *, title: str) -> Path:
     for record in progress[columns].itertuples(index=False):
         cells = ["" if pd.isna(v) else str(v).replace("|", "/") for v in record]
         lines.append("| " + " | ".join(cells) + " |")
+    if units is not None and len(units):
+        lines += ["", "## 尚无设施的单元 / Units without one", ""]
+        for indicator, group in units.groupby("indicator", sort=False):
+            missing = group[~group["has_one"].astype(bool)]
+            names = "、".join(missing["unit_name"]) or "无 none"
+            lines.append(f"- **{indicator}** ({len(missing)} of {len(group)}): {names}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -180,6 +180,22 @@ def test_xianan_social_work_stations_from_a_list(tmp_path):
     assert "no left_behind_children_station facilities" in x05["reason"]
     assert (out / "charts" / "X02.png").is_file()
     assert run.stderr == ""  # every station named its town
+    # the gap list: the built-in township list of 咸安区 minus the towns listed
+    from geoplan.gazetteer import Gazetteer
+
+    all_towns = set(Gazetteer.builtin().children("421202", level="town")["name"])
+    missing = sorted(all_towns - set(towns))
+    assert len(missing) == 3
+    units = pd.read_csv(out / "xianan-units.csv", encoding="utf-8-sig")
+    assert sorted(units.loc[~units["has_one"], "unit_name"]) == missing
+    assert units["facilities"].sum() == len(towns)
+    line = next(x for x in run.stdout.splitlines() if "X02: 3 without one" in x)
+    assert sorted(line.split(": ")[-1].split("、")) == missing
+    sheet = pd.read_excel(out / "xianan-progress.xlsx", sheet_name="逐单元")
+    assert sorted(sheet.loc[sheet["已有"] == "否", "单元名称"]) == missing
+    assert "## 尚无设施的单元" in (out / "xianan-progress.md").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_facilities_that_name_no_town_are_said_and_not_counted(tmp_path):
