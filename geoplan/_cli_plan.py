@@ -6,9 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from . import categories, demo, geocode, plans, presets, relocation, report
+from . import (
+    basemaps,
+    categories,
+    demo,
+    geocode,
+    maps,
+    plans,
+    presets,
+    relocation,
+    report,
+)
 from .errors import ValidationError
 from .gazetteer import Gazetteer
 from .layers import read_text_table
@@ -65,6 +77,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="use the bundled Shangluo relocation-site tables",
     )
     check.add_argument("--gazetteer", type=Path, metavar="GPKG")
+    check.add_argument(
+        "--basemap",
+        default="auto",
+        choices=basemaps.available(),
+        help="tiles of the gap map written with --units-from (default auto)",
+    )
     check.add_argument("--out-dir", type=Path, default=Path("layers/progress"))
     check.set_defaults(handler=run_check)
 
@@ -169,6 +187,50 @@ def _warn_unplaced(names: pd.Series, placed: pd.DataFrame) -> None:
             print(f"  {names[label]}: {why}", file=sys.stderr)
 
 
+HAS_ONE_COLOURS = {
+    "yes": ("#1a9850", "已有 has one"),
+    "no": ("#d73027", "尚无 none yet"),
+}
+
+
+def _draw_units(
+    args: argparse.Namespace, units: pd.DataFrame, path: Path
+) -> Path | None:
+    """Map the units with and without the facility at their gazetteer points."""
+    gz = Gazetteer.load(args.gazetteer)
+    first = units.drop_duplicates("unit_code")
+    placed = geocode.geocode(
+        first["unit_name"], gazetteer=gz, context=first["county_code"]
+    )
+    fine = placed["precision"].isin(["town", "village"])
+    where = dict(zip(first["unit_code"][fine], placed.geometry[fine], strict=True))
+    if not where:
+        print(
+            f"No gap map: none of the {len(first)} units has a point in the "
+            "gazetteer (import town points: geoplan gazetteer import …).",
+            file=sys.stderr,
+        )
+        return None
+    located = units[units["unit_code"].isin(where)]
+    layer = gpd.GeoDataFrame(
+        located.assign(status=np.where(located["has_one"], "yes", "no")),
+        geometry=[where[c] for c in located["unit_code"]],
+        crs=4326,
+    )
+    m = maps.new_map(tuple(layer.total_bounds), basemap=args.basemap)
+    for indicator, group in layer.groupby("indicator", sort=False):
+        shown = units[units["indicator"] == indicator]
+        maps.add_points(
+            m,
+            group,
+            name=f"{indicator} ({len(group)} of {len(shown)} units with a point)",
+            fields={"unit_name": "单元", "facilities": "设施数"},
+            colour_column="status",
+            colours=HAS_ONE_COLOURS,
+        )
+    return maps.save(m, path)
+
+
 def run_check(args: argparse.Namespace) -> int:
     """Evaluate a plan and write the reports."""
     plan = plans.load(args.plan)
@@ -186,7 +248,9 @@ def run_check(args: argparse.Namespace) -> int:
         ),
     ]
     if len(units):
-        files.insert(1, report.write_csv(units, out / f"{plan.id}-units.csv"))
+        files.append(report.write_csv(units, out / f"{plan.id}-units.csv"))
+    if len(units) and args.units_from:
+        files += filter(None, [_draw_units(args, units, out / f"{plan.id}-units.html")])
     names = {}
     if layers.units is not None:
         names = dict(
@@ -194,7 +258,7 @@ def run_check(args: argparse.Namespace) -> int:
         )
     if layers.relocation_totals is not None:
         names.update(layers.relocation_totals["county"].to_dict())
-    files += report.write_charts(progress, out / "charts", names=names)
+    charts = report.write_charts(progress, out / "charts", names=names)
     computed = progress[progress["current"].notna() & (progress["scope"] == "all")]
     print(
         f"{plan.name_zh}: {len(plan.indicators)} indicators, "
@@ -213,10 +277,5 @@ def run_check(args: argparse.Namespace) -> int:
     print(f"  {len(skipped)} not computable:")
     for _, row in skipped.iterrows():
         print(f"    {row['indicator']} {row['text_zh']}: {row['reason']}")
-    tables = 4 if len(units) else 3
-    print(
-        "Written: "
-        + ", ".join(str(f) for f in files[:tables])
-        + f" and {len(files) - tables} charts"
-    )
+    print(f"Written: {', '.join(map(str, files))} and {len(charts)} charts")
     return 0

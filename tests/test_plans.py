@@ -280,3 +280,39 @@ def test_located_sites_report_those_within_the_cemetery_radius(shangluo_gazettee
     assert 0 < within <= 124
     assert f"{within} within the cemetery radius" in s47.loc["all", "reason"]
     assert s47.loc["all", "covered_units"] == 124  # named sites, not cemeteries
+
+
+def test_gap_map_shows_the_townships_with_and_without(tmp_path, shangluo_gazetteer):
+    from browser import COUNT_LAYERS, opened
+    from conftest import run_geoplan
+
+    store = shangluo_gazetteer.save(tmp_path / "gz.gpkg")
+    (tmp_path / "s.csv").write_text("name\n北宽坪镇\n腰市镇\n", encoding="utf-8")
+    run = run_geoplan(
+        "plan", "check", "shangluo", "--facilities", "s.csv", "--category", "社工站",
+        "--units-from", "611002", "--gazetteer", store, "--out-dir", "out",
+        "--basemap", "none", cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    units = pd.read_csv(
+        tmp_path / "out" / "shangluo-units.csv", encoding="utf-8-sig", dtype=str
+    )
+    units["has_one"] = units["has_one"] == "True"
+    s06 = units[units["indicator"] == "S06"]
+    assert len(s06) == 18  # 商州区's real townships, pseudo-units left out
+    assert sorted(s06.loc[s06["has_one"], "unit_name"]) == ["北宽坪镇", "腰市镇"]
+    # a township is drawn when it, or a village inside it, has a point
+    units_all = shangluo_gazetteer.units
+    located = units_all.index[units_all["lon"].notna()]
+    with_point = sum(
+        any(code.startswith(c[:9]) for code in located) for c in s06["unit_code"]
+    )
+    with opened(tmp_path / "out" / "shangluo-units.html") as (page, external, errors):
+        counts = page.evaluate(COUNT_LAYERS)
+        assert counts["clustered"] == with_point
+        assert with_point == 16  # 陈塬街道 and 黑山镇 have none
+        legend = page.inner_text("#geoplan-point-legend")
+        assert "已有 has one" in legend
+        assert "尚无 none yet" in legend
+        assert errors == []
+        assert external == []
