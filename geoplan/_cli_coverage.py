@@ -173,8 +173,11 @@ def run(args: argparse.Namespace) -> int:
     csv = args.out.with_suffix(".csv")
     result.drop(columns="geometry").to_csv(csv, encoding="utf-8-sig")
     attrs = table.attrs
+    unlocated = int((facilities.geometry.isna() | facilities.geometry.is_empty).sum())
     print(
-        f"Coverage: {len(demand)} demand points, {len(facilities)} facilities, "
+        f"Coverage: {len(demand)} demand points, {len(facilities)} facilities"
+        + (f" ({unlocated} without a location, not used)" if unlocated else "")
+        + ", "
         f"{attrs['method']} distance, threshold {attrs['threshold_m']:g} m"
         + (f" (preset {attrs['preset']})" if attrs.get("preset") else "")
         + f", measured in {attrs['crs']}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     """Solve and write the recommended sites and the coverage curve."""
     radius = args.radius_m or presets.get(args.preset).distance_m
     demand = layers.read_points(args.demand, coords=args.coords)
-    candidates = _candidates(args)
+    candidates = _located(_candidates(args))
     step(f"候选 {len(candidates)} candidates, {len(demand)} demand points")
     measure = _measure(args)
     table = measure(demand, candidates, cutoff_m=radius, with_pairs=True)
@@ -217,6 +218,22 @@ def _draw(
         m, chosen, name="推荐选址 recommended", fields=fields, colour="#000000"
     )
     return maps.save(m, args.map or Path("maps") / f"{args.out.stem}.html")
+
+
+def _located(candidates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Leave out, and say so, candidates with no location: nothing is built there."""
+    missing = candidates.geometry.isna() | candidates.geometry.is_empty
+    if missing.all():
+        msg = f"None of the {len(candidates)} candidates has a usable location."
+        raise ValidationError(msg)
+    if missing.any():
+        rows = candidates.get("source_row", candidates.index.to_series())
+        print(
+            f"{int(missing.sum())} candidates have no usable location and are left "
+            f"out (rows {rows[missing].tolist()[:10]})",
+            file=sys.stderr,
+        )
+    return candidates[~missing]
 
 
 def _measure(args: argparse.Namespace) -> Callable[..., costs.CostTable]:

@@ -51,6 +51,11 @@ CASES = {
                             "--coords", "wgs84", "--radius-m", "500", "--k", "1",
                             "--weight-column", "households"],
                            "--weight-column 'households' not found"),
+    "recommend, no location": (["recommend", "--demand", "d.csv", "--candidates",
+                                 "w.csv", "--coords", "wgs84", "--radius-m", "100",
+                                 "--k", "5"],
+                                "1 candidates have no usable location and are left "
+                                "out (rows [4])"),
     "plan, units": (["plan", "check", "xianan", "--units-from", "429999"],
                     "429999000000 is not a unit of the gazetteer; province 42"),
     "geocode, context": (["geocode", "d.csv", "--name-column", "name",
