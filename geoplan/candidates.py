@@ -59,10 +59,7 @@ def from_gazetteer(
         msg = f"Unknown levels {unknown}; use some of {list(LEVELS)}."
         raise ValidationError(msg)
     code = pad_code(within)
-    if code not in gazetteer.units.index:
-        msg = f"{within!r} is not a unit of the gazetteer."
-        raise ValidationError(msg)
-    below = gazetteer.children(code)
+    below = gazetteer.children(code)  # refuses a code the gazetteer lacks
     below = below[below["level"].isin(levels) & ~below["pseudo"]]
     has = below["lon"].notna()
     located = below[has]
