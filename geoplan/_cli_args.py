@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 
 
 def positive(text: str) -> float:
@@ -47,3 +48,28 @@ def _number(text: str) -> float:
         msg = f"must be a finite number, got {text}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def add_basemap(parser: argparse.ArgumentParser, *, what: str = "the map") -> None:
+    """Add ``--basemap``, checked against the basemap registry."""
+    from .basemaps import available
+
+    parser.add_argument(
+        "--basemap",
+        default="auto",
+        choices=available(),
+        help=f"tiles of {what}: auto (Tianditu with TIANDITU_KEY, else OSM), "
+        "tianditu-vec, gaode, osm, none",
+    )
+
+
+def add_network(parser: argparse.ArgumentParser, *, what: str) -> None:
+    """Add ``--network`` (a local OSM file) and ``--mode``."""
+    parser.add_argument(
+        "--network",
+        type=Path,
+        metavar="OSM",
+        help=f"{what} along streets from a local .osm/.osm.bz2/.osm.pbf file "
+        "(default: straight lines)",
+    )
+    parser.add_argument("--mode", default="walk", choices=["walk", "drive", "all"])

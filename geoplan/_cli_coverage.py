@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import coverage, layers, presets
-from ._cli_args import positive, share
+from ._cli_args import add_basemap, add_network, positive, share
 from ._progress import step
 from .coords import SYSTEMS
 from .export import write_geopackage
@@ -62,13 +62,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         choices=coverage.METHODS,
         help="euclidean (default without --network) or network",
     )
-    p.add_argument(
-        "--network",
-        type=Path,
-        metavar="OSM",
-        help="street network from a local .osm/.osm.bz2/.osm.pbf file",
-    )
-    p.add_argument("--mode", default="walk", choices=["walk", "drive", "all"])
+    add_network(p, what="measure")
     p.add_argument(
         "--weight-column",
         metavar="NAME",
@@ -88,11 +82,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="HTML",
         help="offline HTML map (default: maps/<out name>.html)",
     )
-    p.add_argument(
-        "--basemap",
-        default="auto",
-        help="map tiles: auto, tianditu-vec, gaode, osm, none",
-    )
+    add_basemap(p)
     p.add_argument(
         "--out",
         type=Path,
@@ -134,7 +124,9 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         network=net,
     )
-    weights = layers.weights_column(demand, args.weight_column)
+    weights = layers.number_column(
+        demand, args.weight_column, option="--weight-column", noun="weight"
+    )
     by = demand[args.by_column] if args.by_column else None
     share = coverage.covered_share(table, weights=weights, by=by)
     result = gpd.GeoDataFrame(demand.join(table), geometry="geometry", crs=demand.crs)

@@ -226,17 +226,14 @@ def run_geocode(args: argparse.Namespace) -> int:
     if overrides is not None and overrides.pending:
         print(f"{overrides.pending} rows of {args.overrides} still have no lon/lat.")
     fixes = args.out.with_name(args.out.stem + "-fixes.csv")
-    if args.overrides and fixes.resolve() == args.overrides.resolve():
+    template = geocode.fixes_template(table[args.name_column], result, context)
+    if not geocode.write_fixes(template, fixes, reading=args.overrides):
         print(f"{fixes} is the overrides file read, so it is left as it is.")
-    else:
-        geocode.fixes_template(table[args.name_column], result, context).to_csv(
-            fixes, encoding="utf-8-sig", index=False
+    elif len(check):
+        print(
+            f"To fix rows by hand: fill in lon/lat (WGS-84) in {fixes} and "
+            f"rerun with --overrides {fixes}"
         )
-        if len(check):
-            print(
-                f"To fix rows by hand: fill in lon/lat (WGS-84) in {fixes} and "
-                f"rerun with --overrides {fixes}"
-            )
     return 0
 
 
@@ -245,14 +242,10 @@ def _check_context(gz: gazetteer.Gazetteer, context: str) -> None:
     code = gazetteer.pad_code(context)
     if code in gz.units.index:
         return
-    province = code[:2].ljust(12, "0")
-    hint = (
-        f" (province {province[:2]} is {gz.units.at[province, 'name']})"
-        if province in gz.units.index
-        else ""
-    )
+    hint = gz.province_hint(code)
     msg = (
-        f"--context {context} is not a unit of the gazetteer{hint}; give a "
+        f"--context {context} is not a unit of the gazetteer"
+        f"{f' ({hint})' if hint else ''}; give a "
         "unit code it holds, e.g. 611002 for 商州区 (`geoplan gazetteer info`)."
     )
     raise ValidationError(msg)

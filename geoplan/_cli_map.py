@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import basemaps, maps
+from . import maps
+from ._cli_args import add_basemap
 from .errors import ValidationError
 from .layers import read_layer
 from .styles import COVERED_COLOURS, PRECISION_COLOURS
@@ -34,7 +35,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--areas", metavar="LAYER", help="service areas (kind column)")
     p.add_argument("--title", default="覆盖情况")
-    p.add_argument("--basemap", default="auto", choices=basemaps.available())
+    add_basemap(p)
     p.add_argument("--tianditu-key", metavar="TK")
     p.add_argument("--out", type=Path, default=Path("maps/map.html"))
     p.add_argument("--png", action="store_true", help="also write a PNG beside it")

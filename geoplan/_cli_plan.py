@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from . import (
-    basemaps,
     categories,
     demo,
     geocode,
@@ -21,6 +20,7 @@ from . import (
     relocation,
     report,
 )
+from ._cli_args import add_basemap
 from .errors import ValidationError
 from .gazetteer import Gazetteer
 from .layers import read_text_table
@@ -77,12 +77,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="use the bundled Shangluo relocation-site tables",
     )
     check.add_argument("--gazetteer", type=Path, metavar="GPKG")
-    check.add_argument(
-        "--basemap",
-        default="auto",
-        choices=basemaps.available(),
-        help="tiles of the gap map written with --units-from (default auto)",
-    )
+    add_basemap(check, what="the gap map written with --units-from")
     check.add_argument("--out-dir", type=Path, default=Path("layers/progress"))
     check.set_defaults(handler=run_check)
 

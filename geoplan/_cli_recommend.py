@@ -12,9 +12,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import basemaps, costs, gazetteer, layers, presets, siting
 from . import candidates as candidate_sites
-from ._cli_args import count, positive, share
+from . import costs, gazetteer, layers, presets, siting
+from ._cli_args import add_basemap, add_network, count, positive, share
 from ._progress import step
 from .coords import SYSTEMS
 from .crs import metric_crs, to_wgs84
@@ -71,14 +71,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--target-share", type=share, metavar="SHARE")
     goal.add_argument("--k", type=count, metavar="K")
-    p.add_argument(
-        "--network",
-        type=Path,
-        metavar="OSM",
-        help="measure along streets from a local .osm/.osm.bz2/.osm.pbf file "
-        "(default: straight lines)",
-    )
-    p.add_argument("--mode", default="walk", choices=["walk", "drive", "all"])
+    add_network(p, what="measure")
     p.add_argument("--time-limit-s", type=positive, default=60.0)
     p.add_argument(
         "--map",
@@ -86,12 +79,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="HTML",
         help="offline HTML map (default: maps/<out name>.html)",
     )
-    p.add_argument(
-        "--basemap",
-        default="auto",
-        choices=basemaps.available(),
-        help="map tiles: auto (Tianditu with TIANDITU_KEY, else OSM), ..., none",
-    )
+    add_basemap(p)
     p.add_argument("--out", type=Path, default=Path("layers/recommend.gpkg"))
     p.set_defaults(handler=run)
 
@@ -108,11 +96,15 @@ def run(args: argparse.Namespace) -> int:
     if args.existing:
         facilities = layers.read_points(args.existing, coords=args.coords)
         existing = measure(demand, facilities, cutoff_m=radius)
-    weights = layers.weights_column(demand, args.weight_column)
+    weights = layers.number_column(
+        demand, args.weight_column, option="--weight-column", noun="weight"
+    )
     cov = siting.coverage_from_costs(table, weights=weights, existing=existing)
     if args.keep_within:
         cov = siting.restrict(cov, *_groups(args.keep_within, demand, candidates))
-    capacity = _capacity(args.capacity_column, candidates)
+    capacity = layers.number_column(
+        candidates, args.capacity_column, option="--capacity-column", noun="capacity"
+    )
     step(
         f"求解 solving with HiGHS: {cov.matrix.nnz} pairs within {radius:g} m "
         f"(time limit {args.time_limit_s:g} s)"
@@ -245,24 +237,6 @@ def _measure(args: argparse.Namespace) -> Callable[..., costs.CostTable]:
     step(f"路网 building the {args.mode} network from {args.network}")
     net = network_from_osm(args.network, mode=args.mode)
     return functools.partial(network_costs, network=net)
-
-
-def _capacity(column: str | None, candidates: gpd.GeoDataFrame) -> pd.Series | None:
-    if column is None:
-        return None
-    if column not in candidates.columns:
-        msg = f"--capacity-column: the candidates have no column {column!r}."
-        raise ValidationError(msg)
-    values = pd.to_numeric(candidates[column], errors="coerce")
-    bad = values.isna() | (values < 0)
-    if bad.any():
-        rows = [str(r) for r in candidates.index[bad][:10]]
-        msg = (
-            f"--capacity-column {column!r}: {int(bad.sum())} candidates have no "
-            f"usable capacity (rows {', '.join(rows)}); give each a number >= 0."
-        )
-        raise ValidationError(msg)
-    return values
 
 
 def _capacitated_curve(

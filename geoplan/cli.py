@@ -20,11 +20,10 @@ from . import (
     _cli_plan,
     _cli_recommend,
     _cli_run,
-    basemaps,
     demo,
     settings,
 )
-from ._cli_args import positive
+from ._cli_args import add_basemap, positive
 from ._progress import step
 from .errors import GeoplanError
 
@@ -114,12 +113,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="manual fixes name,code,lon,lat (WGS-84): the layers/shangluo-fixes.csv "
         "template a run writes, filled in",
     )
-    demo_parser.add_argument(
-        "--basemap",
-        default="auto",
-        choices=basemaps.available(),
-        help="map tiles: auto (Tianditu with TIANDITU_KEY, else OSM), ..., none",
-    )
+    add_basemap(demo_parser)
     demo_parser.set_defaults(handler=_run_demo)
     _cli_coverage.add_parser(commands)
     _cli_geocode.add_parsers(commands)

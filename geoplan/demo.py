@@ -308,9 +308,6 @@ def _fixes_template(
     overrides: Path | None,
 ) -> dict[str, Path]:
     """Write the sites and targets placed coarser than a town, ready to fill in."""
-    path = folder / "shangluo-fixes.csv"
-    if overrides is not None and path.resolve() == Path(overrides).resolve():
-        return {}
     template = pd.concat(
         [
             geocode.fixes_template(sites["site_name"], sites, sites["county_code"]),
@@ -318,8 +315,9 @@ def _fixes_template(
         ],
         ignore_index=True,
     ).drop_duplicates(["name", "code"])
-    template.to_csv(path, encoding="utf-8-sig", index=False)
-    return {"fixes_csv": path}
+    path = folder / "shangluo-fixes.csv"
+    written = geocode.write_fixes(template, path, reading=overrides)
+    return {"fixes_csv": path} if written else {}
 
 
 def _shangluo_map(

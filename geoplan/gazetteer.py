@@ -398,13 +398,8 @@ class Gazetteer:
         """
         code = pad_code(code)
         if code not in self.units.index:
-            province = code[:2].ljust(12, "0")
-            hint = (
-                f"; province {code[:2]} is {self.units.at[province, 'name']}"
-                if province in self.units.index
-                else ""
-            )
-            msg = f"{code} is not a unit of the gazetteer{hint}."
+            hint = self.province_hint(code)
+            msg = f"{code} is not a unit of the gazetteer{'; ' + hint if hint else ''}."
             raise ValidationError(msg)
         prefix = code_prefix(code, self.units.loc[code, "level"])
         below = self.units[self.units.index.str.startswith(prefix)]
@@ -443,6 +438,26 @@ class Gazetteer:
             return old if old in units.index else parent
 
         return codes.map(one)
+
+    def province_hint(self, code: str) -> str:
+        """
+        Name the province of a code the gazetteer lacks, to help mend a typo.
+
+        Parameters
+        ----------
+        code
+            A 12-digit code.
+
+        Returns
+        -------
+        str
+            For example ``"province 61 is 陕西省"``; empty when the province
+            is unknown too.
+        """
+        province = code[:2].ljust(12, "0")
+        if province not in self.units.index:
+            return ""
+        return f"province {code[:2]} is {self.units.at[province, 'name']}"
 
     def path(self, code: str) -> list[str]:
         """

@@ -127,17 +127,14 @@ class Overrides:
         for row in table[placed].itertuples():
             code = str(codes[row.Index]).strip()
             key = (normalise(row.name), _unit_prefix(code) if code else "")
-            if points.get(key, (row.geometry.x, row.geometry.y)) != (
-                row.geometry.x,
-                row.geometry.y,
-            ):
+            xy = (row.geometry.x, row.geometry.y)
+            if points.setdefault(key, xy) != xy:
                 msg = (
                     f"{path}: row {row.source_row} gives {row.name!r} a second, "
                     "different point; keep one, or add a 'code' column to tell "
                     "the units apart."
                 )
                 raise ValidationError(msg)
-            points[key] = (row.geometry.x, row.geometry.y)
         if pending.any():
             logger.warning(
                 "%s: %d rows have no lon/lat yet (template rows), not applied",
@@ -457,6 +454,35 @@ def _placed(
         "",
     ]
     return row, placer.xy(where)
+
+
+def write_fixes(
+    template: pd.DataFrame, path: Path, *, reading: Path | str | None = None
+) -> bool:
+    """
+    Write a fixes template, unless `path` is the overrides file being read.
+
+    A filled-in template passed back as overrides is never overwritten by the
+    run that reads it.
+
+    Parameters
+    ----------
+    template
+        As from :func:`fixes_template`.
+    path
+        Where to write it (UTF-8 with BOM, so that Excel reads the Chinese).
+    reading
+        The overrides file this run read, if any.
+
+    Returns
+    -------
+    bool
+        Whether the template was written.
+    """
+    if reading is not None and Path(path).resolve() == Path(reading).resolve():
+        return False
+    template.to_csv(path, encoding="utf-8-sig", index=False)
+    return True
 
 
 def match_report(result: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

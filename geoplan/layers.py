@@ -84,33 +84,42 @@ def _pick(columns: list[str], given: str | None, names: tuple[str, ...]) -> str:
     raise ValidationError(msg)
 
 
-def weights_column(frame: pd.DataFrame, column: str | None) -> pd.Series | None:
+def number_column(
+    frame: pd.DataFrame, column: str | None, *, option: str, noun: str
+) -> pd.Series | None:
     """
-    Return a column of demand weights as numbers, refusing unusable cells.
+    Return a column as numbers (weights, capacities), refusing unusable cells.
 
     Parameters
     ----------
     frame
-        The demand layer as read by :func:`read_points`.
+        A layer as read by :func:`read_points`.
     column
-        The weight column (households, elderly residents); None for none.
+        The column; None for none.
+    option
+        The command-line option that named it, for the message.
+    noun
+        What a cell holds (``"weight"``, ``"capacity"``), for the message.
 
     Returns
     -------
     pandas.Series or None
-        Weights aligned to `frame`, or None when no column is named.
+        Numbers aligned to `frame`, or None when no column is named.
 
     Raises
     ------
     ValidationError
-        If the column is missing, or a located row's weight is blank, not a
-        number or negative (rows without a location are not weighed).
+        If the column is missing, or a located row's cell is blank, not a
+        number or negative (rows without a location are not used).
     """
     if column is None:
         return None
     if column not in frame.columns:
         shown = [c for c in frame.columns if c not in ("geometry", "location_note")]
-        msg = f"--weight-column {column!r} not found; columns are {shown}."
+        msg = (
+            f"{option} {column!r} not found: the layer has no column {column!r}; "
+            f"its columns are {shown}."
+        )
         raise ValidationError(msg)
     values = pd.to_numeric(frame[column], errors="coerce")
     located = ~(frame.geometry.isna() | frame.geometry.is_empty)
@@ -123,8 +132,8 @@ def weights_column(frame: pd.DataFrame, column: str | None) -> pd.Series | None:
             for r, i in zip(rows, where, strict=True)
         ]
         msg = (
-            f"--weight-column {column!r}: {int(bad.sum())} rows have no usable "
-            f"weight ({'; '.join(cells[:5])}); give every row a number >= 0."
+            f"{option} {column!r}: {int(bad.sum())} rows have no usable {noun} "
+            f"({'; '.join(cells[:5])}); give every row a number >= 0."
         )
         raise ValidationError(msg)
     return values
