@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint system-deps clean
+.PHONY: demo test lint clean
 
 # Town points for the example come from ../shared/data/adcode when it is there
 # (imported into layers/gazetteer.gpkg, which is not committed).
@@ -13,12 +13,14 @@ ADCODE ?= ../shared/data/adcode/counties
 GAZETTEER := layers/gazetteer.gpkg
 
 demo: $(STAMP)
+	bash .ci/system-deps.sh demo
 	@if ls $(ADCODE)/611*.csv >/dev/null 2>&1 && [ ! -f $(GAZETTEER) ]; then \
 	  $(BIN)/geoplan gazetteer import --format adcode --store $(GAZETTEER) $(ADCODE)/611*.csv; \
 	fi
 	$(BIN)/geoplan demo shangluo $$( [ -f $(GAZETTEER) ] && echo --gazetteer $(GAZETTEER) )
 
-test: $(STAMP) system-deps
+test: $(STAMP)
+	bash .ci/system-deps.sh test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -31,9 +33,6 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -qq --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
-
-system-deps:
-	bash .ci/system-deps.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info

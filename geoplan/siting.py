@@ -16,7 +16,11 @@ coverage curve (covered share against the number of new sites).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import highspy
@@ -176,6 +180,38 @@ def _new_coverage(cov: Coverage, sites: list[int]) -> pd.Series:
     return pd.Series(out, name="newly_covered_weight", dtype=float)
 
 
+@contextlib.contextmanager
+def _native_stdout_to_devnull() -> Iterator[None]:
+    """Send what native code prints on file descriptor 1 to /dev/null meanwhile."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no standard output at all: nothing to protect
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _silent_highs() -> highspy.Highs:
+    """
+    Return a HiGHS instance that prints nothing.
+
+    HiGHS (1.16) prints its banner from C++ on standard output when the first
+    instance is made, before ``output_flag`` can be set; a command's output
+    (and ``geoplan -q``) must not carry it.
+    """
+    with _native_stdout_to_devnull():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def _solve(
     cost: NDArray,
     a: sparse.csc_array,
@@ -185,8 +221,7 @@ def _solve(
     *,
     time_limit_s: float,
 ) -> tuple[NDArray, str, float]:
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _silent_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
