@@ -79,7 +79,7 @@ def _provenance(
     return {
         "inputs": {
             "plan": "商洛市“十四五”民政事业发展规划, 易地扶贫搬迁点村级公益性公墓规划 "
-            "(seed lines 745-843), transcribed in layers/sources",
+            "(seed lines 745-843), transcribed in geoplan/data/shangluo",
             "county_polygons": counties.attrs.get("source", ""),
         },
         "coordinate_systems": {

@@ -6,7 +6,8 @@ is provided with a public cemetery by the end of 十四五. Its table names 124
 site entries with an arrangement: a new village cemetery at X (新建X) or
 attachment to the cemetery of X (挂靠X). The rest are unnamed.
 
-The transcription lives in ``layers/sources`` as three UTF-8 CSV files:
+The transcription ships inside the package (``geoplan/data/shangluo``) as
+three UTF-8 CSV files:
 
 - ``shangluo-relocation-cemetery-sites.csv``: one row per named site entry;
 - ``shangluo-relocation-cemetery-counties.csv``: the per-county totals and the
