@@ -72,4 +72,9 @@ def add_network(parser: argparse.ArgumentParser, *, what: str) -> None:
         help=f"{what} along streets from a local .osm/.osm.bz2/.osm.pbf file "
         "(default: straight lines)",
     )
-    parser.add_argument("--mode", default="walk", choices=["walk", "drive", "all"])
+    parser.add_argument(
+        "--mode",
+        default="walk",
+        choices=["walk", "drive", "all"],
+        help="which streets of --network to use: walk (default), drive or all",
+    )

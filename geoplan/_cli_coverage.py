@@ -8,12 +8,14 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import coverage, layers, presets
+from . import coverage, layers, precision, presets
 from ._cli_args import add_basemap, add_network, positive, share
+from ._guard import refuse_overwriting_inputs
 from ._progress import step
 from .coords import SYSTEMS
+from .errors import ValidationError
 from .export import write_geopackage
-from .styles import COVERED_COLOURS, category_style
+from .styles import COVERAGE_COLOURS, category_style
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -38,16 +40,33 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="facility points: CSV/XLSX with lon/lat, or a GIS file",
     )
-    p.add_argument("--demand-layer", metavar="NAME")
-    p.add_argument("--facilities-layer", metavar="NAME")
+    p.add_argument(
+        "--demand-layer",
+        metavar="NAME",
+        help="layer of a --demand GeoPackage that holds several (default: its "
+        "only feature layer)",
+    )
+    p.add_argument(
+        "--facilities-layer",
+        metavar="NAME",
+        help="layer of a --facilities GeoPackage that holds several",
+    )
     p.add_argument(
         "--coords",
         choices=SYSTEMS,
         metavar="SYSTEM",
         help="coordinate system of table coordinates: wgs84, gcj02, bd09",
     )
-    p.add_argument("--lon-column", metavar="NAME")
-    p.add_argument("--lat-column", metavar="NAME")
+    p.add_argument(
+        "--lon-column",
+        metavar="NAME",
+        help="longitude column of the tables (default: lon, lng, longitude, 经度)",
+    )
+    p.add_argument(
+        "--lat-column",
+        metavar="NAME",
+        help="latitude column of the tables (default: lat, latitude, 纬度)",
+    )
     reach = p.add_mutually_exclusive_group(required=True)
     reach.add_argument(
         "--threshold-m", type=positive, metavar="M", help="coverage radius in metres"
@@ -95,14 +114,35 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; print the summary; return the exit code."""
+    csv = args.out.with_suffix(".csv")
+    map_path = args.map or Path("maps") / f"{args.out.stem}.html"
+    refuse_overwriting_inputs(
+        {
+            "--demand": args.demand,
+            "--facilities": args.facilities,
+            "--network": args.network,
+        },
+        {"--out": args.out, "the CSV beside --out": csv, "--map": map_path},
+    )
+    if args.method == "network" and args.network is None:
+        msg = (
+            "--method network needs --network FILE, a street network (.osm, "
+            ".osm.bz2 or .osm.pbf) of the area; without one, use --method euclidean."
+        )
+        raise ValidationError(msg)
     read = {
         "coords": args.coords,
         "lon_column": args.lon_column,
         "lat_column": args.lat_column,
     }
-    demand = layers.read_points(args.demand, layer=args.demand_layer, **read)
+    demand = layers.read_points(
+        args.demand, layer=args.demand_layer, layer_option="--demand-layer", **read
+    )
     facilities = layers.read_points(
-        args.facilities, layer=args.facilities_layer, **read
+        args.facilities,
+        layer=args.facilities_layer,
+        layer_option="--facilities-layer",
+        **read,
     )
     step(f"读取 read {len(demand)} demand points, {len(facilities)} facilities")
     net = None
@@ -118,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     step("距离 measuring distances to the nearest facility")
     table = coverage.distance_coverage(
         demand,
-        facilities,
+        _checked(facilities, args.facilities),
         threshold_m=args.threshold_m,
         preset=args.preset,
         method=args.method,
@@ -139,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         "gaps": result.loc[ranked.index].assign(
             gap_rank=ranked["rank"], gap_weight=ranked["weight"]
         ),
-        "qa_report": _qa_report(demand, facilities),
+        "qa_report": _qa_report(demand, facilities, table),
     }
     if net is not None:
         from .service_areas import service_areas
@@ -148,12 +188,12 @@ def run(args: argparse.Namespace) -> int:
         out_layers["service_areas"] = service_areas(
             facilities, net, threshold_m=table.attrs["threshold_m"]
         )
-    covered_style = category_style(coverage.covered_column(table), COVERED_COLOURS)
+    status_style = category_style("coverage_status", COVERAGE_COLOURS)
     step(f"写出 writing {args.out} and the map")
     write_geopackage(
         args.out,
         out_layers,
-        styles={"demand": covered_style, "gaps": covered_style},
+        styles={"demand": status_style, "gaps": status_style},
         provenance={
             "demand": str(args.demand),
             "facilities": str(args.facilities),
@@ -161,9 +201,34 @@ def run(args: argparse.Namespace) -> int:
             **table.attrs,
         },
     )
-    map_path = _draw(args, result, facilities, out_layers.get("service_areas"), table)
-    csv = args.out.with_suffix(".csv")
+    _draw(args, map_path, result, facilities, out_layers.get("service_areas"), table)
     result.drop(columns="geometry").to_csv(csv, encoding="utf-8-sig")
+    _print_summary(args, demand, facilities, table, share, gap)
+    print(f"Written: {args.out}, {csv}, {map_path}")
+    return 0
+
+
+def _checked(facilities: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """Refuse a facility layer none of whose rows has a location."""
+    located = ~(facilities.geometry.isna() | facilities.geometry.is_empty)
+    if len(facilities) and not located.any():
+        msg = (
+            f"{path}: none of its {len(facilities)} facilities has a location; "
+            "check the coordinate columns (or geocode the list first: "
+            "geoplan geocode)."
+        )
+        raise ValidationError(msg)
+    return facilities
+
+
+def _print_summary(
+    args: argparse.Namespace,
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    share: pd.DataFrame,
+    gap: dict[str, float],
+) -> None:
     attrs = table.attrs
     unlocated = int((facilities.geometry.isna() | facilities.geometry.is_empty).sum())
     print(
@@ -176,28 +241,54 @@ def run(args: argparse.Namespace) -> int:
     )
     with pd.option_context("display.unicode.east_asian_width", True):
         print(share.to_string(float_format=lambda v: f"{v:.3f}"))
+    undetermined = int(attrs.get("undetermined", 0))
+    if undetermined:
+        print(_undetermined_note(demand, facilities, table, undetermined))
     if args.target_share is not None:
         print("Gap to target: " + ", ".join(f"{k} {v:g}" for k, v in gap.items()))
-    print(f"Written: {args.out}, {csv}, {map_path}")
-    return 0
+
+
+def _undetermined_note(
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    undetermined: int,
+) -> str:
+    """Say how many rows the points cannot decide, why, and how to fix it."""
+    coarse = []
+    for name, frame in (("demand points", demand), ("facilities", facilities)):
+        if "precision" in frame.columns:
+            described = precision.coarse_summary(frame["precision"])
+            if described:
+                coarse.append(f"{name}: {described}")
+    located = int((table["coverage_status"] != precision.NOT_LOCATED).sum())
+    return (
+        f"未定 {undetermined} of {located} located demand points are undetermined: "
+        f"their distance to a facility is decided by where inside a coarse unit the "
+        f"points really lie ({'; '.join(coarse)}). They are counted apart, never as "
+        "covered or not covered. To decide them: give fuller addresses, fill in "
+        "the -fixes.csv template `geoplan geocode` writes and pass it as "
+        "--overrides, or import a gazetteer with town and village points "
+        "(geoplan gazetteer import)."
+    )
 
 
 def _draw(
     args: argparse.Namespace,
+    path: Path,
     result: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame | None,
     table: pd.DataFrame,
 ) -> Path:
-    """Demand coloured covered / not covered, facilities, service areas."""
+    """Demand by coverage status, facilities with their reach, service areas."""
     from . import maps
-    from .styles import COVERED_COLOURS
+    from .crs import metric_crs
 
     located = result[~(result.geometry.isna() | result.geometry.is_empty)]
     west, south, east, north = located.to_crs(4326).total_bounds
     m = maps.new_map((west, south, east, north), basemap=args.basemap)
-    column = coverage.covered_column(table)
-    shown = located.assign(**{column: located[column].astype("Int64").astype(str)})
+    radius = table.attrs["threshold_m"]
     if areas is not None:
         for kind, colour, dash in (
             ("network", "#3182bd", False),
@@ -206,26 +297,42 @@ def _draw(
             maps.add_areas(
                 m,
                 areas[areas["kind"] == kind],
-                name=f"服务范围 service area ({kind})",
+                name=f"服务范围 service area ({kind}, {radius:g} m)",
                 colour=colour,
                 dash=dash,
             )
-    fields = {c: c for c in ("dist_to_nearest_m", column) if c in shown}
+    else:
+        placed = facilities[
+            ~(facilities.geometry.isna() | facilities.geometry.is_empty)
+        ]
+        metric = placed.to_crs(metric_crs(placed.to_crs(4326)))
+        circles = gpd.GeoDataFrame(geometry=metric.buffer(radius), crs=metric.crs)
+        maps.add_areas(m, circles, name=f"服务半径 radius {radius:g} m", dash=True)
+    column = coverage.covered_column(table)
+    fields = {
+        c: c
+        for c in ("dist_to_nearest_m", "coverage_status", column, "precision")
+        if c in located
+    }
     maps.add_points(
         m,
-        shown,
+        located,
         name="需求点 demand",
         fields=fields,
-        colour_column=column,
-        colours=COVERED_COLOURS,
+        colour_column="coverage_status",
+        colours=COVERAGE_COLOURS,
     )
-    maps.add_points(m, facilities, name="设施 facilities", fields={}, colour="#000000")
-    path = args.map or Path("maps") / f"{args.out.stem}.html"
+    shown = {c: c for c in ("name", "precision") if c in facilities}
+    maps.add_points(
+        m, facilities, name="设施 facilities", fields=shown, colour="#000000"
+    )
     return maps.save(m, path)
 
 
-def _qa_report(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Rows read, used and kept without a location, per input."""
+def _qa_report(
+    demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, table: pd.DataFrame
+) -> pd.DataFrame:
+    """Rows read, used, kept without a location and undetermined, per input."""
     rows = []
     for name, frame in (("demand", demand), ("facilities", facilities)):
         empty = frame.geometry.isna() | frame.geometry.is_empty
@@ -243,4 +350,11 @@ def _qa_report(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> pd.Dat
                 {"input": name, "reason": reason, "rows": int(count)}
                 for reason, count in report.rejected["reason"].value_counts().items()
             ]
+    rows.append(
+        {
+            "input": "demand",
+            "reason": "undetermined: points too coarse to decide the radius",
+            "rows": int((table["coverage_status"] == precision.UNDETERMINED).sum()),
+        }
+    )
     return pd.DataFrame(rows)

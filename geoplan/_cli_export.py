@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import fiona
 import pyogrio
 
 from . import export
+from ._guard import refuse_overwriting_inputs
 from .errors import ValidationError
 
 
@@ -20,7 +20,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Write layers of a GeoPackage as GeoJSON, FlatGeobuf, CSV (WKT), "
         "Shapefile (UTF-8, short names mapped), Excel or GeoPackage.",
     )
-    p.add_argument("source", type=Path, metavar="GPKG")
+    p.add_argument("source", type=Path, metavar="GPKG", help="GeoPackage to read")
     p.add_argument("--list", action="store_true", help="list layers and fields")
     p.add_argument(
         "--layer",
@@ -41,8 +41,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         choices=sorted(export.CRS_CHOICES),
         help="CRS of a GeoPackage output",
     )
-    p.add_argument("--out-dir", type=Path, default=Path("layers/export"), metavar="DIR")
+    p.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path("layers/export"),
+        metavar="DIR",
+        help="folder the files go to, one per layer (default layers/export)",
+    )
     p.set_defaults(handler=run)
+
+
+#: Field types as GIS users name them.
+_TYPES = {"object": "str", "int64": "int", "int32": "int", "float64": "float",
+          "bool": "bool", "datetime64[ms]": "datetime"}  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,25 +61,32 @@ def run(args: argparse.Namespace) -> int:
     if not args.source.is_file():
         msg = f"{args.source}: file not found."
         raise ValidationError(msg)
-    names = fiona.listlayers(args.source)
+    try:
+        listed = pyogrio.list_layers(args.source)
+    except pyogrio.errors.DataSourceError:
+        msg = f"{args.source}: not a GeoPackage or other GIS file GDAL can read."
+        raise ValidationError(msg) from None
+    names = [str(n) for n in listed[:, 0]]
     if args.list:
-        for name in names:
-            with fiona.open(args.source, layer=name) as layer:
-                fields = ", ".join(
-                    f"{k}:{v}" for k, v in layer.schema["properties"].items()
-                )
-                print(
-                    f"{name} ({layer.schema['geometry']}, {len(layer)} rows): {fields}"
-                )
+        for name, kind in listed:
+            info = pyogrio.read_info(args.source, layer=name)
+            fields = ", ".join(
+                f"{f}:{_TYPES.get(str(t), str(t))}"
+                for f, t in zip(info["fields"], info["dtypes"], strict=True)
+            )
+            print(f"{name} ({kind or 'table'}, {info['features']} rows): {fields}")
         return 0
     wanted = args.layer or [n for n in names if n not in ("layer_styles",)]
     unknown = sorted(set(wanted) - set(names))
     if unknown:
         msg = f"{args.source}: no layers {unknown}; it has {names}."
         raise ValidationError(msg)
-    for name in wanted:
+    targets = {name: args.out_dir / f"{name}.{args.format}" for name in wanted}
+    refuse_overwriting_inputs(
+        {"GPKG": args.source}, {f"layer {n}": t for n, t in targets.items()}
+    )
+    for name, target in targets.items():
         frame = pyogrio.read_dataframe(args.source, layer=name)
-        target = args.out_dir / f"{name}.{args.format}"
         if args.format == "gpkg":
             written = [export.write_geopackage(target, {name: frame}, crs=args.crs)]
         else:

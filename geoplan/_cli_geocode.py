@@ -6,14 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
 from . import gazetteer, geocode, providers, settings
+from ._guard import refuse_overwriting_inputs
 from .coords import SYSTEMS
 from .errors import ValidationError
 from .export import write_geopackage
-from .layers import read_text_table
+from .layers import read_excel_text, read_text_table
 from .styles import PRECISION_COLOURS, category_style
 
 
@@ -24,22 +26,43 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         dest="action", metavar="ACTION", required=True, parser_class=type(gz)
     )
     imp = actions.add_parser("import", help="add units from files to the store")
-    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="files of units to add: adcode CSVs, or tables/GIS files with --format "
+        "table",
+    )
     imp.add_argument(
         "--format",
         choices=["adcode", "table"],
         required=True,
         help="adcode: Vonng/adcode CSV (GCJ-02); table: CSV/XLSX/GIS",
     )
-    imp.add_argument("--store", type=Path, help="gazetteer GeoPackage to extend")
+    imp.add_argument(
+        "--store",
+        type=Path,
+        metavar="GPKG",
+        help="gazetteer GeoPackage to extend (created from the built-in one when "
+        "missing; default ~/.cache/geoplan/gazetteer.gpkg)",
+    )
     imp.add_argument("--name-column", help="table: column with unit names")
     imp.add_argument("--code-column", help="table: column with 6-12 digit codes")
     imp.add_argument("--level", choices=gazetteer.LEVELS, help="table: unit level")
     imp.add_argument("--coords", choices=SYSTEMS, help="table: coordinate system")
-    imp.add_argument("--no-progress", action="store_true")
+    imp.add_argument(
+        "--no-progress", action="store_true", help="no progress bar on stderr"
+    )
     imp.set_defaults(handler=run_import)
     info = actions.add_parser("info", help="count units and points per level")
-    info.add_argument("--store", type=Path)
+    info.add_argument(
+        "--store",
+        type=Path,
+        metavar="GPKG",
+        help="gazetteer GeoPackage (default ~/.cache/geoplan/gazetteer.gpkg, else "
+        "the built-in one)",
+    )
     info.set_defaults(handler=run_info)
 
     geo = commands.add_parser(
@@ -48,8 +71,18 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         description="Geocode a CSV/XLSX list of Chinese names or addresses against "
         "the gazetteer; every row is kept, with its precision and an explanation.",
     )
-    geo.add_argument("input", type=Path, metavar="INPUT")
-    geo.add_argument("--name-column", required=True)
+    geo.add_argument(
+        "input",
+        type=Path,
+        metavar="INPUT",
+        help="CSV (UTF-8 or GBK) or XLSX list of names or addresses",
+    )
+    geo.add_argument(
+        "--name-column",
+        required=True,
+        metavar="NAME",
+        help="column with the names or addresses to place",
+    )
     where = geo.add_mutually_exclusive_group()
     where.add_argument("--context", help="unit code the whole list lies in")
     where.add_argument("--context-column", help="column with a unit code per row")
@@ -66,7 +99,13 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         default="wgs84",
         help="coordinate system of the fixes' lon/lat (default wgs84)",
     )
-    geo.add_argument("--store", type=Path, help="gazetteer GeoPackage")
+    geo.add_argument(
+        "--store",
+        type=Path,
+        metavar="GPKG",
+        help="gazetteer GeoPackage (default ~/.cache/geoplan/gazetteer.gpkg, else "
+        "the built-in one)",
+    )
     geo.add_argument(
         "--provider",
         action="append",
@@ -81,13 +120,16 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         default=Path("layers/geocoded.gpkg"),
         help="output GeoPackage; CSV and report written beside it",
     )
-    geo.add_argument("--no-progress", action="store_true")
+    geo.add_argument(
+        "--no-progress", action="store_true", help="no progress bar on stderr"
+    )
     geo.set_defaults(handler=run_geocode)
 
 
 def run_import(args: argparse.Namespace) -> int:
     """Extend the store with the given files."""
     store = Path(args.store or settings.gazetteer_path)
+    refuse_overwriting_inputs({"FILE": args.files}, {"--store": store})
     base = (
         gazetteer.Gazetteer.load(store)
         if store.is_file()
@@ -156,8 +198,18 @@ def run_info(args: argparse.Namespace) -> int:
 
 def run_geocode(args: argparse.Namespace) -> int:
     """Geocode a table and write points, CSV and the match report."""
+    csv = args.out.with_suffix(".csv")
+    report = args.out.with_name(args.out.stem + "-report.csv")
+    fixes = args.out.with_name(args.out.stem + "-fixes.csv")
+    outputs = {"--out": args.out, "the CSV beside --out": csv, "the report": report}
+    if args.overrides is None or fixes.resolve() != args.overrides.resolve():
+        outputs["the fixes template"] = fixes
+    refuse_overwriting_inputs(
+        {"INPUT": args.input, "--overrides": args.overrides, "--store": args.store},
+        outputs,
+    )
     table = (
-        pd.read_excel(args.input, dtype=str).fillna("")
+        read_excel_text(args.input)
         if args.input.suffix.lower() in (".xlsx", ".xls")
         else read_text_table(args.input)
     )
@@ -183,7 +235,7 @@ def run_geocode(args: argparse.Namespace) -> int:
         unit="row",
         desc="geocoding",
         file=sys.stderr,
-        disable=args.no_progress,
+        disable=args.no_progress or not settings.show_progress,
     )
     result = geocode.geocode(
         table[args.name_column],
@@ -195,8 +247,8 @@ def run_geocode(args: argparse.Namespace) -> int:
         providers=[providers.PROVIDERS[name]() for name in args.provider],
     )
     bar.close()
-    out = table.join(result.drop(columns="geometry"))
-    layer = result[["geometry"]].join(out)
+    out = geocode.with_results(table, result)
+    layer = gpd.GeoDataFrame(out, geometry=result.geometry, crs=result.crs)
     write_geopackage(
         args.out,
         {"geocoded": layer},
@@ -207,9 +259,8 @@ def run_geocode(args: argparse.Namespace) -> int:
             "gazetteer": sorted(set(gz.units["source"])),
         },
     )
-    out.to_csv(args.out.with_suffix(".csv"), encoding="utf-8-sig", index=False)
+    out.to_csv(csv, encoding="utf-8-sig", index=False)
     counts, check = geocode.match_report(result)
-    report = args.out.with_name(args.out.stem + "-report.csv")
     check.join(table[[args.name_column]]).rename_axis("row").to_csv(
         report, encoding="utf-8-sig"
     )
@@ -222,10 +273,9 @@ def run_geocode(args: argparse.Namespace) -> int:
         f"{len(check)} rows to check (ambiguous, unmatched or county and coarser): "
         f"{report}"
     )
-    print(f"Written: {args.out}, {args.out.with_suffix('.csv')}")
+    print(f"Written: {args.out}, {csv} (lon/lat in WGS-84: --coords wgs84)")
     if overrides is not None and overrides.pending:
         print(f"{overrides.pending} rows of {args.overrides} still have no lon/lat.")
-    fixes = args.out.with_name(args.out.stem + "-fixes.csv")
     template = geocode.fixes_template(table[args.name_column], result, context)
     if not geocode.write_fixes(template, fixes, reading=args.overrides):
         print(f"{fixes} is the overrides file read, so it is left as it is.")

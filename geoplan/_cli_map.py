@@ -9,11 +9,23 @@ import pandas as pd
 
 from . import maps
 from ._cli_args import add_basemap
+from ._guard import refuse_overwriting_inputs
 from .errors import ValidationError
+from .export import alias
 from .layers import read_layer
-from .styles import COVERED_COLOURS, PRECISION_COLOURS
+from .styles import COVERAGE_COLOURS, PRECISION_COLOURS
 
-COLOURINGS = {"precision": PRECISION_COLOURS, "covered": COVERED_COLOURS}
+#: ``covered_<t>m`` columns hold 1, 0, or blank where the points cannot decide.
+COVERED_FLAG_COLOURS = {
+    "1": COVERAGE_COLOURS["covered"],
+    "0": COVERAGE_COLOURS["not_covered"],
+    "": COVERAGE_COLOURS["undetermined"],
+}
+COLOURINGS = {
+    "precision": PRECISION_COLOURS,
+    "coverage_status": COVERAGE_COLOURS,
+    "covered": COVERED_FLAG_COLOURS,
+}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -24,9 +36,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Draw units as a coverage choropleth, with points and service "
         "areas on top, as one HTML file that opens without internet (and a PNG).",
     )
-    p.add_argument("gpkg", type=Path, metavar="GPKG")
+    p.add_argument(
+        "gpkg", type=Path, metavar="GPKG", help="GeoPackage holding the layers"
+    )
     p.add_argument("--units", required=True, metavar="LAYER", help="polygon layer")
-    p.add_argument("--share-column", required=True, metavar="COLUMN")
+    p.add_argument(
+        "--share-column",
+        required=True,
+        metavar="COLUMN",
+        help="column of --units with the covered share, 0 to 1 (e.g. provided_share)",
+    )
     p.add_argument("--points", metavar="LAYER", help="point layer drawn on top")
     p.add_argument(
         "--colour-by",
@@ -34,16 +53,58 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="colour points by precision or a covered_<t>m column",
     )
     p.add_argument("--areas", metavar="LAYER", help="service areas (kind column)")
-    p.add_argument("--title", default="覆盖情况")
+    p.add_argument(
+        "--title", default="覆盖情况", help="title shown on the map (default 覆盖情况)"
+    )
     add_basemap(p)
-    p.add_argument("--tianditu-key", metavar="TK")
-    p.add_argument("--out", type=Path, default=Path("maps/map.html"))
+    p.add_argument(
+        "--tianditu-key",
+        metavar="TK",
+        help="Tianditu key for its basemap (better: set TIANDITU_KEY)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("maps/map.html"),
+        metavar="HTML",
+        help="the HTML map (default maps/map.html)",
+    )
     p.add_argument("--png", action="store_true", help="also write a PNG beside it")
     p.set_defaults(handler=run)
 
 
+def _points(
+    args: argparse.Namespace,
+) -> tuple[pd.DataFrame, dict[str, tuple[str, str]] | None]:
+    """Return the point layer and the colours --colour-by asks for."""
+    points = read_layer(args.gpkg, args.points)
+    colour_by = args.colour_by
+    if not colour_by:
+        return points, None
+    key = "covered" if colour_by.startswith("covered_") else colour_by
+    colours = COLOURINGS.get(key)
+    if colours is None:
+        msg = (
+            "--colour-by takes precision, coverage_status or a covered_<t>m "
+            f"column, not {colour_by!r}."
+        )
+        raise ValidationError(msg)
+    if colour_by not in points.columns:
+        columns = [c for c in points.columns if c != "geometry"]
+        msg = (
+            f"--colour-by {colour_by}: layer {args.points!r} has no such column; "
+            f"its columns are {columns}."
+        )
+        raise ValidationError(msg)
+    return points, colours
+
+
 def run(args: argparse.Namespace) -> int:
     """Draw the map."""
+    refuse_overwriting_inputs(
+        {"GPKG": args.gpkg},
+        {"--out": args.out, "the PNG beside --out": args.out.with_suffix(".png")},
+    )
     units = read_layer(args.gpkg, args.units)
     if args.share_column not in units.columns:
         msg = f"layer {args.units!r} has no column {args.share_column!r}."
@@ -69,10 +130,11 @@ def run(args: argparse.Namespace) -> int:
         share_column=args.share_column,
         fields=fields,
         title=args.title,
-        legend_title=args.share_column,
+        legend_title=(alias(args.share_column) or (args.share_column,))[0],
         m=m,
     )
     points = None
+    colours = None
     if args.areas:
         areas = read_layer(args.gpkg, args.areas)
         for kind, colour, dash in (
@@ -85,21 +147,13 @@ def run(args: argparse.Namespace) -> int:
                     m, chosen, name=f"service area ({kind})", colour=colour, dash=dash
                 )
     if args.points:
-        points = read_layer(args.gpkg, args.points)
-        colour_by = args.colour_by
-        colours = None
-        if colour_by:
-            key = "covered" if colour_by.startswith("covered_") else colour_by
-            colours = COLOURINGS.get(key)
-            if colours is None:
-                msg = f"--colour-by takes precision or covered_<t>m, not {colour_by!r}."
-                raise ValidationError(msg)
+        points, colours = _points(args)
         maps.add_points(
             m,
             points,
             name=args.points,
             fields={c: c for c in points.columns if c != "geometry"},
-            colour_column=colour_by,
+            colour_column=args.colour_by,
             colours=colours,
         )
     path = maps.save(m, args.out)
@@ -116,7 +170,8 @@ def run(args: argparse.Namespace) -> int:
             title=args.title,
             points=points,
             point_column=args.colour_by,
-            point_colours=COLOURINGS.get("precision"),
+            point_colours=colours,
+            legend_title=args.title,
         )
         print(f"PNG: {png}")
     return 0

@@ -63,7 +63,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="build the units from the gazetteer below this code",
     )
     check.add_argument(
-        "--unit-type", default="township", choices=sorted(plans.UNIT_LEVELS)
+        "--unit-type",
+        default="township",
+        choices=sorted(plans.UNIT_LEVELS),
+        help="kind of units --units-from builds (default township: towns and streets)",
     )
     check.add_argument(
         "--units",
@@ -76,9 +79,22 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="use the bundled Shangluo relocation-site tables",
     )
-    check.add_argument("--gazetteer", type=Path, metavar="GPKG")
+    check.add_argument(
+        "--gazetteer",
+        type=Path,
+        metavar="GPKG",
+        help="gazetteer store to build units and place facilities with (default "
+        "~/.cache/geoplan/gazetteer.gpkg, else the built-in one)",
+    )
     add_basemap(check, what="the gap map written with --units-from")
-    check.add_argument("--out-dir", type=Path, default=Path("layers/progress"))
+    check.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path("layers/progress"),
+        metavar="DIR",
+        help="folder for the CSV, Excel, Markdown, charts and gap map (default "
+        "layers/progress)",
+    )
     check.set_defaults(handler=run_check)
 
 
@@ -137,7 +153,10 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
             located, _ = demo.locate_sites(
                 sites, Gazetteer.load(args.gazetteer), radius_m=radius
             )
-            sites = sites.assign(within_radius=located["within_radius"])
+            sites = sites.assign(
+                within_radius=located["within_radius"],
+                coverage_status=located["coverage_status"],
+            )
         layers.relocation_sites = sites
         layers.relocation_totals = relocation.load_county_totals()
     return layers

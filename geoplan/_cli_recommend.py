@@ -13,15 +13,17 @@ import numpy as np
 import pandas as pd
 
 from . import candidates as candidate_sites
-from . import costs, gazetteer, layers, presets, siting
+from . import costs, coverage, gazetteer, layers, precision, presets, siting
 from ._cli_args import add_basemap, add_network, count, positive, share
+from ._guard import refuse_overwriting_inputs
 from ._progress import step
 from .coords import SYSTEMS
 from .crs import metric_crs, to_wgs84
 from .errors import ValidationError
 from .export import write_geopackage
 from .ingest import repair_polygons
-from .styles import category_style
+from .precision import uncertainty_m
+from .styles import COVERAGE_COLOURS, category_style
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -32,7 +34,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="The fewest new sites to reach a covered share (--target-share), "
         "or the best K sites (--k), among candidate sites; existing facilities fixed.",
     )
-    p.add_argument("--demand", type=Path, required=True, metavar="FILE")
+    p.add_argument(
+        "--demand",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="demand points: CSV/XLSX with lon/lat, or a GIS file",
+    )
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--candidates", type=Path, metavar="FILE", help="your sites")
     source.add_argument(
@@ -59,20 +67,43 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--existing", type=Path, metavar="FILE", help="existing facilities")
     p.add_argument("--coords", choices=SYSTEMS, help="coordinate system of tables")
-    p.add_argument("--weight-column", metavar="NAME")
+    p.add_argument(
+        "--weight-column",
+        metavar="NAME",
+        help="population or households per demand point (default: 1 each)",
+    )
     p.add_argument(
         "--capacity-column",
         metavar="NAME",
         help="candidates' capacity, in the unit of --weight-column (places, beds)",
     )
     reach = p.add_mutually_exclusive_group(required=True)
-    reach.add_argument("--radius-m", type=positive, metavar="M")
-    reach.add_argument("--preset", metavar="ID")
+    reach.add_argument(
+        "--radius-m", type=positive, metavar="M", help="service radius in metres"
+    )
+    reach.add_argument(
+        "--preset",
+        metavar="ID",
+        help=f"life-circle preset: {', '.join(presets.available())}",
+    )
     goal = p.add_mutually_exclusive_group(required=True)
-    goal.add_argument("--target-share", type=share, metavar="SHARE")
-    goal.add_argument("--k", type=count, metavar="K")
+    goal.add_argument(
+        "--target-share",
+        type=share,
+        metavar="SHARE",
+        help="the fewest sites that reach this covered share, e.g. 0.9",
+    )
+    goal.add_argument(
+        "--k", type=count, metavar="K", help="the K sites that cover the most"
+    )
     add_network(p, what="measure")
-    p.add_argument("--time-limit-s", type=positive, default=60.0)
+    p.add_argument(
+        "--time-limit-s",
+        type=positive,
+        default=60.0,
+        metavar="S",
+        help="solver time limit in seconds (default 60); the gap is reported",
+    )
     p.add_argument(
         "--map",
         type=Path,
@@ -80,26 +111,74 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="offline HTML map (default: maps/<out name>.html)",
     )
     add_basemap(p)
-    p.add_argument("--out", type=Path, default=Path("layers/recommend.gpkg"))
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("layers/recommend.gpkg"),
+        metavar="GPKG",
+        help="output GeoPackage (default layers/recommend.gpkg); the curve CSV is "
+        "written beside",
+    )
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:  # noqa: PLR0915
     """Solve and write the recommended sites and the coverage curve."""
+    map_path = args.map or Path("maps") / f"{args.out.stem}.html"
+    curve_csv = args.out.with_name(args.out.stem + "-curve.csv")
+    refuse_overwriting_inputs(
+        {
+            "--demand": args.demand,
+            "--candidates": args.candidates,
+            "--existing": args.existing,
+            "--units": args.units,
+            "--store": args.store,
+            "--network": args.network,
+        },
+        {"--out": args.out, "the curve CSV beside --out": curve_csv, "--map": map_path},
+    )
     radius = args.radius_m or presets.get(args.preset).distance_m
     demand = layers.read_points(args.demand, coords=args.coords)
     candidates = _located(_candidates(args))
     step(f"候选 {len(candidates)} candidates, {len(demand)} demand points")
-    measure = _measure(args)
-    table = measure(demand, candidates, cutoff_m=radius, with_pairs=True)
-    existing = None
+    measure, net = _measure(args)
+    u_demand = uncertainty_m(demand, role=str(args.demand)).to_numpy(float)
+    u_candidates = uncertainty_m(candidates, role="candidates").to_numpy(float)
+    widest = float(np.nanmax(u_demand, initial=0) + np.nanmax(u_candidates, initial=0))
+    table = measure(demand, candidates, cutoff_m=radius + widest, with_pairs=True)
+    now = np.zeros(len(demand), dtype=bool)
+    undecided = np.zeros(len(demand), dtype=bool)
     if args.existing:
         facilities = layers.read_points(args.existing, coords=args.coords)
-        existing = measure(demand, facilities, cutoff_m=radius)
+        state = coverage.distance_coverage(
+            demand,
+            facilities,
+            threshold_m=radius,
+            method="network" if net is not None else "euclidean",
+            network=net,
+        )["coverage_status"].to_numpy()
+        now = state == precision.COVERED
+        undecided = state == precision.UNDETERMINED
     weights = layers.number_column(
         demand, args.weight_column, option="--weight-column", noun="weight"
     )
-    cov = siting.coverage_from_costs(table, weights=weights, existing=existing)
+    if undecided.any():
+        weights = weights if weights is not None else pd.Series(1.0, demand.index)
+        weights = weights.where(~undecided, 0.0)
+        print(
+            f"{int(undecided.sum())} demand points may or may not be covered by the "
+            "existing facilities (their points are too coarse to tell); they are "
+            "left out of the siting and marked undetermined.",
+            file=sys.stderr,
+        )
+    cov = siting.coverage_from_costs(
+        table,
+        weights=weights,
+        existing=now,
+        radius_m=radius,
+        demand_uncertainty_m=u_demand,
+        candidate_uncertainty_m=u_candidates,
+    )
     if args.keep_within:
         cov = siting.restrict(cov, *_groups(args.keep_within, demand, candidates))
     capacity = layers.number_column(
@@ -135,8 +214,9 @@ def run(args: argparse.Namespace) -> int:
         newly_covered_weight=result.new_coverage.reindex(result.selected).to_numpy()
     )
     positions = [cov.candidate_index.get_loc(c) for c in result.selected]
-    within = np.asarray(cov.matrix[:, positions].sum(axis=1)).ravel() > 0
-    status = np.where(cov.covered_now, "existing", np.where(within, "new", "none"))
+    status = _status(
+        cov, table, positions, now, undecided, u_demand, u_candidates, radius
+    )
     demand_out = demand.assign(
         coverage_status=pd.Series(status, index=cov.demand_index).reindex(demand.index)
     )
@@ -158,32 +238,67 @@ def run(args: argparse.Namespace) -> int:
             "mip_gap": result.mip_gap,
         },
     )
-    curve.to_csv(args.out.with_name(args.out.stem + "-curve.csv"), index=False)
+    curve.to_csv(curve_csv, index=False)
     print(
         f"{result.model.upper()} ({result.status}, gap {result.mip_gap:.2%}): "
         f"{len(result.selected)} sites, covered share {result.covered_share:.1%}; "
         + compared
     )
+    unsure = int((status == "undetermined").sum())
+    if unsure:
+        levels = demand.get("precision", pd.Series(dtype=str))
+        print(
+            f"未定 {unsure} demand points are undetermined: their points are too "
+            "coarse to tell whether a site reaches them "
+            f"({precision.coarse_summary(levels)}). Better addresses or an "
+            "overrides file decide them."
+        )
     if result.status == "Infeasible":
         print(
             f"The target is out of reach: these candidates cover at most "
             f"{result.covered_share:.1%} within {radius:g} m; add candidates or "
             "widen the radius."
         )
-    map_path = _draw(args, demand_out, gpd.GeoDataFrame(chosen), radius)
+    _draw(args, map_path, demand_out, gpd.GeoDataFrame(chosen), radius)
     print(f"Written: {args.out}, {map_path}")
     return 0
+
+
+def _status(
+    cov: siting.Coverage,
+    table: costs.CostTable,
+    chosen: list[int],
+    now: np.ndarray,
+    undecided: np.ndarray,
+    u_demand: np.ndarray,
+    u_candidates: np.ndarray,
+    radius: float,
+) -> np.ndarray:
+    """Return existing / new / undetermined / none for each demand point."""
+    within = np.asarray(cov.matrix[:, chosen].sum(axis=1)).ravel() > 0
+    rows, cols, cost = table.pairs
+    spread = np.nan_to_num(u_demand[rows] + u_candidates[cols], nan=np.inf)
+    maybe = np.zeros(len(now), dtype=bool)
+    near = (cost - spread <= radius) & np.isin(cols, chosen)
+    maybe[rows[near]] = True
+    return np.select(
+        [now, undecided, within, maybe],
+        ["existing", "undetermined", "new", "undetermined"],
+        "none",
+    )
 
 
 STATUS_COLOURS = {
     "existing": ("#1a9850", "现有设施已覆盖 covered now"),
     "new": ("#2c7bb6", "推荐点新覆盖 newly covered"),
     "none": ("#d73027", "仍未覆盖 not covered"),
+    "undetermined": COVERAGE_COLOURS["undetermined"],
 }
 
 
 def _draw(
     args: argparse.Namespace,
+    path: Path,
     demand: gpd.GeoDataFrame,
     chosen: gpd.GeoDataFrame,
     radius_m: float,
@@ -209,7 +324,7 @@ def _draw(
     maps.add_points(
         m, chosen, name="推荐选址 recommended", fields=fields, colour="#000000"
     )
-    return maps.save(m, args.map or Path("maps") / f"{args.out.stem}.html")
+    return maps.save(m, path)
 
 
 def _located(candidates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -228,15 +343,17 @@ def _located(candidates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return candidates[~missing]
 
 
-def _measure(args: argparse.Namespace) -> Callable[..., costs.CostTable]:
-    """Straight-line costs, or street-network costs when --network is given."""
+def _measure(
+    args: argparse.Namespace,
+) -> tuple[Callable[..., costs.CostTable], object | None]:
+    """Straight-line costs, or street-network costs (and the network)."""
     if args.network is None:
-        return costs.euclidean_costs
+        return costs.euclidean_costs, None
     from .network import network_costs, network_from_osm
 
     step(f"路网 building the {args.mode} network from {args.network}")
     net = network_from_osm(args.network, mode=args.mode)
-    return functools.partial(network_costs, network=net)
+    return functools.partial(network_costs, network=net), net
 
 
 def _capacitated_curve(

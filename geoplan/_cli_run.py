@@ -6,24 +6,49 @@ import argparse
 from pathlib import Path
 
 from . import analysis, demo, gazetteer, plans, relocation, report
+from ._atomic import atomic_write_text
+from .errors import ValidationError
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     """Register ``run`` and ``init``."""
-    run_p = commands.add_parser("run", help="run an analysis file end to end")
-    run_p.add_argument("analysis_file", type=Path, metavar="ANALYSIS.toml")
+    run_p = commands.add_parser(
+        "run",
+        help="run an analysis file end to end",
+        description="Run the job an analysis file describes; paths in it are "
+        "relative to the file.",
+    )
+    run_p.add_argument(
+        "analysis_file",
+        type=Path,
+        metavar="ANALYSIS.toml",
+        help="the analysis file (`geoplan init` writes a template)",
+    )
     run_p.set_defaults(handler=run)
-    init_p = commands.add_parser("init", help="write a commented analysis template")
-    init_p.add_argument("analysis_file", type=Path, metavar="ANALYSIS.toml")
+    init_p = commands.add_parser(
+        "init",
+        help="write a commented analysis template",
+        description="Write a commented analysis file to edit; an existing file is "
+        "never overwritten.",
+    )
+    init_p.add_argument(
+        "analysis_file",
+        type=Path,
+        metavar="ANALYSIS.toml",
+        help="where to write the template",
+    )
     init_p.set_defaults(handler=init)
 
 
 def init(args: argparse.Namespace) -> int:
     """Write the template, refusing to overwrite a file."""
     if args.analysis_file.exists():
-        print(f"geoplan: {args.analysis_file} exists; not overwritten.")
-        return 1
-    args.analysis_file.write_text(analysis.TEMPLATE, encoding="utf-8")
+        msg = (
+            f"{args.analysis_file} exists; not overwritten. Give a new file name, "
+            f"or edit it and run: geoplan run {args.analysis_file}"
+        )
+        raise ValidationError(msg)
+    atomic_write_text(args.analysis_file, analysis.TEMPLATE)
     print(
         f"Wrote {args.analysis_file}; edit it, then: geoplan run {args.analysis_file}"
     )
@@ -72,10 +97,11 @@ def _shangluo(
         basemap=job.section("outputs").get("basemap", "auto"),
     )
     print("[2/3] coverage")
-    print(demo.format_coverage_table(result.coverage))
+    print(demo.format_report(result))
     plan = plans.load(job.section("plan").get("id", "shangluo"))
     sites = relocation.load_sites().assign(
-        within_radius=result.sites["within_radius"].to_numpy()
+        within_radius=result.sites["within_radius"].to_numpy(),
+        coverage_status=result.sites["coverage_status"].to_numpy(),
     )
     progress = plans.evaluate(
         plan,
@@ -83,18 +109,20 @@ def _shangluo(
             relocation_sites=sites, relocation_totals=relocation.load_county_totals()
         ),
     )
-    report.write_excel(
-        progress, layers_dir / f"{plan.id}-progress.xlsx", title=plan.name_zh
-    )
-    report.write_csv(progress, layers_dir / f"{plan.id}-progress.csv")
-    s47 = progress[
-        (progress["indicator"] == "S47") & (progress["scope"] == "all")
-    ].iloc[0]
-    print(
-        f"[3/3] plan {plan.id}: S47 {s47['current']:g}% of 247 sites provided for "
-        f"({s47['status']})"
-    )
-    print("Written: " + ", ".join(map(str, result.files.values())))
+    written = [
+        report.write_excel(
+            progress, layers_dir / f"{plan.id}-progress.xlsx", title=plan.name_zh
+        ),
+        report.write_csv(progress, layers_dir / f"{plan.id}-progress.csv"),
+    ]
+    print(f"[3/3] plan {plan.id}:")
+    computed = progress[progress["current"].notna() & (progress["scope"] == "all")]
+    for _, row in computed.iterrows():
+        print(
+            f"  {row['indicator']} {row['text_zh']}: {row['current']:g}{row['unit']} "
+            f"(target {row['target']}{row['unit']}) - {row['status']}; {row['reason']}"
+        )
+    print("Written: " + ", ".join(map(str, written)))
     return 0
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -46,3 +48,40 @@ def read_csv_table(
         raise ValidationError(msg)
     frame = frame.astype(dict.fromkeys(integers, "int64"))
     return frame.set_index(key) if key is not None else frame
+
+
+def read_toml(path: Path, *, what: str = "TOML file") -> dict[str, Any]:
+    """
+    Read a TOML file, every way it can fail turned into one clear message.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What the file is (``"analysis file"``, ``"plan file"``), for messages.
+
+    Returns
+    -------
+    dict
+        The parsed document.
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        msg = f"{path}: file not found."
+        raise DataSourceError(msg) from None
+    except IsADirectoryError:
+        msg = f"{path}: is a folder; give the {what} itself."
+        raise ValidationError(msg) from None
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        msg = (
+            f"{path}: not UTF-8 text (byte {error.start}); a {what} is a UTF-8 "
+            "TOML text file: save it as UTF-8."
+        )
+        raise ValidationError(msg) from None
+    except tomllib.TOMLDecodeError as error:
+        msg = f"{path}: not valid TOML ({error}); fix the {what} there."
+        raise ValidationError(msg) from None

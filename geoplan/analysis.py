@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import glob
-import tomllib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._io import read_toml
 from .errors import ValidationError
 
 KNOWN = {
@@ -69,6 +70,7 @@ path = "demand.csv"       # CSV/XLSX with lon/lat columns, or a GIS file
 coords = "wgs84"          # wgs84, gcj02 (高德/腾讯) or bd09 (百度): always declare it
 # lon_column = "经度"
 # lat_column = "纬度"
+# layer = "geocoded"      # the layer of a GeoPackage holding several
 
 [inputs.facilities]
 path = "facilities.csv"
@@ -112,9 +114,11 @@ class Analysis:
         return dict(self.data.get(name, {}))
 
     def resolve(self, value: str) -> Path:
-        """Resolve a path relative to the analysis file."""
+        """Resolve a path relative to the analysis file (``a/../b`` as ``b``)."""
         path = Path(value)
-        return path if path.is_absolute() else (self.path.parent / path)
+        return Path(
+            os.path.normpath(path if path.is_absolute() else self.path.parent / path)
+        )
 
     def adcode_files(self) -> list[Path]:
         """Expand the gazetteer's adcode globs."""
@@ -142,14 +146,10 @@ def load(path: Path | str) -> Analysis:
         The checked analysis.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
+    if not path.exists():
         msg = f"{path}: file not found; `geoplan init {path}` writes a template."
-        raise ValidationError(msg) from exc
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path}: not valid TOML ({exc})."
-        raise ValidationError(msg) from exc
+        raise ValidationError(msg)
+    data = read_toml(path, what="analysis file")
     problems = _problems(data)
     if problems:
         raise ValidationError(f"{path}: " + "; ".join(problems) + ".")

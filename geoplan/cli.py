@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import io
 import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -56,6 +58,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "--quiet",
         action="store_true",
         help="print nothing but errors (files are still written)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an error, show Python's traceback too (to report a bug)",
     )
     parser.add_argument(
         "--lang",
@@ -135,30 +142,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         overrides=args.overrides,
         basemap=args.basemap,
     )
-    if settings.lang in ("zh", "both"):
-        print("商洛市易地搬迁安置点公益性公墓覆盖")
-    if settings.lang in ("en", "both"):
-        print("Shangluo relocation-site cemetery coverage")
-    print(demo.format_coverage_table(result.coverage))
-    flagged = result.validation[result.validation["status"] != "ok"]
-    print(f"\nSeed checks: {len(result.validation)} run, {len(flagged)} flagged")
-    for _, row in flagged.iterrows():
-        print(
-            f"  [{row['status']}] {row['scope']}: {row['check']} "
-            f"(expected {row['expected']}, found {row['found']})"
-        )
-    precision = result.sites["precision"].value_counts()
-    print("\nSites located: " + ", ".join(f"{k} {v}" for k, v in precision.items()))
-    coarse = int((~result.sites["precision"].isin(demo.FINE)).sum())
-    if coarse and "fixes_csv" in result.files:
-        print(
-            f"{coarse} sites placed no finer than a county are listed with the "
-            f"reason in {result.files['fixes_csv']}: fill in lon/lat (WGS-84) and "
-            "rerun with --overrides FILE."
-        )
-    print("\nWritten:")
-    for path in result.files.values():
-        print(f"  {path}")
+    print(demo.format_report(result))
     return EXIT_OK
 
 
@@ -192,12 +176,43 @@ def main(argv: Sequence[str] | None = None) -> int:
             with contextlib.redirect_stdout(io.StringIO()):
                 return args.handler(args)
         return args.handler(args)
-    except GeoplanError as exc:
-        print(f"geoplan: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(
+            "geoplan: interrupted; files being written were left as before.",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
-    except FileNotFoundError as exc:  # a path no check above caught
-        print(f"geoplan: error: {exc.filename}: file not found.", file=sys.stderr)
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"geoplan: error: {_message(exc)}", file=sys.stderr)
         return EXIT_FAILED
+
+
+#: What an operating-system error means for the user, by its type.
+_OS_ERRORS = {
+    FileNotFoundError: "file not found; check the path",
+    IsADirectoryError: "is a folder; give a file",
+    NotADirectoryError: "a part of this path is a file, not a folder",
+    PermissionError: "permission denied; choose a file or folder you can use",
+}
+
+
+def _message(exc: BaseException) -> str:
+    """Return one line for an error: what went wrong, where, and the fix."""
+    if isinstance(exc, GeoplanError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = exc.filename or "a file"
+        if exc.errno == errno.ENOSPC:
+            return f"{where}: the disk is full; free some space and rerun."
+        for kind, meaning in _OS_ERRORS.items():
+            if isinstance(exc, kind):
+                return f"{where}: {meaning}."
+    return (
+        f"unexpected {type(exc).__name__}: {exc}. This is a bug in geoplan, not "
+        "in your input; rerun with --debug and report the traceback it shows."
+    )
 
 
 if __name__ == "__main__":

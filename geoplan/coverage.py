@@ -15,18 +15,21 @@ Results are frames aligned to the input index with unit-suffixed columns.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from . import presets
+from . import precision, presets
 from .costs import CostTable, euclidean_costs, to_common_metric
 from .errors import ValidationError
 from .network import network_costs
+from .precision import uncertainty_m
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,13 @@ def _label(threshold_m: float) -> str:
     return f"{threshold_m:g}m"
 
 
-def coverage_from_costs(costs: CostTable, *, threshold_m: float) -> pd.DataFrame:
+def coverage_from_costs(
+    costs: CostTable,
+    *,
+    threshold_m: float,
+    bounds: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+    uncertainty: NDArray[np.float64] | None = None,
+) -> pd.DataFrame:
     """
     Decide coverage from a cost table.
 
@@ -49,6 +58,12 @@ def coverage_from_costs(costs: CostTable, *, threshold_m: float) -> pd.DataFrame
         `threshold_m` for the counts to mean "within the threshold".
     threshold_m
         The coverage radius in metres.
+    bounds
+        The least and the most each demand point's true distance to its
+        nearest facility can be, when the points are known only to a unit
+        (see :mod:`geoplan.precision`); default the measured distance.
+    uncertainty
+        Each demand point's own ``uncertainty_m``, reported as a column.
 
     Returns
     -------
@@ -56,7 +71,9 @@ def coverage_from_costs(costs: CostTable, *, threshold_m: float) -> pd.DataFrame
         Indexed like the demand layer: ``nearest_facility`` (facility index
         label, NA where none), ``dist_to_nearest_m`` (``inf`` unreachable,
         NaN not located), ``n_within_<t>m``, ``covered_<t>m`` (boolean; NA
-        where the demand point is not located), plus any producer columns.
+        where the point is not located or the answer is undetermined),
+        ``coverage_status`` (``covered``, ``not_covered``, ``undetermined``,
+        ``not_located``) and ``uncertainty_m``, plus any producer columns.
     """
     if not math.isclose(costs.cutoff_m, threshold_m):
         msg = (
@@ -65,21 +82,30 @@ def coverage_from_costs(costs: CostTable, *, threshold_m: float) -> pd.DataFrame
         )
         raise ValueError(msg)
     label = _label(threshold_m)
-    located = ~np.isnan(costs.nearest_m)
     found = costs.nearest_pos >= 0
     nearest = np.full(len(costs.demand_index), pd.NA, dtype=object)
     if found.any():
         nearest[found] = np.asarray(
             costs.facility_index.take(costs.nearest_pos[found]), dtype=object
         )
-    covered = pd.array(costs.nearest_m <= threshold_m, dtype="boolean")
-    covered[~located] = pd.NA
+    low, high = bounds if bounds is not None else (costs.nearest_m, costs.nearest_m)
+    status = precision.decide(low, high, threshold_m)
+    covered = pd.array(status == precision.COVERED, dtype="boolean")
+    covered[(status == precision.UNDETERMINED) | (status == precision.NOT_LOCATED)] = (
+        pd.NA
+    )
     table = pd.DataFrame(
         {
             "nearest_facility": nearest,
             "dist_to_nearest_m": costs.nearest_m,
             f"n_within_{label}": costs.within_count,
             f"covered_{label}": covered,
+            "coverage_status": status,
+            "uncertainty_m": (
+                uncertainty
+                if uncertainty is not None
+                else np.where(np.isnan(costs.nearest_m), np.nan, 0.0)
+            ),
         },
         index=costs.demand_index,
     )
@@ -97,9 +123,16 @@ def distance_coverage(
     preset: str | None = None,
     method: str | None = None,
     network: object | None = None,
+    use_precision: bool = True,
 ) -> pd.DataFrame:
     """
     Find each demand point's nearest facility and whether it is within reach.
+
+    Where the layers carry a ``precision`` column (as geocoded layers do),
+    each point stands for a place within its precision's ``uncertainty_m``
+    (:mod:`geoplan.precision`): a row is ``covered`` only when even the
+    farthest such place is within reach, ``not_covered`` only when even the
+    nearest is beyond it, and ``undetermined`` otherwise.
 
     Parameters
     ----------
@@ -117,12 +150,15 @@ def distance_coverage(
         network is given, else ``"euclidean"``.
     network
         A :class:`geoplan.network.StreetNetwork`, needed for ``"network"``.
+    use_precision
+        Read the layers' ``precision`` columns (default); with False every
+        point is taken as exact.
 
     Returns
     -------
     pandas.DataFrame
         See :func:`coverage_from_costs`; ``attrs`` record the preset, method,
-        threshold and metric CRS.
+        threshold, metric CRS and the number of ``undetermined`` rows.
     """
     chosen = presets.get(preset) if preset else None
     if threshold_m is None:
@@ -137,14 +173,111 @@ def distance_coverage(
         raise ValueError(msg)
     if method == "network":
         if network is None:
-            msg = "`method='network'` needs a `network`; see network.network_from_osm."
-            raise ValueError(msg)
-        costs = network_costs(demand, facilities, network, cutoff_m=threshold_m)
+            msg = (
+                "method 'network' needs a street network: give --network FILE "
+                "(.osm, .osm.bz2 or .osm.pbf), or use the euclidean method."
+            )
+            raise ValidationError(msg)
+        measure = functools.partial(network_costs, network=network)
     else:
-        costs = euclidean_costs(demand, facilities, cutoff_m=threshold_m)
-    table = coverage_from_costs(costs, threshold_m=threshold_m)
+        measure = euclidean_costs
+    zeros = pd.Series(0.0, index=demand.index)
+    u_demand = uncertainty_m(demand, role="demand") if use_precision else zeros
+    u_facility = (
+        uncertainty_m(facilities, role="facilities")
+        if use_precision
+        else pd.Series(0.0, index=facilities.index)
+    )
+    costs, low, high = bounded_costs(
+        measure, demand, facilities, u_demand, u_facility, cutoff_m=threshold_m
+    )
+    table = coverage_from_costs(
+        costs,
+        threshold_m=threshold_m,
+        bounds=(low, high),
+        uncertainty=np.where(
+            np.isnan(costs.nearest_m), np.nan, u_demand.to_numpy(float)
+        ),
+    )
     table.attrs["preset"] = chosen.id if chosen else None
+    table.attrs["undetermined"] = int(
+        (table["coverage_status"] == precision.UNDETERMINED).sum()
+    )
     return table
+
+
+def bounded_costs(
+    measure: Callable[..., CostTable],
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    demand_uncertainty_m: pd.Series,
+    facility_uncertainty_m: pd.Series,
+    *,
+    cutoff_m: float,
+) -> tuple[CostTable, NDArray[np.float64], NDArray[np.float64]]:
+    """
+    Measure costs and the range each nearest distance can truly take.
+
+    Facilities are measured one precision class at a time, so that a coarse
+    facility far away cannot hide behind a precise one nearby: the least
+    true distance is the least over classes of (distance - class uncertainty),
+    the most the least of (distance + class uncertainty); the demand point's
+    own uncertainty widens both.
+
+    Parameters
+    ----------
+    measure
+        A cost producer: :func:`geoplan.costs.euclidean_costs`, or
+        :func:`geoplan.network.network_costs` with its network bound.
+    demand, facilities
+        The layers.
+    demand_uncertainty_m, facility_uncertainty_m
+        Per row, how far the place may lie from its point (NaN: no point).
+    cutoff_m
+        The coverage radius.
+
+    Returns
+    -------
+    tuple
+        The cost table over all facilities (measured points), and the least
+        and most true distance per demand point.
+    """
+    u_f = facility_uncertainty_m.reindex(facilities.index).fillna(0.0).to_numpy(float)
+    u_d = demand_uncertainty_m.reindex(demand.index).to_numpy(float)
+    classes = np.unique(u_f) if len(u_f) else np.array([0.0])
+    if len(classes) == 1:
+        costs = measure(demand, facilities, cutoff_m=cutoff_m)
+        spread = classes[0] + u_d
+        return costs, costs.nearest_m - spread, costs.nearest_m + spread
+    parts = []
+    for value in classes:
+        rows = np.flatnonzero(u_f == value)
+        parts.append(
+            (value, rows, measure(demand, facilities.iloc[rows], cutoff_m=cutoff_m))
+        )
+    stacked = np.vstack([p.nearest_m for _, _, p in parts])
+    best = np.argmin(np.where(np.isnan(stacked), np.inf, stacked), axis=0)
+    columns = np.arange(stacked.shape[1])
+    nearest_m = stacked[best, columns]
+    positions = np.vstack(
+        [np.where(p.nearest_pos >= 0, rows[p.nearest_pos], -1) for _, rows, p in parts]
+    )
+    first = parts[0][2]
+    costs = CostTable(
+        demand_index=first.demand_index,
+        facility_index=facilities.index,
+        nearest_pos=positions[best, columns],
+        nearest_m=nearest_m,
+        cutoff_m=first.cutoff_m,
+        within_count=np.sum([p.within_count for _, _, p in parts], axis=0),
+        method=first.method,
+        crs=first.crs,
+        extra=first.extra,
+    )
+    values = np.asarray([v for v, _, _ in parts])[:, None]
+    low = np.min(stacked - values, axis=0) - u_d
+    high = np.min(stacked + values, axis=0) + u_d
+    return costs, low, high
 
 
 def covered_share(
@@ -157,7 +290,10 @@ def covered_share(
     Summarise a coverage table: covered counts and shares, optionally weighted.
 
     Demand points without a location are counted apart (``not_located``) and
-    left out of the denominators, which are always shown.
+    left out of the denominators, which are always shown. Undetermined rows
+    are counted apart too: ``covered_share`` counts only the rows known to be
+    covered, ``covered_share_max`` what the share would be if every
+    undetermined row were covered; the truth lies between the two.
 
     Parameters
     ----------
@@ -172,15 +308,17 @@ def covered_share(
     -------
     pandas.DataFrame
         One row per group (or ``all``): ``demand``, ``not_located``,
-        ``covered``, ``covered_share``, and with weights ``weight``,
-        ``weight_covered``, ``weighted_share``.
+        ``undetermined``, ``covered``, ``covered_share``,
+        ``covered_share_max``, and with weights ``weight``,
+        ``weight_covered``, ``weight_undetermined``, ``weighted_share``,
+        ``weighted_share_max``.
     """
-    column = covered_column(table)
-    flag = table[column]
+    state = table["coverage_status"]
     frame = pd.DataFrame(
         {
-            "located": flag.notna(),
-            "covered": flag.fillna(False).astype(bool),
+            "located": state != precision.NOT_LOCATED,
+            "covered": state == precision.COVERED,
+            "undetermined": state == precision.UNDETERMINED,
             "group": by if by is not None else "all",
         },
         index=table.index,
@@ -189,19 +327,27 @@ def covered_share(
         w = weights.reindex(table.index).astype(float).fillna(0.0)
         frame["weight"] = w.where(frame["located"], 0.0)
         frame["weight_covered"] = w.where(frame["covered"], 0.0)
+        frame["weight_undetermined"] = w.where(frame["undetermined"], 0.0)
     grouped = frame.groupby("group", sort=True)
     out = pd.DataFrame(
         {
             "demand": grouped.size(),
             "not_located": grouped["located"].apply(lambda s: int((~s).sum())),
+            "undetermined": grouped["undetermined"].sum().astype(int),
             "covered": grouped["covered"].sum().astype(int),
         }
     )
-    out["covered_share"] = out["covered"] / (out["demand"] - out["not_located"])
+    located = out["demand"] - out["not_located"]
+    out["covered_share"] = out["covered"] / located
+    out["covered_share_max"] = (out["covered"] + out["undetermined"]) / located
     if weights is not None:
         out["weight"] = grouped["weight"].sum()
         out["weight_covered"] = grouped["weight_covered"].sum()
+        out["weight_undetermined"] = grouped["weight_undetermined"].sum()
         out["weighted_share"] = out["weight_covered"] / out["weight"]
+        out["weighted_share_max"] = (
+            out["weight_covered"] + out["weight_undetermined"]
+        ) / out["weight"]
     out.index.name = by.name if by is not None and by.name else "group"
     return out
 
@@ -236,6 +382,9 @@ def gaps(
     """
     Rank the uncovered demand points and measure the gap to a target share.
 
+    Only rows known to be not covered are ranked; undetermined rows are
+    counted in the summary, never called gaps.
+
     Parameters
     ----------
     table
@@ -250,15 +399,18 @@ def gaps(
     -------
     tuple
         The uncovered rows ranked (with ``rank`` and ``weight``), and a
-        summary: ``covered_share``, ``target_share``, ``gap_units`` (points to
-        cover to reach the target) and, with weights, ``gap_weight``.
+        summary: ``covered_share`` (rows known to be covered),
+        ``target_share``, ``undetermined`` (rows), ``gap_units`` (points to
+        cover to reach the target if no undetermined row is covered),
+        ``gap_units_min`` (if every undetermined row is) and, with weights,
+        ``gap_weight``.
     """
     if not 0 <= target_share <= 1:
         msg = f"`target_share` must be between 0 and 1, got {target_share!r}."
         raise ValueError(msg)
-    column = covered_column(table)
-    located = table[table[column].notna()]
-    uncovered = located[~located[column].astype(bool)].copy()
+    state = table["coverage_status"]
+    located = table[state != precision.NOT_LOCATED]
+    uncovered = table[state == precision.NOT_COVERED].copy()
     w = (
         weights.reindex(located.index).astype(float).fillna(0.0)
         if weights is not None
@@ -270,17 +422,20 @@ def gaps(
     )
     uncovered["rank"] = np.arange(1, len(uncovered) + 1)
     n = len(located)
-    covered_n = n - len(uncovered)
+    covered_n = int((state == precision.COVERED).sum())
+    undetermined_n = int((state == precision.UNDETERMINED).sum())
+    needed = math.ceil(target_share * n - 1e-9)
     summary = {
         "covered_share": covered_n / n if n else float("nan"),
         "target_share": target_share,
-        "gap_units": float(max(0, math.ceil(target_share * n - 1e-9) - covered_n)),
+        "undetermined": float(undetermined_n),
+        "gap_units": float(max(0, needed - covered_n)),
+        "gap_units_min": float(max(0, needed - covered_n - undetermined_n)),
     }
     if weights is not None:
         total = float(w.sum())
-        summary["gap_weight"] = max(
-            0.0, target_share * total - float(w[located[column].astype(bool)].sum())
-        )
+        covered_w = float(w[state.reindex(located.index) == precision.COVERED].sum())
+        summary["gap_weight"] = max(0.0, target_share * total - covered_w)
     return uncovered, summary
 
 

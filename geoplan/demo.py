@@ -12,35 +12,56 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from . import boundaries, coverage, geocode, maps, presets, relocation, settings
+from . import (
+    boundaries,
+    coverage,
+    geocode,
+    maps,
+    precision,
+    presets,
+    relocation,
+    settings,
+)
 from .export import write_geopackage
 from .gazetteer import Gazetteer
+from .precision import uncertainty_m
 from .styles import PRECISION_COLOURS, category_style, share_style
 
 logger = logging.getLogger(__name__)
 
 SHANGLUO_PREFIX = "6110"
 MAP_TITLE = "商洛市易地搬迁安置点公益性公墓覆盖（十四五规划）"
+LEGEND_TITLE = "安置点公墓覆盖率 sites provided for"
 
 #: The sentence printed and drawn under the coverage table.
 COVERAGE_NOTE_ZH = (
     "注：安置点仅在规划表列明安排（新建或挂靠）时计为已覆盖；"
     "规划未说明已建公墓服务哪些安置点，公墓不计为安置点。"
-    "“半径内”一栏另计：安置点按自身名称、其指定公墓所在村均定位到乡镇或村级精度，"
-    "且直线距离不超过 {radius} 米。"
+    "“半径内/外”另计：安置点（按自身名称定位）到其指定公墓所在地的直线距离，"
+    "计入两点定位精度的误差（村级约1公里、乡镇级约5公里、县级约30公里）后"
+    "仍不超过（或仍超过） {radius} 米；误差使结论无法确定的计为“半径未定”。"
 )
 COVERAGE_NOTE_EN = (
     "Note: a site counts as provided for only where the plan's table names an "
     "arrangement for it (new or attached). The table does not say which sites the "
-    "existing cemeteries serve, and a cemetery is not a site. 'within' is counted "
-    "apart: the site (by its own name) and its assigned cemetery's village are both "
-    "located at town precision or finer and lie within {radius} m in a straight line."
+    "existing cemeteries serve, and a cemetery is not a site. 'within'/'beyond' "
+    "are counted apart: the straight line from the site (located by its own name) "
+    "to its assigned cemetery's place, widened by both points' precision (village "
+    "about 1 km, town 5 km, county 30 km), is still within (or still beyond) "
+    "{radius} m; where the precision leaves it open the site is 'undetermined'."
 )
 
 
 FINE = ("village", "town", "manual")
+#: Columns of the coverage table counting sites by their reach of the cemetery.
+REACH_COLUMNS = {
+    "sites_within_radius": precision.COVERED,
+    "sites_beyond_radius": precision.NOT_COVERED,
+    "sites_radius_undetermined": precision.UNDETERMINED,
+}
 ARRANGEMENT_COLOURS = {
     "new": ("#1f78b4", "新建 new"),
     "attach": ("#a6cee3", "挂靠 attach"),
@@ -130,7 +151,11 @@ def locate_sites(
     Returns
     -------
     tuple of geopandas.GeoDataFrame
-        Sites (with ``dist_to_target_m`` and ``within_radius``) and targets.
+        Sites (with ``dist_to_target_m``, ``coverage_status`` --
+        ``covered`` within `radius_m` for certain, ``not_covered`` beyond it
+        for certain, ``undetermined`` where the points' precision leaves it
+        open or the site was placed by its target --, ``uncertainty_m`` and
+        ``within_radius``) and targets.
     """
     placed = geocode.geocode(
         sites["site_name"],
@@ -165,16 +190,17 @@ def locate_sites(
     site_layer["dist_to_target_m"] = coverage.assigned_distance(
         site_layer, target_layer, site_layer["target_key"]
     )
-    own_place = site_layer["status"] != "matched_fallback"
-    target_fine = site_layer["target_key"].map(target_layer["precision"].isin(FINE))
-    both_fine = (
-        own_place
-        & site_layer["precision"].isin(FINE)
-        & target_fine.fillna(False).astype(bool)
-    )
-    site_layer["within_radius"] = both_fine & (
-        site_layer["dist_to_target_m"] <= radius_m
-    )
+    spread = uncertainty_m(site_layer).to_numpy() + site_layer["target_key"].map(
+        uncertainty_m(target_layer)
+    ).to_numpy(float)
+    distance = site_layer["dist_to_target_m"].to_numpy(float)
+    state = precision.decide(distance - spread, distance + spread, radius_m)
+    # a site placed by its cemetery's place says nothing of its own distance
+    own_place = (site_layer["status"] != "matched_fallback").to_numpy()
+    state[~own_place & (state != precision.NOT_LOCATED)] = precision.UNDETERMINED
+    site_layer["coverage_status"] = state
+    site_layer["uncertainty_m"] = np.where(own_place, spread, np.nan)
+    site_layer["within_radius"] = state == precision.COVERED
     return site_layer, target_layer
 
 
@@ -247,12 +273,20 @@ def run_shangluo(
         sites, gz, radius_m=radius_m, overrides=fixes
     )
     coverage_table = relocation.coverage_by_county(sites, totals)
-    within = site_layer.groupby("county_code")["within_radius"].sum()
-    coverage_table.insert(
-        coverage_table.columns.get_loc("sites_unnamed"),
-        "sites_within_radius",
-        within.reindex(coverage_table.index).fillna(within.sum()).astype("int64"),
-    )
+    at = coverage_table.columns.get_loc("sites_unnamed")
+    for offset, (column, state) in enumerate(REACH_COLUMNS.items()):
+        per_county = (
+            (site_layer["coverage_status"] == state)
+            .groupby(site_layer["county_code"])
+            .sum()
+        )
+        coverage_table.insert(
+            at + offset,
+            column,
+            per_county.reindex(coverage_table.index)
+            .fillna(per_county.sum())
+            .astype("int64"),
+        )
     coverage_table.attrs["cemetery_radius_m"] = radius_m
     county_layer = county_polygons[["county_code", "geometry"]].merge(
         coverage_table.reset_index(), on="county_code", how="left", validate="1:1"
@@ -295,6 +329,8 @@ def run_shangluo(
             points=site_layer,
             point_column="precision",
             point_colours=PRECISION_COLOURS,
+            legend_title=LEGEND_TITLE,
+            title_en="Shangluo relocation-site cemetery coverage",
         )
     return ShangluoResult(
         coverage_table, validation, site_layer, target_layer, county_layer, files
@@ -337,7 +373,7 @@ def _shangluo_map(
             "gap_sites": "距目标差距(个)",
         },
         title=MAP_TITLE,
-        legend_title="安置点公墓覆盖率",
+        legend_title=LEGEND_TITLE,
         legend_note=COVERAGE_NOTE_ZH.format(radius=f"{radius_m:g}"),
         basemap=basemap,
     )
@@ -354,6 +390,100 @@ def _shangluo_map(
             "arrangement_as_written": "公墓安排",
             "precision": "定位精度",
         },
+    )
+
+
+def format_report(result: ShangluoResult) -> str:
+    """
+    Render what a Shangluo run found, as `geoplan demo` and `geoplan run` print it.
+
+    Parameters
+    ----------
+    result
+        As from :func:`run_shangluo`.
+
+    Returns
+    -------
+    str
+        Title, coverage table and note, the seed's flagged checks, the sites'
+        precision, their reach of the assigned cemetery (undetermined rows
+        counted and explained), the fixes template and the files written.
+    """
+    lines = []
+    if settings.lang in ("zh", "both"):
+        lines.append("商洛市易地搬迁安置点公益性公墓覆盖")
+    if settings.lang in ("en", "both"):
+        lines.append("Shangluo relocation-site cemetery coverage")
+    lines.append(format_coverage_table(result.coverage))
+    flagged = result.validation[result.validation["status"] != "ok"]
+    lines.append(f"\nSeed checks: {len(result.validation)} run, {len(flagged)} flagged")
+    lines += [
+        f"  [{row['status']}] {row['scope']}: {row['check']} "
+        f"(expected {row['expected']}, found {row['found']})"
+        for _, row in flagged.iterrows()
+    ]
+    sites = result.sites
+    levels = sites["precision"].value_counts()
+    lines.append("\nSites located: " + ", ".join(f"{k} {v}" for k, v in levels.items()))
+    lines.append(reach_summary(sites, result.coverage.attrs["cemetery_radius_m"]))
+    coarse = int((~sites["precision"].isin(FINE)).sum())
+    if coarse and "fixes_csv" in result.files:
+        lines.append(
+            f"{coarse} sites placed no finer than a county are listed with the "
+            f"reason in {result.files['fixes_csv']}: fill in lon/lat (WGS-84) and "
+            "rerun with --overrides FILE."
+        )
+    lines.append("\nWritten:")
+    lines += [f"  {path}" for path in result.files.values()]
+    return "\n".join(lines)
+
+
+def reach_summary(sites: pd.DataFrame, radius_m: float) -> str:
+    """
+    Say how many sites lie within reach of their cemetery, and why some are open.
+
+    Parameters
+    ----------
+    sites
+        As from :func:`locate_sites`.
+    radius_m
+        The cemetery radius.
+
+    Returns
+    -------
+    str
+        One paragraph: within, beyond and undetermined counts; for the
+        undetermined, the coarse precisions and the sites placed only by
+        their cemetery's place, and how to decide them.
+    """
+    state = sites["coverage_status"]
+    undetermined = state == precision.UNDETERMINED
+    text = (
+        f"Within {radius_m:g} m of their assigned cemetery: "
+        f"{int((state == precision.COVERED).sum())} for certain, "
+        f"{int((state == precision.NOT_COVERED).sum())} beyond for certain, "
+        f"未定 {int(undetermined.sum())} undetermined"
+    )
+    if not undetermined.any():
+        return text + "."
+    by_target = undetermined & (sites["status"] == "matched_fallback")
+    own = undetermined & ~by_target
+    reasons = []
+    if own.any():
+        coarse = precision.coarse_summary(sites.loc[own, "precision"])
+        reasons.append(
+            f"{int(own.sum())} whose points are too coarse to tell ({coarse}, "
+            "site and cemetery each)"
+        )
+    if by_target.any():
+        reasons.append(
+            f"{int(by_target.sum())} placed only by their cemetery's place, "
+            "which says nothing of their own distance"
+        )
+    return (
+        f"{text}: {'; '.join(reasons)}. They are counted apart, never as beyond "
+        "reach. Town or village points (geoplan gazetteer import) or the plan "
+        "office's coordinates (the fixes template, --overrides) decide them."
     )
 
 

@@ -20,13 +20,11 @@ out) and Excel (no geometry).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import importlib.resources
 import json
 import logging
-import os
 import re
 import shutil
 import sqlite3
@@ -37,6 +35,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from ._atomic import atomic_path
 from .crs import CGCS2000, WGS84, to_wgs84
 from .errors import ValidationError
 from .styles import LayerStyle, to_qml, to_sld
@@ -345,10 +344,7 @@ def write_geopackage(
         msg = f"`crs` must be one of {sorted(CRS_CHOICES)}, got {crs!r}."
         raise ValidationError(msg)
     _check_names(layers)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(path)
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}.gpkg")
-    try:
+    with atomic_path(path, suffix=".gpkg") as tmp:
         if update and path.is_file():
             shutil.copyfile(path, tmp)
         for name, frame in layers.items():
@@ -361,36 +357,10 @@ def write_geopackage(
                 dataset_options=options,
             )
         _annotate(tmp, layers, styles or {}, provenance)
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
     logger.info(
         "Wrote %s: %s", path, ", ".join(f"{k} ({len(v)})" for k, v in layers.items())
     )
     return path
-
-
-def _remove_stale(path: Path) -> None:
-    """Delete temporary files left by writers that were killed mid-write."""
-    for stale in path.parent.glob(f".{path.stem}.tmp-*.gpkg"):
-        pid = stale.name.rsplit("tmp-", 1)[-1].removesuffix(".gpkg")
-        if pid.isdigit() and not _alive(int(pid)):
-            logger.info("Removing %s, left by an interrupted write", stale)
-            with contextlib.suppress(FileNotFoundError):
-                stale.unlink()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def read_provenance(path: Path | str) -> list[dict[str, object]]:

@@ -541,8 +541,7 @@ class Gazetteer:
                 msg = f"{target}: no gazetteer; build it: `geoplan gazetteer import`."
                 raise DataSourceError(msg)
             return cls.builtin()
-        frame = pyogrio.read_dataframe(target, layer="units", read_geometry=False)
-        frame = frame.set_index("code")
+        frame = _read_store(target)
         for column in (
             "name",
             "short_name",
@@ -555,6 +554,28 @@ class Gazetteer:
             frame[column] = frame[column].fillna("").astype(str)
         frame["pseudo"] = frame["pseudo"].astype(bool)
         return cls(frame)
+
+
+def _read_store(path: Path) -> pd.DataFrame:
+    """Return the ``units`` table of a gazetteer store, or say what is wrong."""
+    fix = "give a store written by `geoplan gazetteer import`"
+    try:
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except pyogrio.errors.DataSourceError:
+        msg = f"{path}: not a GeoPackage, so not a gazetteer store; {fix}."
+        raise DataSourceError(msg) from None
+    if "units" not in names:
+        msg = (
+            f"{path}: has no 'units' layer (it has {names}), so is not a "
+            f"gazetteer store; {fix}."
+        )
+        raise DataSourceError(msg)
+    frame = pyogrio.read_dataframe(path, layer="units", read_geometry=False)
+    missing = [c for c in ("code", *COLUMNS) if c not in frame.columns]
+    if missing:
+        msg = f"{path}: its 'units' layer lacks columns {missing}; {fix}."
+        raise DataSourceError(msg)
+    return frame.set_index("code")
 
 
 def _join_alias(existing: str, alias: str) -> str:
@@ -622,9 +643,15 @@ def _read_adcode_file(path: Path | str) -> pd.DataFrame:
     except UnicodeDecodeError as error:
         msg = f"{path}: not UTF-8 ({error.reason} at byte {error.start}); {fix}."
         raise ValidationError(msg) from None
+    except pd.errors.EmptyDataError:
+        msg = f"{path}: the file is empty; {fix}."
+        raise ValidationError(msg) from None
     except pd.errors.ParserError as error:
         msg = f"{path}: {error}; {fix}."
         raise ValidationError(msg) from None
+    if frame.empty:
+        msg = f"{path}: the file has no rows; {fix}."
+        raise ValidationError(msg)
     bad_code = ~frame["code"].str.fullmatch(r"\d{12}")
     bad_level = ~frame["level"].isin([*LEVELS, "country"])
     bad = bad_code | bad_level

@@ -29,19 +29,12 @@ from .crs import WGS84
 from .errors import ValidationError
 from .gazetteer import LEVEL_DIGITS, Gazetteer, code_path, pad_code
 from .matcher import Match, Matcher, confidence, normalise
+from .precision import registry as precision_registry
 
 logger = logging.getLogger(__name__)
 
-PRECISIONS = (
-    "manual",
-    "address",
-    "village",
-    "town",
-    "county",
-    "city",
-    "province",
-    "none",
-)
+#: Precision levels, finest first (the registry of :mod:`geoplan.precision`).
+PRECISIONS = tuple(precision_registry())
 RESULT_COLUMNS = [
     "precision",
     "status",
@@ -454,6 +447,43 @@ def _placed(
         "",
     ]
     return row, placer.xy(where)
+
+
+def with_results(table: pd.DataFrame, result: gpd.GeoDataFrame) -> pd.DataFrame:
+    """
+    Join geocoding results to the table they came from, with lon/lat columns.
+
+    The input's own columns come first and keep their names; a result column
+    whose name the input already uses is written as ``geocode_<name>``.
+
+    Parameters
+    ----------
+    table
+        The rows geocoded.
+    result
+        As from :func:`geocode` over a column of `table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `table`, then ``lon`` and ``lat`` (WGS-84, 6 decimals, blank where
+        no point) and the :data:`RESULT_COLUMNS`; readable by
+        :func:`geoplan.layers.read_points` with ``coords="wgs84"``.
+    """
+    placed = ~(result.geometry.isna() | result.geometry.is_empty)
+    xy = pd.DataFrame(
+        {
+            "lon": result.geometry.x.where(placed).round(6),
+            "lat": result.geometry.y.where(placed).round(6),
+        },
+        index=result.index,
+    )
+    answers = xy.join(result.drop(columns="geometry"))
+    taken = {str(c).strip().lower() for c in table.columns}
+    answers.columns = [
+        f"geocode_{c}" if c.lower() in taken else c for c in answers.columns
+    ]
+    return table.join(answers)
 
 
 def write_fixes(

@@ -32,7 +32,7 @@ from . import categories
 from .coords import CoordSystem, convert, in_china
 from .crs import WGS84
 from .errors import CRSError, ValidationError
-from .layers import LAT_NAMES, LON_NAMES, read_text_table
+from .layers import LAT_NAMES, LON_NAMES, read_excel_text, read_text_table
 
 #: China's extent used to decide which column holds longitudes.
 LON_RANGE = (73.0, 136.0)
@@ -179,7 +179,7 @@ def ingest_points(  # noqa: C901, PLR0912, PLR0915
         table = source.astype(str).replace({"nan": "", "None": ""})
         report.encoding = "frame"
     elif Path(source).suffix.lower() in (".xlsx", ".xls"):
-        table = pd.read_excel(source, dtype=str).fillna("")
+        table = read_excel_text(Path(source))
         report.encoding = "xlsx"
     else:
         table = read_text_table(Path(source))

@@ -11,6 +11,7 @@ keep an empty geometry and a ``location_note``.
 from __future__ import annotations
 
 import logging
+import zipfile
 from io import StringIO
 from pathlib import Path
 
@@ -66,6 +67,40 @@ def read_text_table(path: Path) -> pd.DataFrame:
         return frame
     msg = f"{path}: not UTF-8 or GBK/GB18030 text; save it as UTF-8 CSV."
     raise ValidationError(msg)
+
+
+def read_excel_text(path: Path) -> pd.DataFrame:
+    """
+    Read the first sheet of an Excel workbook as text cells.
+
+    Parameters
+    ----------
+    path
+        The ``.xlsx`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        All cells as strings, blanks as ``""``.
+
+    Raises
+    ------
+    ValidationError
+        If the file is not an Excel workbook pandas can read.
+    """
+    if not Path(path).is_file():
+        msg = f"{path}: file not found."
+        raise DataSourceError(msg)
+    try:
+        frame = pd.read_excel(path, dtype=str).fillna("")
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as error:
+        msg = (
+            f"{path}: not an Excel workbook geoplan can read ({error}); save it "
+            "as .xlsx from Excel or WPS, or as UTF-8 CSV."
+        )
+        raise ValidationError(msg) from None
+    frame.attrs["encoding"] = "xlsx"
+    return frame
 
 
 def _pick(columns: list[str], given: str | None, names: tuple[str, ...]) -> str:
@@ -148,7 +183,7 @@ def read_layer(path: Path | str, layer: str | None = None) -> gpd.GeoDataFrame:
     path
         GeoPackage, GeoJSON, Shapefile, FlatGeobuf, ...
     layer
-        The layer; default the file's only (or first) layer.
+        The layer; default the file's only feature layer.
 
     Returns
     -------
@@ -159,15 +194,56 @@ def read_layer(path: Path | str, layer: str | None = None) -> gpd.GeoDataFrame:
     if not path.is_file():
         msg = f"{path}: file not found."
         raise DataSourceError(msg)
+    return pyogrio.read_dataframe(path, layer=pick_layer(path, layer))
+
+
+def pick_layer(path: Path, layer: str | None, *, option: str = "--layer") -> str:
+    """
+    Choose the layer of a GIS file to read.
+
+    Parameters
+    ----------
+    path
+        The file.
+    layer
+        The layer asked for, if any.
+    option
+        The command-line option that names the layer, for messages.
+
+    Returns
+    -------
+    str
+        `layer` when it exists; else the file's only feature layer (tables
+        such as QGIS's ``layer_styles`` are not candidates).
+
+    Raises
+    ------
+    ValidationError
+        If `layer` is missing, or the file holds several feature layers and
+        none was named.
+    """
     try:
-        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        listed = pyogrio.list_layers(path)
     except pyogrio.errors.DataSourceError as error:
         msg = f"{path}: not a GIS file GDAL can read ({error})."
         raise DataSourceError(msg) from None
-    if layer is not None and layer not in names:
-        msg = f"{path}: no layer {layer!r}; it has {names}."
+    names = [str(n) for n in listed[:, 0]]
+    if layer is not None:
+        if layer not in names:
+            msg = f"{path}: no layer {layer!r}; it has {names}. Fix {option}."
+            raise ValidationError(msg)
+        return layer
+    features = [str(n) for n, kind in listed if kind is not None]
+    if len(features) == 1:
+        return features[0]
+    if not features:
+        msg = f"{path}: holds no feature layer (only tables {names})."
         raise ValidationError(msg)
-    return pyogrio.read_dataframe(path, layer=layer or names[0])
+    msg = (
+        f"{path}: holds {len(features)} feature layers {features}; name one with "
+        f"{option}."
+    )
+    raise ValidationError(msg)
 
 
 def read_points(
@@ -177,6 +253,7 @@ def read_points(
     layer: str | None = None,
     lon_column: str | None = None,
     lat_column: str | None = None,
+    layer_option: str = "--layer",
 ) -> gpd.GeoDataFrame:
     """
     Read a point layer into WGS-84, converting from its declared system.
@@ -195,6 +272,8 @@ def read_points(
         Coordinate columns of a table; detected from common names
         (``lon``/``lng``/``longitude``/``经度``, ``lat``/``latitude``/``纬度``)
         when omitted.
+    layer_option
+        The command-line option naming `layer`, for messages.
 
     Returns
     -------
@@ -216,7 +295,8 @@ def read_points(
         options["encoding"], note = shapefile_encoding(path)
         if note:
             logger.warning("%s: %s", path, note)
-    frame = pyogrio.read_dataframe(path, layer=layer, **options)
+    chosen = pick_layer(path, layer, option=layer_option)
+    frame = pyogrio.read_dataframe(path, layer=chosen, **options)
     frame = to_wgs84(frame)
     frame.attrs["encoding"] = options.get("encoding", "")
     if coords in ("gcj02", "bd09"):

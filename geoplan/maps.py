@@ -13,9 +13,13 @@ drawn on a canvas from one GeoJSON layer instead of one marker each.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import html
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import folium
@@ -27,6 +31,7 @@ from folium.plugins import MarkerCluster
 
 from . import basemaps
 from ._assets import inline
+from ._atomic import atomic_write_bytes, atomic_write_text
 from .coords import convert
 from .crs import WGS84
 from .styles import SHARE_CLASSES
@@ -34,10 +39,36 @@ from .styles import SHARE_CLASSES
 logger = logging.getLogger(__name__)
 
 NO_DATA_COLOUR = "#bdbdbd"
+NO_DATA_LABEL = "无数据 no data"
+#: Points whose class has no colour of its own.
+OTHER_COLOUR = "#999999"
 #: Above this many points a layer is drawn on a canvas, not as markers.
 MARKER_LIMIT = 2000
 #: Polygons are simplified to this share of the map's extent for display.
 SIMPLIFY_SHARE = 1 / 4000
+
+
+def share_class(share: float | None) -> tuple[str, str]:
+    """
+    Return the fill colour and legend label of a coverage share.
+
+    Parameters
+    ----------
+    share
+        Covered share between 0 and 1, or None/NaN for no data.
+
+    Returns
+    -------
+    tuple of str
+        A hex colour and label from :data:`geoplan.styles.SHARE_CLASSES`
+        (``NO_DATA_LABEL`` for none).
+    """
+    if share is None or pd.isna(share):
+        return NO_DATA_COLOUR, NO_DATA_LABEL
+    for low, high, colour, label in SHARE_CLASSES:
+        if low <= share < high:
+            return colour, label
+    return NO_DATA_COLOUR, NO_DATA_LABEL
 
 
 def share_colour(share: float | None) -> str:
@@ -54,12 +85,7 @@ def share_colour(share: float | None) -> str:
     str
         A hex colour from :data:`geoplan.styles.SHARE_CLASSES`.
     """
-    if share is None or pd.isna(share):
-        return NO_DATA_COLOUR
-    for low, high, colour, _ in SHARE_CLASSES:
-        if low <= share < high:
-            return colour
-    return NO_DATA_COLOUR
+    return share_class(share)[0]
 
 
 def new_map(
@@ -106,7 +132,11 @@ def new_map(
             [west, east], [south, north], source="wgs84", target="gcj02"
         )
     m.fit_bounds([[south, west], [north, east]])
-    m.geoplan = {"basemap": chosen.id, "coord_system": chosen.coord_system}
+    m.geoplan = {
+        "basemap": chosen.id,
+        "coord_system": chosen.coord_system,
+        "legend": [],  # (section title, [LegendItem, ...]) drawn by save()
+    }
     root = m.get_root()
     root.header.add_child(
         folium.Element(
@@ -173,14 +203,94 @@ def _panel(element_id: str, position: str, body: str) -> folium.Element:
     )
 
 
-def _swatches(items: list[tuple[str, str]], *, round_: bool = False) -> str:
-    radius = "border-radius:7px;" if round_ else ""
-    return "".join(
-        f"<div><span style='display:inline-block;width:14px;height:14px;{radius}"
-        f"background:{colour};margin-right:6px;border:1px solid #555'></span>"
-        f"{html.escape(label)}</div>"
-        for colour, label in items
+def class_token(key: str) -> str:
+    """
+    Return a class key as a token safe in HTML attributes and scripts.
+
+    Parameters
+    ----------
+    key
+        A class value (``"covered"``, ``"50–75%"``, a layer name).
+
+    Returns
+    -------
+    str
+        The key itself when it is a plain identifier, else ``k`` and a hash.
+    """
+    if re.fullmatch(r"[A-Za-z0-9_]{1,40}", key):
+        return key
+    return (
+        "k" + hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
     )
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    """One legend entry: what a colour (and shape) means on this map."""
+
+    colour: str
+    label: str
+    key: str  # the class drawn features carry as ``geoplanClass`` (a token)
+    shape: str = "square"  # square (polygons), round (points), ring (clusters), line
+
+    def __post_init__(self) -> None:
+        """Keep the key a safe token whatever the class value was."""
+        object.__setattr__(self, "key", class_token(self.key))
+
+
+#: Cluster bubbles are neutral: their colour never stands for a class.
+CLUSTER_ITEM = LegendItem(
+    "#ffffff", "聚合点（数字为点数，放大展开） cluster of N points", "cluster", "ring"
+)
+CLUSTER_ICON = """function (cluster) {
+  return L.divIcon({
+    html: '<div class="geoplan-cluster-icon">' + cluster.getChildCount() + '</div>',
+    className: 'geoplan-cluster', iconSize: L.point(30, 30)});
+}"""
+CLUSTER_CSS = (
+    "<style>.geoplan-cluster-icon{width:30px;height:30px;line-height:26px;"
+    "box-sizing:border-box;border-radius:50%;background:#ffffff;"
+    "border:2px solid #444;color:#222;font:bold 12px sans-serif;text-align:center}"
+    "</style>"
+)
+
+
+def _swatch(item: LegendItem) -> str:
+    style = {
+        "square": f"background:{item.colour};border:1px solid #555",
+        "round": f"background:{item.colour};border:1px solid #555;border-radius:7px",
+        "ring": f"background:{item.colour};border:2px solid #444;border-radius:7px",
+        "line": f"border:2px dashed {item.colour};background:transparent",
+    }[item.shape]
+    return (
+        f"<div class='geoplan-legend-item' data-class='{html.escape(item.key)}' "
+        f"data-colour='{item.colour}'><span style='display:inline-block;width:14px;"
+        f"height:14px;margin-right:6px;box-sizing:border-box;{style}'></span>"
+        f"{html.escape(item.label)}</div>"
+    )
+
+
+def legend_items(m: folium.Map) -> list[tuple[str, list[LegendItem]]]:
+    """
+    Return the legend sections the layers drawn so far have registered.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`new_map`.
+
+    Returns
+    -------
+    list
+        ``(section title, items)`` in drawing order.
+    """
+    return m.geoplan.setdefault("legend", [])  # type: ignore[attr-defined]
+
+
+def _register(m: folium.Map, title: str, items: list[LegendItem]) -> None:
+    if not hasattr(m, "geoplan"):
+        m.geoplan = {"basemap": "", "coord_system": "wgs84"}
+    legend_items(m).append((title, items))
 
 
 def coverage_map(
@@ -228,27 +338,34 @@ def coverage_map(
         m = new_map(tuple(units.to_crs(WGS84).total_bounds), basemap=basemap)
     shown = _simplified(for_display(units, m))
     layer = folium.FeatureGroup(name=html.escape(legend_title))
+    drawn = set()
     for _, row in shown.iterrows():
-        colour = share_colour(row[share_column])
+        colour, label = share_class(row[share_column])
+        drawn.add((colour, label))
         folium.GeoJson(
             gpd.GeoSeries([row.geometry], crs=WGS84).__geo_interface__,
-            style_function=lambda _f, c=colour: {
+            style_function=lambda _f, c=colour, k=label: {
                 "fillColor": c,
                 "color": "#333",
                 "weight": 1.5,
                 "fillOpacity": 0.6,
+                "geoplanClass": class_token(k),
             },
             tooltip=folium.Tooltip(_table_html(row, fields)),
         ).add_to(layer)
     layer.add_to(m)
     root = m.get_root()
-    items = [(colour, label) for _, _, colour, label in SHARE_CLASSES]
+    items = [LegendItem(c, lbl, lbl) for _, _, c, lbl in SHARE_CLASSES]
+    if (NO_DATA_COLOUR, NO_DATA_LABEL) in drawn:
+        items.append(LegendItem(NO_DATA_COLOUR, NO_DATA_LABEL, NO_DATA_LABEL))
     note = f"<div style='margin-top:6px;color:#444'>{html.escape(legend_note)}</div>"
     root.html.add_child(
         _panel(
             "geoplan-legend",
             "bottom:50px;left:12px",
-            f"<b>{html.escape(legend_title)}</b>{_swatches(items)}{note}",
+            f"<b>{html.escape(legend_title)}</b>"
+            + "".join(_swatch(i) for i in items)
+            + note,
         )
     )
     root.html.add_child(
@@ -278,9 +395,15 @@ def add_points(
     colour: str = "#2c7bb6",
     colour_column: str | None = None,
     colours: Mapping[str, tuple[str, str]] | None = None,
+    cluster: bool = True,
 ) -> folium.Map:
     """
-    Add points: clustered markers with popups, or a canvas layer when many.
+    Add points: markers with popups (clustered), or a canvas layer when many.
+
+    Every colour drawn has a legend entry with its meaning: the classes of
+    `colour_column` present (values without a colour of their own are grey,
+    "other"), or `name` for a single colour. Cluster bubbles are neutral
+    (white with the number of points) and have their own entry.
 
     Parameters
     ----------
@@ -296,8 +419,9 @@ def add_points(
     colour
         Marker colour when not coloured by a column.
     colour_column, colours
-        Colour markers by this column's value -> (colour, label); the classes
-        present go into a legend.
+        Colour markers by this column's value -> (colour, label).
+    cluster
+        Group nearby markers into numbered bubbles.
 
     Returns
     -------
@@ -306,47 +430,73 @@ def add_points(
     """
     shown = for_display(points, m)
     shown = shown[~(shown.geometry.isna() | shown.geometry.is_empty)]
-    fills = pd.Series(colour, index=shown.index)
     if colour_column is not None and colours is not None:
-        fills = (
-            shown[colour_column]
-            .astype(str)
-            .map({k: v[0] for k, v in colours.items()})
-            .fillna(colour)
+        keys = shown[colour_column].map(_class_key)
+        known = keys.isin(list(colours))
+        fills = keys.map({k: v[0] for k, v in colours.items()}).where(
+            known, OTHER_COLOUR
         )
-    if len(shown) > MARKER_LIMIT:
-        _canvas_points(m, shown, fills, name=name, fields=fields)
+        classes = keys.where(known, "other")
+        items = [
+            LegendItem(c, lbl, k, "round")
+            for k, (c, lbl) in colours.items()
+            if k in set(keys)
+        ]
+        if (~known).any():
+            others = sorted(set(keys[~known]))
+            label = "其他 other: " + ", ".join(o or "(blank)" for o in others[:5])
+            items.append(LegendItem(OTHER_COLOUR, label, "other", "round"))
     else:
-        cluster = MarkerCluster(
-            name=html.escape(name), options={"spiderfyDistanceMultiplier": 1.5}
+        fills = pd.Series(colour, index=shown.index)
+        classes = pd.Series(name, index=shown.index)
+        items = [LegendItem(colour, name, name, "round")]
+    if len(shown) > MARKER_LIMIT:
+        _canvas_points(m, shown, fills, classes, name=name, fields=fields)
+    else:
+        group = (
+            MarkerCluster(
+                name=html.escape(name),
+                options={"spiderfyDistanceMultiplier": 1.5},
+                icon_create_function=CLUSTER_ICON,
+            )
+            if cluster
+            else folium.FeatureGroup(name=html.escape(name))
         )
-        for (_, row), fill in zip(shown.iterrows(), fills, strict=True):
-            folium.CircleMarker(
+        for (_, row), fill, key in zip(shown.iterrows(), fills, classes, strict=True):
+            marker = folium.CircleMarker(
                 location=[row.geometry.y, row.geometry.x],
                 radius=6,
                 color=fill,
                 fill=True,
+                fill_color=fill,
                 fill_opacity=0.8,
                 popup=folium.Popup(_table_html(row, fields), max_width=320),
-            ).add_to(cluster)
-        cluster.add_to(m)
-    if colour_column is not None and colours is not None:
-        present = set(shown[colour_column].astype(str))
-        items = [v for k, v in colours.items() if k in present]
-        m.get_root().html.add_child(
-            _panel(
-                "geoplan-point-legend",
-                "bottom:24px;right:12px",
-                f"<b>{html.escape(name)}</b>{_swatches(items, round_=True)}",
             )
-        )
+            marker.options["geoplanClass"] = class_token(key)  # legend test hook
+            marker.add_to(group)
+        group.add_to(m)
+        if cluster and len(shown) > 1:
+            m.geoplan.setdefault("clusters", True)  # type: ignore[attr-defined]
+    _register(m, name, items)
     return m
+
+
+def _class_key(value: object) -> str:
+    """Return a value as the key of a colour table (1.0 and True give "1")."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(int(value))
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _canvas_points(
     m: folium.Map,
     shown: gpd.GeoDataFrame,
     fills: pd.Series,
+    classes: pd.Series,
     *,
     name: str,
     fields: Mapping[str, str],
@@ -356,6 +506,7 @@ def _canvas_points(
         {col: [html.escape(_fmt(v)) for v in shown[col]] for col in fields}
     )
     data["_fill"] = fills.to_numpy()
+    data["_class"] = [class_token(k) for k in classes]
     layer = gpd.GeoDataFrame(data, geometry=shown.geometry.to_numpy(), crs=WGS84)
     folium.GeoJson(
         layer.__geo_interface__,
@@ -364,6 +515,7 @@ def _canvas_points(
         style_function=lambda f: {
             "color": f["properties"]["_fill"],
             "fillColor": f["properties"]["_fill"],
+            "geoplanClass": f["properties"]["_class"],
         },
         popup=folium.GeoJsonPopup(
             fields=list(fields),
@@ -416,12 +568,14 @@ def add_areas(
         "fillOpacity": 0.12,
         "dashArray": "6 4" if dash else None,
     }
+    style["geoplanClass"] = class_token(name)
     folium.GeoJson(
         gpd.GeoSeries(shown.geometry.to_numpy(), crs=WGS84).__geo_interface__,
         name=html.escape(name),
         style_function=lambda _f: style,
         show=show,
     ).add_to(m)
+    _register(m, name, [LegendItem(colour, name, name, "line")])
     return m
 
 
@@ -444,14 +598,32 @@ def save(m: folium.Map, path: Path, *, offline: bool = True) -> Path:
     pathlib.Path
         `path`.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _add_point_legend(m)
     folium.LayerControl(collapsed=False).add_to(m)
     page = m.get_root().render()
     if offline:
         page = inline(page)
-    path.write_text(page, encoding="utf-8")
+    atomic_write_text(path, page)
     logger.info("Wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
     return path
+
+
+def _add_point_legend(m: folium.Map) -> None:
+    """One panel for every point and area layer drawn, and the cluster bubbles."""
+    sections = list(legend_items(m))
+    if getattr(m, "geoplan", {}).get("clusters"):
+        sections.append(("聚合 clusters", [CLUSTER_ITEM]))
+        m.get_root().header.add_child(folium.Element(CLUSTER_CSS))
+    if not sections:
+        return
+    body = "".join(
+        f"<div style='margin-top:4px'><b>{html.escape(title)}</b></div>"
+        + "".join(_swatch(item) for item in items)
+        for title, items in sections
+    )
+    m.get_root().html.add_child(
+        _panel("geoplan-point-legend", "bottom:24px;right:12px", body)
+    )
 
 
 def html_size_mb(path: Path) -> float:
@@ -480,14 +652,16 @@ def to_png(  # noqa: PLR0913
     points: gpd.GeoDataFrame | None = None,
     point_colours: Mapping[str, tuple[str, str]] | None = None,
     point_column: str | None = None,
+    legend_title: str = "",
     title_en: str = "",
     dpi: int = 150,
 ) -> Path:
     """
     Draw the same coverage map as a PNG for reports (no browser needed).
 
-    Chinese labels need a CJK font (e.g. Noto Sans CJK, WenQuanYi); without
-    one, labels fall back to English.
+    Chinese labels need a CJK font (e.g. Noto Sans CJK, WenQuanYi; found even
+    when matplotlib's font cache predates its installation); without one,
+    every label falls back to its English part.
 
     Parameters
     ----------
@@ -502,7 +676,10 @@ def to_png(  # noqa: PLR0913
     points
         Optional points drawn on top.
     point_colours, point_column
-        Colour the points by this column's value -> (colour, label).
+        Colour the points by this column's value -> (colour, label); values
+        without a colour are grey and labelled "other".
+    legend_title
+        Heading of the legend (e.g. ``"安置点公墓覆盖率"``).
     title_en
         The title used when no CJK font is installed.
     dpi
@@ -517,67 +694,146 @@ def to_png(  # noqa: PLR0913
 
     mpl.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    font = _cjk_font()
-    if font:
-        plt.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
-        plt.rcParams["axes.unicode_minus"] = False
+    font = cjk_font()
+    text = (lambda label: label) if font else _english
     shown = units.to_crs(WGS84)
-    fig, ax = plt.subplots(figsize=(8, 7))
-    shown.plot(
-        ax=ax,
-        color=[share_colour(v) for v in shown[share_column]],
-        edgecolor="#333333",
-        linewidth=0.8,
-        alpha=0.8,
-    )
-    handles = [
-        Patch(facecolor=c, edgecolor="#333333", label=lbl)
-        for _, _, c, lbl in SHARE_CLASSES
-    ]
-    if points is not None and len(points):
-        dots = points.to_crs(WGS84)
-        dots = dots[~(dots.geometry.isna() | dots.geometry.is_empty)]
-        colours = "#2c7bb6"
-        if point_column and point_colours:
-            colours = [
-                point_colours.get(str(v), ("#2c7bb6", ""))[0]
-                for v in dots[point_column]
-            ]
-        dots.plot(ax=ax, color=colours, markersize=14, edgecolor="white", linewidth=0.4)
-    if points is not None and point_column and point_colours:
-        present = set(points[point_column].astype(str))
-        handles += [
-            Line2D([], [], marker="o", linestyle="", color=c, label=lbl)
-            for value, (c, lbl) in point_colours.items()
-            if value in present
+    with mpl.rc_context(
+        {"font.sans-serif": [font, "DejaVu Sans"], "axes.unicode_minus": False}
+        if font
+        else {}
+    ):
+        fig, ax = plt.subplots(figsize=(8, 7))
+        shown.plot(
+            ax=ax,
+            color=[share_colour(v) for v in shown[share_column]],
+            edgecolor="#333333",
+            linewidth=0.8,
+            alpha=0.8,
+        )
+        handles = [
+            Patch(facecolor=c, edgecolor="#333333", label=text(lbl))
+            for _, _, c, lbl in SHARE_CLASSES
         ]
-    ax.legend(handles=handles, loc="lower left", fontsize=8, title=share_column)
-    ax.set_title(title if font else (title_en or share_column))
-    ax.set_axis_off()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
+        if points is not None and len(points):
+            handles += _png_points(ax, points, point_column, point_colours, text)
+        ax.legend(
+            handles=handles,
+            loc="lower left",
+            fontsize=8,
+            title=text(legend_title) if legend_title else None,
+        )
+        ax.set_title(title if font else (title_en or _english(title)))
+        ax.set_axis_off()
+        atomic_write_bytes(path, _png_bytes(fig, dpi))
+        plt.close(fig)
     return path
 
 
-def _cjk_font() -> str | None:
+def _png_bytes(fig: object, dpi: int) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")  # type: ignore[attr-defined]
+    return buffer.getvalue()
+
+
+def _png_points(
+    ax: object,
+    points: gpd.GeoDataFrame,
+    column: str | None,
+    colours: Mapping[str, tuple[str, str]] | None,
+    text: Callable[[str], str],
+) -> list[object]:
+    """Draw the points; return their legend handles (one per colour drawn)."""
+    from matplotlib.lines import Line2D
+
+    dots = points.to_crs(WGS84)
+    dots = dots[~(dots.geometry.isna() | dots.geometry.is_empty)]
+    if not (column and colours):
+        dots.plot(
+            ax=ax, color="#2c7bb6", markersize=14, edgecolor="white", linewidth=0.4
+        )
+        return []
+    keys = dots[column].map(_class_key)
+    fills = [colours[k][0] if k in colours else OTHER_COLOUR for k in keys]
+    dots.plot(ax=ax, color=fills, markersize=14, edgecolor="white", linewidth=0.4)
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=c, label=text(lbl))
+        for value, (c, lbl) in colours.items()
+        if value in set(keys)
+    ]
+    if not keys.isin(list(colours)).all():
+        handles.append(
+            Line2D([], [], marker="o", linestyle="", color=OTHER_COLOUR, label="other")
+        )
+    return handles
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def _english(label: str) -> str:
+    """Return a label's words without Chinese (``"乡镇级 town"`` gives ``"town"``)."""
+    kept = [w for w in label.split() if not _CJK.search(w)]
+    return " ".join(kept) if kept else _CJK.sub("", label)
+
+
+#: Families that carry Chinese glyphs, best first.
+CJK_FAMILIES = (
+    "Noto Sans CJK",
+    "Noto Serif CJK",
+    "WenQuanYi",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang",
+    "Source Han Sans",
+    "Droid Sans Fallback",
+)
+#: Font file names of those families, for fonts installed after the cache.
+CJK_FILES = (
+    "notosanscjk",
+    "notoserifcjk",
+    "wqy-",
+    "simhei",
+    "msyh",
+    "pingfang",
+    "sourcehansans",
+    "droidsansfallback",
+)
+
+
+def cjk_font() -> str | None:
+    """
+    Return the name of a font with Chinese glyphs, or None when none is installed.
+
+    matplotlib caches the fonts it found when it first ran; a font installed
+    later (``apt-get install fonts-wqy-zenhei``) is looked up among the
+    system's font files and added.
+
+    Returns
+    -------
+    str or None
+        A font family name matplotlib can use.
+    """
     from matplotlib import font_manager
 
-    wanted = (
-        "Noto Sans CJK",
-        "Noto Serif CJK",
-        "WenQuanYi",
-        "SimHei",
-        "Microsoft YaHei",
-        "PingFang",
-        "Source Han Sans",
-        "Droid Sans Fallback",
-    )
-    for entry in font_manager.fontManager.ttflist:
-        if any(entry.name.startswith(w) for w in wanted):
-            return str(entry.name)
-    return None
+    # "findfont: Failed to find font weight normal … now using 500" is harmless
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+
+    def known() -> str | None:
+        for family in CJK_FAMILIES:
+            for entry in font_manager.fontManager.ttflist:
+                if entry.name.startswith(family):
+                    return str(entry.name)
+        return None
+
+    found = known()
+    if found:
+        return found
+    for path in font_manager.findSystemFonts():
+        if any(part in Path(path).name.lower() for part in CJK_FILES):
+            with contextlib.suppress(OSError, RuntimeError, ValueError):
+                font_manager.fontManager.addfont(path)
+    return known()

@@ -237,25 +237,7 @@ def network_from_osm(
         edges = pyogrio.read_dataframe(cached, layer="edges")
         logger.info("Read cached network %s", cached)
         return StreetNetwork(nodes, edges, f"{path.name} (cached)")
-    if path.name.endswith(".pbf"):
-        network = _from_pbf(path, mode)
-    else:
-        from xml.etree.ElementTree import ParseError
-
-        import osmnx as ox
-
-        try:
-            graph = ox.graph_from_xml(path, retain_all=True)
-        except ParseError as error:
-            msg = f"{path}: not well-formed OSM XML ({error}); export the area again."
-            raise DataSourceError(msg) from None
-        if graph.number_of_edges() == 0:
-            msg = (
-                f"{path}: no streets in this OSM extract ({graph.number_of_nodes()} "
-                "nodes, no ways with a highway tag); export an area with streets."
-            )
-            raise DataSourceError(msg)
-        network = network_from_graph(graph, source=path.name)
+    network = _read_osm(path, mode)
     logger.info(
         "Built network from %s: %d nodes, %d edges",
         path.name,
@@ -268,6 +250,41 @@ def network_from_osm(
         pyogrio.write_dataframe(nodes, cached, layer="nodes", driver="GPKG")
         pyogrio.write_dataframe(network.edges, cached, layer="edges", driver="GPKG")
     return network
+
+
+def _read_osm(path: Path, mode: str) -> StreetNetwork:
+    """Build the network of an OSM file; a file that is not one says so."""
+    fix = "export the area again as .osm, .osm.bz2 or .osm.pbf"
+    if path.name.endswith(".pbf"):
+        try:
+            return _from_pbf(path, mode)
+        except DataSourceError:
+            raise
+        except Exception as error:  # pyrosm's own and its parser's errors
+            msg = f"{path}: not a readable OSM PBF file ({error}); {fix}."
+            raise DataSourceError(msg) from None
+    from xml.etree.ElementTree import ParseError
+
+    import osmnx as ox
+
+    try:
+        graph = ox.graph_from_xml(path, retain_all=True)
+    except (ParseError, UnicodeDecodeError, OSError, EOFError) as error:
+        msg = f"{path}: not well-formed OSM XML ({error}); {fix}."
+        raise DataSourceError(msg) from None
+    except KeyError as error:
+        msg = f"{path}: an OSM node has no {error} coordinate; {fix}."
+        raise DataSourceError(msg) from None
+    except ValueError as error:  # osmnx: no OSM elements, ways with missing nodes
+        msg = f"{path}: not a usable OSM extract ({error}); {fix}."
+        raise DataSourceError(msg) from None
+    if graph.number_of_edges() == 0:
+        msg = (
+            f"{path}: no streets in this OSM extract ({graph.number_of_nodes()} "
+            "nodes, no ways with a highway tag); export an area with streets."
+        )
+        raise DataSourceError(msg)
+    return network_from_graph(graph, source=path.name)
 
 
 def _from_pbf(path: Path, mode: str) -> StreetNetwork:

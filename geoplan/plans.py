@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from . import categories, relocation
+from ._io import read_toml
 from .errors import ValidationError
 
 COMPUTATIONS = (
@@ -166,9 +167,9 @@ def load(name_or_path: str | Path) -> Plan:
             / "plans"
             / f"{name_or_path}.toml"
         ).read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     else:
-        text = path.read_text(encoding="utf-8")
-    data = tomllib.loads(text)
+        data = read_toml(path, what="plan file")
     problems = []
     indicators = []
     seen = set()
@@ -218,7 +219,8 @@ class Layers:
         ``unit_code``, ``category`` and ``count``.
     relocation_sites, relocation_totals
         The Shangluo relocation tables (:mod:`geoplan.relocation`), with an
-        optional ``within_radius`` column on the sites.
+        optional ``coverage_status`` column on the sites (their reach of the
+        assigned cemetery, see :func:`geoplan.demo.locate_sites`).
     """
 
     units: pd.DataFrame | None = None
@@ -485,18 +487,23 @@ def _relocation(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, A
         layers.relocation_sites, layers.relocation_totals
     )
     sites = layers.relocation_sites
-    within = (
-        sites.groupby("county_code")["within_radius"].sum()
-        if "within_radius" in sites
+    reach = (
+        pd.crosstab(sites["county_code"], sites["coverage_status"])
+        if "coverage_status" in sites
         else None
     )
     out = []
     for code, row in table.iterrows():
         scope = "all" if code == table.index[-1] else str(code)
         inside = ""
-        if within is not None:
-            count = int(within.sum() if scope == "all" else within.get(code, 0))
-            inside = f"; {count} within the cemetery radius of their assigned cemetery"
+        if reach is not None:
+            counts = reach.sum() if scope == "all" else reach.reindex([code]).iloc[0]
+            counts = counts.fillna(0).astype(int)
+            inside = (
+                f"; {counts.get('covered', 0)} within the radius of their assigned "
+                f"cemetery for certain, {counts.get('undetermined', 0)} undetermined "
+                "(points too coarse to tell)"
+            )
         status = (
             STATUS_MET
             if row["gap_sites"] == 0

@@ -43,6 +43,8 @@ COVERAGE_LABELS = {
     "sites_named_new": ("其中新建", "new"),
     "sites_named_attach": ("其中挂靠", "attach"),
     "sites_within_radius": ("半径内", "within"),
+    "sites_beyond_radius": ("半径外", "beyond"),
+    "sites_radius_undetermined": ("半径未定", "undetermined"),
     "sites_unnamed": ("未列名", "unnamed"),
     "provided_share": ("覆盖率", "provided"),
     "gap_sites": ("差距(个)", "gap"),

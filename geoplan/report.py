@@ -201,9 +201,9 @@ def write_charts(
     mpl.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .maps import _cjk_font
+    from .maps import cjk_font
 
-    font = _cjk_font()
+    font = cjk_font()
     if font:
         plt.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
         plt.rcParams["axes.unicode_minus"] = False

@@ -22,6 +22,7 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -68,21 +69,34 @@ def coverage_from_costs(
     candidates: CostTable,
     *,
     weights: pd.Series | None = None,
-    existing: CostTable | None = None,
+    existing: CostTable | NDArray[np.bool_] | None = None,
+    radius_m: float | None = None,
+    demand_uncertainty_m: NDArray[np.float64] | pd.Series | None = None,
+    candidate_uncertainty_m: NDArray[np.float64] | pd.Series | None = None,
 ) -> Coverage:
     """
     Build the coverage structure from cost tables computed with pairs.
 
+    A candidate reaches a demand point only when it certainly does: when the
+    distance plus both points' uncertainty (see :mod:`geoplan.precision`) is
+    within the radius. Pairs that might or might not be within reach never
+    count as covered.
+
     Parameters
     ----------
     candidates
-        Demand × candidate costs with ``pairs`` (``with_pairs=True``); its
-        ``cutoff_m`` is the service radius.
+        Demand × candidate costs with ``pairs`` (``with_pairs=True``), cut at
+        least at `radius_m`.
     weights
         Weight per demand point (aligned to the demand index); default 1.
     existing
-        Demand × existing-facility costs at the same radius: demand within
-        reach of an existing facility counts as covered already.
+        What existing facilities already cover: demand × facility costs at
+        the same radius (demand within reach counts as covered), or a boolean
+        per demand point.
+    radius_m
+        The service radius; default ``candidates.cutoff_m``.
+    demand_uncertainty_m, candidate_uncertainty_m
+        How far each point's place may lie from it (default exact).
 
     Returns
     -------
@@ -92,10 +106,16 @@ def coverage_from_costs(
     if candidates.pairs is None:
         msg = "The candidate cost table needs pairs: compute it with with_pairs=True."
         raise ValidationError(msg)
-    rows, cols, _ = candidates.pairs
+    radius = candidates.cutoff_m if radius_m is None else float(radius_m)
+    rows, cols, cost = candidates.pairs
     n, m = len(candidates.demand_index), len(candidates.facility_index)
+    spread = (
+        _per_row(demand_uncertainty_m, n)[rows]
+        + _per_row(candidate_uncertainty_m, m)[cols]
+    )
+    sure = cost + spread <= radius
     matrix = sparse.csr_array(
-        (np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, m)
+        (np.ones(int(sure.sum()), dtype=bool), (rows[sure], cols[sure])), shape=(n, m)
     )
     w = (
         np.ones(n)
@@ -103,9 +123,18 @@ def coverage_from_costs(
         else weights.reindex(candidates.demand_index).fillna(0).to_numpy(float)
     )
     now = np.zeros(n, dtype=bool)
-    if existing is not None:
+    if isinstance(existing, CostTable):
         now = existing.within_count > 0
+    elif existing is not None:
+        now = np.asarray(existing, dtype=bool)
     return Coverage(matrix, w, now, candidates.demand_index, candidates.facility_index)
+
+
+def _per_row(values: NDArray[np.float64] | pd.Series | None, n: int) -> NDArray:
+    if values is None:
+        return np.zeros(n)
+    array = np.asarray(values, dtype=float)
+    return np.where(np.isnan(array), np.inf, array)
 
 
 def restrict(
@@ -190,7 +219,7 @@ def _native_stdout_to_devnull() -> Iterator[None]:
         yield
         return
     try:
-        with open(os.devnull, "wb") as null:
+        with Path(os.devnull).open("wb") as null:
             os.dup2(null.fileno(), 1)
         yield
     finally:

@@ -19,20 +19,22 @@ SHARE_CLASSES: tuple[tuple[float, float, str, str], ...] = (
     (0.75, 1.0, "#91cf60", "75–<100%"),
     (1.0, 1e9, "#1a9850", "100%"),
 )
-#: Colours of point precision, finest first.
+#: Colours of point precision, finest first (one colour per level).
 PRECISION_COLOURS: dict[str, tuple[str, str]] = {
     "manual": ("#6a3d9a", "人工校正 manual"),
-    "address": ("#1f78b4", "门址 address"),
+    "address": ("#08519c", "门址 address"),
     "village": ("#1f78b4", "村级 village"),
     "town": ("#33a02c", "乡镇级 town"),
     "county": ("#ff7f00", "县级 county"),
     "city": ("#e31a1c", "市级 city"),
-    "province": ("#e31a1c", "省级 province"),
+    "province": ("#b10026", "省级 province"),
     "none": ("#999999", "未定位 none"),
 }
-COVERED_COLOURS: dict[str, tuple[str, str]] = {
-    "1": ("#1a9850", "已覆盖 covered"),
-    "0": ("#d73027", "未覆盖 not covered"),
+#: Colours of a row's coverage status (see geoplan.precision).
+COVERAGE_COLOURS: dict[str, tuple[str, str]] = {
+    "covered": ("#1a9850", "已覆盖 covered"),
+    "not_covered": ("#d73027", "未覆盖 not covered"),
+    "undetermined": ("#9e9ac8", "未定 undetermined: point too coarse to decide"),
 }
 
 

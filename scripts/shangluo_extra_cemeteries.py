@@ -2,17 +2,22 @@
 
 The plan names a cemetery arrangement for 124 relocation-site entries. This
 script places the sites (by their own names) and the planned cemeteries with
-the gazetteer, counts a site as served when a planned cemetery located at town
-or village precision lies within the radius, and then asks for the fewest
-additional cemeteries, each in a village (or the seat) of the same town as the
-sites it serves, that serve every remaining site (set covering, HiGHS).
+the gazetteer and decides, for each site, whether a planned cemetery lies
+within the radius: for certain, beyond it for certain, or undetermined where
+the points' precision (a town point may be 5 km from the site it stands for)
+leaves it open. It then asks for the fewest additional cemeteries, each at a
+village (or the seat) of the same town as the sites it serves, that certainly
+serve every site certainly beyond reach (set covering, HiGHS). Undetermined
+sites are listed, never sited for: better points decide them (an overrides
+file with the plan office's coordinates, `--overrides`).
 
-Sites placed no finer than a county, or only by their cemetery's village, are
-left out and counted: distances from them mean nothing. The answer holds at the
-precision reached: a site placed at its town's point stands for the town.
+`--treat-points-as-exact` answers a different, stated question: what if every
+site lay exactly at the point it was placed at (a site at its town's point
+standing for the town). The output and the GeoPackage say so.
 
 Run: .venv/bin/python scripts/shangluo_extra_cemeteries.py [GAZETTEER.gpkg]
-     [--radius-m 5000] [--out layers/shangluo-extra-cemeteries.gpkg]
+     [--radius-m 5000] [--overrides FIXES.csv] [--treat-points-as-exact]
+     [--out layers/shangluo-extra-cemeteries.gpkg]
 Build the gazetteer first, e.g. `make demo` or
 `geoplan gazetteer import --format adcode ../shared/data/adcode/counties/611*.csv`.
 """
@@ -23,15 +28,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from geoplan import candidates, costs, demo, relocation, siting
+from geoplan import candidates, costs, coverage, demo, geocode, relocation, siting
 from geoplan.export import write_geopackage
 from geoplan.gazetteer import Gazetteer
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("gazetteer", nargs="?", type=Path)
 parser.add_argument("--radius-m", type=float, default=5000.0)
+parser.add_argument("--overrides", type=Path)
+parser.add_argument("--treat-points-as-exact", action="store_true")
 parser.add_argument("--out", type=Path)
 args = parser.parse_args()
+exact_points = args.treat_points_as_exact
 
 gz = Gazetteer.load(args.gazetteer)
 towns = gz.children("611000", level="town")
@@ -41,7 +49,16 @@ if towns["lon"].notna().sum() == 0:
         "(geoplan gazetteer import --format adcode …/611*.csv)."
     )
 
-sites, targets = demo.locate_sites(relocation.load_sites(), gz, radius_m=args.radius_m)
+fixes = geocode.Overrides.read(args.overrides) if args.overrides else None
+sites, targets = demo.locate_sites(
+    relocation.load_sites(), gz, radius_m=args.radius_m, overrides=fixes
+)
+if exact_points:
+    print(
+        "ASSUMPTION: every site and cemetery lies exactly at its point (a site at "
+        "its town's point stands for the town); the answer is a what-if, not a "
+        "finding."
+    )
 fine = sites["precision"].isin(["village", "town", "manual"])
 own = sites["status"] != "matched_fallback"
 demand = sites[fine & own].copy()
@@ -52,49 +69,83 @@ print(
 )
 
 planned = targets[targets["precision"].isin(["village", "town", "manual"])]
-served = costs.euclidean_costs(demand, planned, cutoff_m=args.radius_m)
+served = coverage.distance_coverage(
+    demand, planned, threshold_m=args.radius_m, use_precision=not exact_points
+)
+state = served["coverage_status"]
 # the town of the unit whose point placed the site (an older list's town where
 # the point came from one), else of the unit its name matched
 placed_by = demand["point_code"].where(
     demand["point_code"] != "", demand["matched_code"]
 )
 demand["town_code"] = gz.town_of(placed_by)
-sites_to_serve = demand[served.within_count == 0]
+sites_to_serve = demand[state == "not_covered"]
+undetermined = demand[state == "undetermined"]
 print(
-    f"{(served.within_count > 0).sum()} of {len(demand)} are within "
-    f"{args.radius_m:g} m of one of the {len(planned)} (of {len(targets)}) planned "
-    f"cemeteries located at town or village precision; {len(sites_to_serve)} are not"
+    f"{(state == 'covered').sum()} of {len(demand)} are within {args.radius_m:g} m "
+    f"of one of the {len(planned)} (of {len(targets)}) planned cemeteries located "
+    f"at town or village precision; {len(sites_to_serve)} are not; "
+    f"{len(undetermined)} undetermined (points too coarse to tell)"
 )
 
 options = candidates.from_gazetteer(gz, within="611000")
-table = costs.euclidean_costs(demand, options, cutoff_m=args.radius_m, with_pairs=True)
+u_sites = served["uncertainty_m"].to_numpy()
+widest = float(u_sites.max(initial=0))
+table = costs.euclidean_costs(
+    sites_to_serve, options, cutoff_m=args.radius_m + widest, with_pairs=True
+)
 cover = siting.restrict(
-    siting.coverage_from_costs(table, existing=served),
-    demand["town_code"],
+    siting.coverage_from_costs(
+        table,
+        radius_m=args.radius_m,
+        demand_uncertainty_m=served.loc[sites_to_serve.index, "uncertainty_m"],
+    ),
+    sites_to_serve["town_code"],
     options["town_code"],
 )
-reach = cover.covered_now | (cover.matrix.sum(axis=1) > 0)
-for label in demand.index[~reach]:
-    print(f"  no candidate in its town within reach: {demand.loc[label, 'site_name']}")
-exact = siting.lscp(cover, target_share=float(reach.mean()))
-greedy = siting.greedy(cover, target_share=float(reach.mean()))
+reach = cover.matrix.sum(axis=1) > 0
+for label in sites_to_serve.index[~reach]:
+    name = sites_to_serve.loc[label, "site_name"]
+    print(f"  no candidate in its town certainly within reach: {name}")
+share = float(reach.mean()) if len(reach) else 1.0
+exact = siting.lscp(cover, target_share=share) if share > 0 else None
+greedy = siting.greedy(cover, target_share=share)
+chosen_codes = exact.selected if exact is not None else []
 print(
-    f"Fewest extra village cemeteries: {len(exact.selected)} ({exact.status}, "
-    f"gap {exact.mip_gap:.1%}); greedy: {len(greedy.selected)}"
+    f"Fewest extra village cemeteries: {len(chosen_codes)} "
+    f"({exact.status if exact else 'Optimal'}, gap "
+    f"{exact.mip_gap if exact else 0:.1%}); greedy: {len(greedy.selected)}"
 )
 matrix = cover.matrix.tocsc()
-for code in exact.selected:
+for code in chosen_codes:
     column = options.index.get_loc(code)
     rows = matrix[:, [column]].nonzero()[0]
-    newly = [demand["site_name"].iloc[r] for r in rows if not cover.covered_now[r]]
+    newly = [sites_to_serve["site_name"].iloc[r] for r in rows]
     path = "/".join(gz.units.loc[c, "name"] for c in gz.path(code)[2:])
     print(f"  {path} ({code}): {len(newly)} sites: {'、'.join(newly)}")
+if len(undetermined):
+    print(
+        f"{len(undetermined)} sites are undetermined and not sited for; their "
+        "points (or their cemeteries') are too coarse. The plan office's "
+        "coordinates (--overrides) decide them."
+    )
 
 if args.out:
-    chosen = options.loc[exact.selected].reset_index()
+    chosen = options.loc[chosen_codes].reset_index()
     write_geopackage(
         args.out,
-        {"extra_cemeteries": chosen, "sites_to_serve": sites_to_serve},
-        provenance={"radius_m": args.radius_m, "model": "lscp", "status": exact.status},
+        {
+            "extra_cemeteries": chosen,
+            "sites_to_serve": sites_to_serve,
+            "sites_undetermined": undetermined,
+        },
+        provenance={
+            "radius_m": args.radius_m,
+            "model": "lscp",
+            "status": exact.status if exact else "Optimal",
+            "assumption": "points taken as exact (what-if)"
+            if exact_points
+            else "none: each point's precision counted",
+        },
     )
     print(f"Written: {args.out}")

@@ -77,3 +77,55 @@ def screenshot(page: object, name: str) -> Path:
     target = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(target))  # type: ignore[attr-defined]
     return target
+
+
+#: JavaScript: every drawn feature's class and colour, and every legend entry.
+DRAWN_AND_LEGEND = """() => {
+  const map = MAP;
+  const drawn = [];
+  const seen = new Set();
+  const visit = l => {
+    if (seen.has(l)) return;
+    seen.add(l);
+    if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) {
+      l.getLayers().forEach(visit);
+    } else if (l instanceof L.LayerGroup) {
+      l.eachLayer(visit);
+    } else if (l instanceof L.Path) {
+      drawn.push({key: l.options.geoplanClass || null,
+                  colour: (l.options.fillColor || l.options.color || "").toLowerCase(),
+                  point: l instanceof L.CircleMarker && !(l instanceof L.Circle)});
+    }
+  };
+  map.eachLayer(visit);
+  const hex = rgb => "#" + rgb.match(/\\d+/g).slice(0, 3)
+    .map(v => Number(v).toString(16).padStart(2, "0")).join("");
+  document.querySelectorAll(".geoplan-cluster-icon").forEach(el => drawn.push({
+    key: "cluster", colour: hex(getComputedStyle(el).backgroundColor), point: true}));
+  const defaults = document.querySelectorAll(
+    ".marker-cluster-small, .marker-cluster-medium, .marker-cluster-large").length;
+  const legend = [...document.querySelectorAll(".geoplan-legend-item")].map(el => ({
+    key: el.dataset.class, colour: el.dataset.colour.toLowerCase(),
+    label: el.textContent}));
+  return {drawn, legend, defaults};
+}""".replace("MAP", FIND_MAP)
+
+
+def legend_meanings(page: object) -> dict[str, str]:
+    """
+    Check that every colour drawn is in a legend with the class it was drawn for.
+
+    Returns
+    -------
+    dict
+        Class key -> legend label of every class drawn.
+    """
+    found = page.evaluate(DRAWN_AND_LEGEND)  # type: ignore[attr-defined]
+    assert found["defaults"] == 0, "Leaflet's coloured cluster bubbles are drawn"
+    legend = {(item["key"], item["colour"]): item["label"] for item in found["legend"]}
+    meanings = {}
+    for feature in found["drawn"]:
+        key = (feature["key"], feature["colour"])
+        assert key in legend, f"drawn {key} has no legend entry; legend: {legend}"
+        meanings[feature["key"]] = legend[key]
+    return meanings

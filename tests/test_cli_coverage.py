@@ -111,6 +111,7 @@ def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
         ("demand", "coordinates_missing"): 1,
         ("facilities", "read"): 1,
         ("facilities", "no usable coordinates (kept, not located)"): 0,
+        ("demand", "undetermined: points too coarse to decide the radius"): 0,
     }
 
 

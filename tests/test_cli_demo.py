@@ -42,13 +42,18 @@ def test_demo_prints_the_table_with_the_seed_totals(demo_run):
         "124",
         "77",
         "47",
-        "0",
+        "0",  # within the cemetery radius for certain
+        "0",  # beyond it for certain
+        "124",  # undetermined: county points cannot decide 5 km
         "123",
         "50.2%",
         "123",
     ]
-    # the built-in gazetteer has no town points: every site at county precision
+    # the built-in gazetteer has no town points: every site at county precision,
+    # so no distance to a cemetery can be decided and the run says so
     assert "Sites located: county 124" in result.stdout
+    assert "未定 124 undetermined" in result.stdout
+    assert "at county (up to 30 km off)" in result.stdout
     assert "a cemetery is not a site" in result.stdout
     assert "[mismatch] 商州区" in result.stdout
     assert "[mismatch] 镇安县" in result.stdout

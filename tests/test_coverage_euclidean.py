@@ -42,8 +42,10 @@ def test_counts_with_two_facilities_and_a_point_without_location():
     assert share.loc["all"].to_dict() == {
         "demand": 3,
         "not_located": 1,
+        "undetermined": 0,
         "covered": 2,
         "covered_share": 1.0,
+        "covered_share_max": 1.0,
     }
 
 

@@ -185,7 +185,7 @@ def test_killed_write_leaves_the_previous_file_intact(sites, tmp_path):
     )
     assert writer.stdout.readline().strip() == "writing"
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".k.tmp-*.gpkg")) and time.monotonic() < deadline:
+    while not list(tmp_path.glob(".k.gpkg.tmp-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)  # well inside the write
     writer.send_signal(signal.SIGKILL)
@@ -195,9 +195,9 @@ def test_killed_write_leaves_the_previous_file_intact(sites, tmp_path):
     assert path.read_bytes() == before
     assert len(pyogrio.read_dataframe(path)) == 5
     # the next write clears what the killed writer left behind
-    assert list(tmp_path.glob(".k.tmp-*.gpkg"))
+    assert list(tmp_path.glob(".k.gpkg.tmp-*"))
     export.write_geopackage(path, {"sites": sites.iloc[:1]})
-    assert not list(tmp_path.glob(".k.tmp-*.gpkg"))
+    assert not list(tmp_path.glob(".k.gpkg.tmp-*"))
 
 
 @pytest.mark.parametrize(

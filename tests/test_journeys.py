@@ -18,15 +18,21 @@ geoplan = run_geoplan
 
 
 def test_planner_runs_the_shangluo_analysis_file(tmp_path):
-    adcode_files("611*.csv")
+    files = adcode_files("611*.csv")
     text = (REPO / "examples" / "shangluo.toml").read_text(encoding="utf-8")
-    text = text.replace("../../shared/data/adcode/counties", str(ADCODE / "counties"))
+    text = text.replace(
+        '# import_adcode = ["../../shared/data/adcode/counties',
+        f'import_adcode = ["{ADCODE / "counties"}',
+    )
     text = text.replace('"../layers"', '"layers"').replace('"../maps"', '"maps"')
     text = text.replace('basemap = "auto"', 'basemap = "none"')
     (tmp_path / "shangluo.toml").write_text(text, encoding="utf-8")
     run = geoplan("run", "shangluo.toml", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert "[3/3] plan shangluo: S47 50.2% of 247 sites provided for" in run.stdout
+    assert "[3/3] plan shangluo:" in run.stdout
+    assert "S47 " in run.stdout
+    assert ": 50.2% (target 100%)" in run.stdout
+    assert f"gazetteer: {len(files)} adcode files imported" in run.stdout
     city = next(line for line in run.stdout.splitlines() if line.startswith("商洛市 "))
     assert re.split(r"\s+", city)[:5] == ["商洛市", "247", "26", "60", "124"]
     sites = pyogrio.read_dataframe(
@@ -44,6 +50,25 @@ def test_planner_runs_the_shangluo_analysis_file(tmp_path):
         tmp_path / "layers" / "shangluo-progress.csv", encoding="utf-8-sig"
     )
     assert progress["status"].eq("met").sum() == 0
+
+
+def test_the_bundled_example_runs_on_a_bare_clone(tmp_path):
+    """examples/shangluo.toml as shipped, with nothing from ../shared."""
+    (tmp_path / "examples").mkdir()
+    example = tmp_path / "examples" / "shangluo.toml"
+    text = (REPO / "examples" / "shangluo.toml").read_text(encoding="utf-8")
+    example.write_text(text.replace('"auto"', '"none"'), encoding="utf-8")
+    run = geoplan("run", "examples/shangluo.toml", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    # it says what `geoplan demo` says: precision, undetermined reach, fixes
+    assert "Sites located: county 124" in run.stdout
+    assert "未定 124 undetermined" in run.stdout
+    assert "layers/shangluo-fixes.csv: fill in lon/lat" in run.stdout
+    assert "/../" not in run.stdout
+    demo = geoplan("demo", "shangluo", "--basemap", "none", cwd=tmp_path)
+    table = demo.stdout.split("\nWritten:")[0]
+    assert table in run.stdout
+    assert (tmp_path / "layers" / "shangluo-progress.xlsx").is_file()
 
 
 def test_analyst_starts_from_the_template(tmp_path):
@@ -67,7 +92,7 @@ def test_analyst_starts_from_the_template(tmp_path):
     (tmp_path / "a.toml").write_text(text, encoding="utf-8")
     run = geoplan("run", "a.toml", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    share = re.search(r"all\s+3\s+0\s+(\d+)\s+([\d.]+)", run.stdout)
+    share = re.search(r"all\s+3\s+0\s+0\s+(\d+)\s+([\d.]+)", run.stdout)
     assert share.groups() == ("1", "0.333")  # 0.14, 1.8 and 52 km away; 1000 m
     assert (tmp_path / "layers" / "a.gpkg").is_file()
     (tmp_path / "a.toml").write_text(text + "\nbogus = 1\n", encoding="utf-8")

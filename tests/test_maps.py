@@ -10,7 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from browser import COUNT_LAYERS, FIND_MAP, opened, screenshot
+from browser import COUNT_LAYERS, FIND_MAP, legend_meanings, opened, screenshot
 from shapely.geometry import Point, box
 
 from geoplan import basemaps, coords, maps
@@ -47,6 +47,13 @@ def test_shangluo_map_draws_offline_in_chromium(shangluo_map):
         assert page.is_visible("#geoplan-legend")
         assert "安置点公墓覆盖率" in page.inner_text("#geoplan-legend")
         assert page.is_visible("#geoplan-point-legend")
+        # every colour drawn is in a legend with the class it was drawn for:
+        # county points in the county colour, shares in their class, cluster
+        # bubbles neutral (never Leaflet's green/yellow/orange by size)
+        meanings = legend_meanings(page)
+        assert meanings["county"] == "县级 county"
+        assert meanings["cluster"].startswith("聚合点")
+        assert "town" not in meanings
         page.wait_for_timeout(300)
         shot = screenshot(page, "shangluo-map")
         assert errors == []
@@ -155,3 +162,61 @@ def test_malicious_names_are_shown_as_text(tmp_path, n):
         assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     data = path.read_text(encoding="utf-8")
     assert json.dumps(EVIL)[1:-1] not in data  # never raw in the page
+
+
+def test_png_finds_a_chinese_font_installed_after_matplotlib_cached_its_fonts(
+    tmp_path, monkeypatch
+):
+    """`make demo` may build matplotlib's font cache before the font is installed."""
+    from matplotlib import font_manager
+
+    if not any(
+        any(part in Path(f).name.lower() for part in maps.CJK_FILES)
+        for f in font_manager.findSystemFonts()
+    ):
+        pytest.skip("no Chinese font installed (Debian: fonts-wqy-zenhei)")
+    stale = [
+        entry
+        for entry in font_manager.fontManager.ttflist
+        if not any(entry.name.startswith(f) for f in maps.CJK_FAMILIES)
+    ]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    font = maps.cjk_font()
+    assert font is not None
+    units = gpd.GeoDataFrame(
+        {"share": [0.5]}, geometry=[box(109.8, 33.8, 110.1, 34.0)], crs=4326
+    )
+    # a missing glyph is a UserWarning, an error in this test suite
+    path = maps.to_png(
+        units,
+        tmp_path / "m.png",
+        share_column="share",
+        title="商洛市覆盖",
+        legend_title="安置点公墓覆盖率",
+    )
+    assert path.stat().st_size > 5_000
+
+
+def test_png_labels_fall_back_to_english_without_a_chinese_font(tmp_path, monkeypatch):
+    monkeypatch.setattr(maps, "cjk_font", lambda: None)
+    units = gpd.GeoDataFrame(
+        {"share": [0.5]}, geometry=[box(109.8, 33.8, 110.1, 34.0)], crs=4326
+    )
+    points = gpd.GeoDataFrame(
+        {"precision": ["town", "county"]},
+        geometry=[Point(109.9, 33.9), Point(110.0, 33.9)],
+        crs=4326,
+    )
+    maps.to_png(
+        units,
+        tmp_path / "m.png",
+        share_column="share",
+        title="商洛市覆盖",
+        title_en="Shangluo coverage",
+        legend_title="安置点公墓覆盖率 sites provided for",
+        points=points,
+        point_column="precision",
+        point_colours={"town": ("#33a02c", "乡镇级 town")},
+    )  # DejaVu has no Chinese glyphs: any Chinese left would warn, an error here
+    assert maps._english("乡镇级 town") == "town"
+    assert maps._english("25–50%") == "25–50%"

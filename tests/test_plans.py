@@ -272,19 +272,24 @@ def test_located_sites_report_those_within_the_cemetery_radius(shangluo_gazettee
     sites = relocation.load_sites()
     located, _ = demo.locate_sites(sites, shangluo_gazetteer, radius_m=5000)
     layers = plans.Layers(
-        relocation_sites=sites.assign(within_radius=located["within_radius"]),
+        relocation_sites=sites.assign(coverage_status=located["coverage_status"]),
         relocation_totals=relocation.load_county_totals(),
     )
     progress = plans.evaluate(plans.load("shangluo"), layers)
     s47 = progress[progress["indicator"] == "S47"].set_index("scope")
     within = int(located["within_radius"].sum())
+    undetermined = int((located["coverage_status"] == "undetermined").sum())
     assert 0 < within <= 124
-    assert f"{within} within the cemetery radius" in s47.loc["all", "reason"]
+    assert undetermined > 0  # town points cannot decide most 5 km distances
+    assert (
+        f"{within} within the radius of their assigned cemetery for certain, "
+        f"{undetermined} undetermined" in s47.loc["all", "reason"]
+    )
     assert s47.loc["all", "covered_units"] == 124  # named sites, not cemeteries
 
 
 def test_gap_map_shows_the_townships_with_and_without(tmp_path, shangluo_gazetteer):
-    from browser import COUNT_LAYERS, opened
+    from browser import COUNT_LAYERS, legend_meanings, opened
     from conftest import run_geoplan
 
     store = shangluo_gazetteer.save(tmp_path / "gz.gpkg")
@@ -315,5 +320,8 @@ def test_gap_map_shows_the_townships_with_and_without(tmp_path, shangluo_gazette
         legend = page.inner_text("#geoplan-point-legend")
         assert "已有 has one" in legend
         assert "尚无 none yet" in legend
+        meanings = legend_meanings(page)
+        assert meanings["yes"] == "已有 has one"
+        assert meanings["no"] == "尚无 none yet"
         assert errors == []
         assert external == []

@@ -132,10 +132,15 @@ def test_shangluo_extra_cemeteries_script(tmp_path, shangluo_gazetteer):
         ).groups(),
     )
     assert placed + county + by_target == 124
-    served, of, unserved = map(
-        int, re.search(r"(\d+) of (\d+) are within .*; (\d+) are not", text).groups()
+    served, of, unserved, undetermined = map(
+        int,
+        re.search(
+            r"(\d+) of (\d+) are within .*; (\d+) are not; (\d+) undetermined", text
+        ).groups(),
     )
-    assert (of, served + unserved) == (placed, placed)
+    assert of == placed
+    assert served + unserved + undetermined == placed
+    assert undetermined > 0  # town points cannot decide 5 km for most sites
     exact, greedy = map(
         int, re.search(r"cemeteries: (\d+) \(Optimal.*greedy: (\d+)", text).groups()
     )
@@ -144,17 +149,31 @@ def test_shangluo_extra_cemeteries_script(tmp_path, shangluo_gazetteer):
     sites = pyogrio.read_dataframe(out, layer="sites_to_serve")
     assert len(chosen) == exact
     assert len(sites) == unserved
-    # checked apart: geodesic distances, same town, and no chosen site is spare
+    assert len(pyogrio.read_dataframe(out, layer="sites_undetermined")) == undetermined
+    # checked apart: geodesic distance plus the site's precision, same town, and
+    # no chosen site is spare
+    spread = {"town": 5000, "village": 1000, "manual": 0}
     geod = Geod(ellps="WGS84")
     reach = {
         (i, j)
         for i, s in sites.iterrows()
         for j, c in chosen.iterrows()
         if s["town_code"] == c["town_code"]
-        and geod.inv(s.geometry.x, s.geometry.y, c.geometry.x, c.geometry.y)[2] <= 5000
+        and geod.inv(s.geometry.x, s.geometry.y, c.geometry.x, c.geometry.y)[2]
+        + spread[s["precision"]]
+        <= 5000 + 1e-6
     }
     unreachable = len(re.findall("no candidate in its town", text))
     assert len({i for i, _ in reach}) == len(sites) - unreachable
     for j in chosen.index:
         rest = {i for i, k in reach if k != j}
         assert len(rest) < len({i for i, _ in reach})
+    # the what-if that treats each point as the site itself says so
+    what_if = script(
+        "shangluo_extra_cemeteries.py",
+        str(store),
+        "--treat-points-as-exact",
+        home=tmp_path,
+    )
+    assert what_if.startswith("ASSUMPTION: every site and cemetery lies exactly")
+    assert re.search(r"; 0 undetermined", what_if)

@@ -257,13 +257,15 @@ def test_recommend_command(tmp_path):
     hh = demand["hh"].astype(int)
     share = hh[demand["coverage_status"] == "new"].sum() / hh.sum()  # none existing
     assert f"covered share {share:.1%}" in run.stdout
-    from browser import COUNT_LAYERS, opened
+    from browser import COUNT_LAYERS, legend_meanings, opened
 
     with opened(tmp_path / "maps" / "rec.html") as (page, external, errors):
         counts = page.evaluate(COUNT_LAYERS)
         assert counts["polygons"] == 3  # the radius around each recommended site
         assert counts["clustered"] == 40 + 3  # demand and recommended sites
         assert "推荐点新覆盖" in page.inner_text("#geoplan-point-legend")
+        meanings = legend_meanings(page)
+        assert meanings["new"] == "推荐点新覆盖 newly covered"
         assert errors == []
         assert external == []
 
