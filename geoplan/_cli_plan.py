@@ -21,6 +21,7 @@ from . import (
     report,
 )
 from ._cli_args import add_basemap
+from ._guard import refuse_overwriting_inputs
 from .errors import ValidationError
 from .gazetteer import Gazetteer
 from .layers import read_text_table
@@ -248,10 +249,28 @@ def _draw_units(
 def run_check(args: argparse.Namespace) -> int:
     """Evaluate a plan and write the reports."""
     plan = plans.load(args.plan)
+    out = args.out_dir
+    refuse_overwriting_inputs(
+        {
+            "PLAN": args.plan if str(args.plan).endswith(".toml") else None,
+            "--facilities": args.facilities,
+            "--units": args.units,
+            "--gazetteer": args.gazetteer,
+        },
+        {
+            f"--out-dir's {name}": out / name
+            for name in (
+                f"{plan.id}-progress.csv",
+                f"{plan.id}-progress.xlsx",
+                f"{plan.id}-progress.md",
+                f"{plan.id}-units.csv",
+                f"{plan.id}-units.html",
+            )
+        },
+    )
     layers = _layers(args, plan)
     progress = plans.evaluate(plan, layers)
     units = plans.unit_status(plan, layers)
-    out = args.out_dir
     files = [
         report.write_csv(progress, out / f"{plan.id}-progress.csv"),
         report.write_excel(

@@ -25,6 +25,7 @@ from . import (
     relocation,
     settings,
 )
+from ._guard import refuse_overwriting_inputs
 from .export import write_geopackage
 from .gazetteer import Gazetteer
 from .precision import uncertainty_m
@@ -260,6 +261,15 @@ def run_shangluo(
     """
     layers_folder = Path(layers_folder or settings.layers_folder)
     maps_folder = Path(maps_folder or settings.maps_folder)
+    refuse_overwriting_inputs(
+        {"the gazetteer store": gazetteer, "the overrides file": overrides},
+        {
+            "the demo's GeoPackage": layers_folder / "shangluo.gpkg",
+            "the coverage table": layers_folder / "shangluo-relocation-coverage.csv",
+            "the seed checks": layers_folder / "shangluo-relocation-validation.csv",
+            "the map": maps_folder / "shangluo-relocation-cemeteries.html",
+        },
+    )
     sites = relocation.load_sites(sources_folder)
     totals = relocation.load_county_totals(sources_folder)
     types = relocation.load_community_types(sources_folder)

@@ -32,6 +32,10 @@ def world(tmp_path, monkeypatch):
     for name in ("noise.csv", "noise.gpkg", "noise.toml", "noise.osm", "noise.xlsx"):
         (tmp_path / name).write_bytes(noise)
     (tmp_path / "folder.csv").mkdir()
+    (tmp_path / "layers").mkdir()
+    (tmp_path / "layers" / "shangluo.gpkg").write_bytes(b"")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "xianan-progress.csv").write_text("category\n", "utf-8")
     gpd.GeoDataFrame(
         {"share": [0.5], "name": ["甲镇"]},
         geometry=[Point(109.94, 33.87).buffer(0.01)],
@@ -55,6 +59,8 @@ CASES = [
     (["demo", "shangluo", "--gazetteer", "noise.gpkg"], 1, "noise.gpkg"),
     (["demo", "shangluo", "--overrides", "empty.csv"], 1, "empty.csv"),
     (["demo", "shangluo", "--overrides", "folder.csv"], 1, "folder.csv"),
+    (["demo", "shangluo", "--gazetteer", "layers/shangluo.gpkg"], 1,
+     "the demo's GeoPackage would write layers/shangluo.gpkg"),
     (["coverage"], 2, "the following arguments are required"),
     (["coverage", "--demand", "empty.csv", "--facilities", "d.csv", *DEMAND], 1,
      "empty.csv"),
@@ -128,6 +134,8 @@ CASES = [
     (["plan", "check", "xianan", "--facilities", "noise.csv", "--category",
       "社工站"], 1, "noise.csv"),
     (["plan", "check", "xianan", "--units", "folder.csv"], 1, "folder.csv"),
+    (["plan", "check", "xianan", "--facilities", "out/xianan-progress.csv",
+      "--out-dir", "out"], 1, "would write out/xianan-progress.csv"),
     (["recommend"], 2, "the following arguments are required"),
     (["recommend", "--demand", "empty.csv", "--candidates", "d.csv", "--coords",
       "wgs84", "--radius-m", "100", "--k", "1"], 1, "empty.csv"),
