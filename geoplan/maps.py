@@ -7,7 +7,8 @@ script and style inlined (no CDN), so only map tiles need a network.
 
 Layers are reprojected to WGS-84 for display only; on a GCJ-02 basemap
 (Gaode) they are shifted to GCJ-02 for display, so they sit on the right
-street. Every string from the data is HTML-escaped. Large point layers are
+street. Every string from the data reaches the page through :func:`geoplan._html.text`
+(inert in HTML, JavaScript and folium's Jinja pass). Large point layers are
 drawn on a canvas from one GeoJSON layer instead of one marker each.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import html
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -32,6 +32,7 @@ from folium.plugins import MarkerCluster
 from . import basemaps
 from ._assets import inline
 from ._atomic import atomic_write_bytes, atomic_write_text
+from ._html import text
 from .coords import convert
 from .crs import WGS84
 from .styles import SHARE_CLASSES
@@ -188,8 +189,8 @@ def _fmt(value: object) -> str:
 
 def _table_html(row: pd.Series, fields: Mapping[str, str]) -> str:
     cells = "".join(
-        f"<tr><th style='text-align:left;padding-right:8px'>{html.escape(label)}</th>"
-        f"<td>{html.escape(_fmt(row[col]))}</td></tr>"
+        f"<tr><th style='text-align:left;padding-right:8px'>{text(label)}</th>"
+        f"<td>{text(_fmt(row[col]))}</td></tr>"
         for col, label in fields.items()
     )
     return f"<table>{cells}</table>"
@@ -263,10 +264,10 @@ def _swatch(item: LegendItem) -> str:
         "line": f"border:2px dashed {item.colour};background:transparent",
     }[item.shape]
     return (
-        f"<div class='geoplan-legend-item' data-class='{html.escape(item.key)}' "
+        f"<div class='geoplan-legend-item' data-class='{text(item.key)}' "
         f"data-colour='{item.colour}'><span style='display:inline-block;width:14px;"
         f"height:14px;margin-right:6px;box-sizing:border-box;{style}'></span>"
-        f"{html.escape(item.label)}</div>"
+        f"{text(item.label)}</div>"
     )
 
 
@@ -337,7 +338,7 @@ def coverage_map(
     if m is None:
         m = new_map(tuple(units.to_crs(WGS84).total_bounds), basemap=basemap)
     shown = _simplified(for_display(units, m))
-    layer = folium.FeatureGroup(name=html.escape(legend_title))
+    layer = folium.FeatureGroup(name=text(legend_title))
     drawn = set()
     for _, row in shown.iterrows():
         colour, label = share_class(row[share_column])
@@ -358,21 +359,19 @@ def coverage_map(
     items = [LegendItem(c, lbl, lbl) for _, _, c, lbl in SHARE_CLASSES]
     if (NO_DATA_COLOUR, NO_DATA_LABEL) in drawn:
         items.append(LegendItem(NO_DATA_COLOUR, NO_DATA_LABEL, NO_DATA_LABEL))
-    note = f"<div style='margin-top:6px;color:#444'>{html.escape(legend_note)}</div>"
+    note = f"<div style='margin-top:6px;color:#444'>{text(legend_note)}</div>"
     root.html.add_child(
         _panel(
             "geoplan-legend",
             "bottom:50px;left:12px",
-            f"<b>{html.escape(legend_title)}</b>"
-            + "".join(_swatch(i) for i in items)
-            + note,
+            f"<b>{text(legend_title)}</b>" + "".join(_swatch(i) for i in items) + note,
         )
     )
     root.html.add_child(
         _panel(
             "geoplan-title",
             "top:10px;left:60px",
-            f"<b style='font-size:15px'>{html.escape(title)}</b>",
+            f"<b style='font-size:15px'>{text(title)}</b>",
         )
     )
     return m
@@ -455,12 +454,12 @@ def add_points(
     else:
         group = (
             MarkerCluster(
-                name=html.escape(name),
+                name=text(name),
                 options={"spiderfyDistanceMultiplier": 1.5},
                 icon_create_function=CLUSTER_ICON,
             )
             if cluster
-            else folium.FeatureGroup(name=html.escape(name))
+            else folium.FeatureGroup(name=text(name))
         )
         for (_, row), fill, key in zip(shown.iterrows(), fills, classes, strict=True):
             marker = folium.CircleMarker(
@@ -502,15 +501,17 @@ def _canvas_points(
     fields: Mapping[str, str],
 ) -> None:
     """One GeoJSON layer of circle markers on the canvas, popups from properties."""
+    # property keys are ours (f0, f1 …): column names come from data too
+    keys = {col: f"f{i}" for i, col in enumerate(fields)}
     data = pd.DataFrame(
-        {col: [html.escape(_fmt(v)) for v in shown[col]] for col in fields}
+        {keys[col]: [text(_fmt(v)) for v in shown[col]] for col in fields}
     )
     data["_fill"] = fills.to_numpy()
     data["_class"] = [class_token(k) for k in classes]
     layer = gpd.GeoDataFrame(data, geometry=shown.geometry.to_numpy(), crs=WGS84)
     folium.GeoJson(
         layer.__geo_interface__,
-        name=html.escape(name),
+        name=text(name),
         marker=folium.CircleMarker(radius=4, fill=True, fill_opacity=0.8, weight=1),
         style_function=lambda f: {
             "color": f["properties"]["_fill"],
@@ -518,8 +519,8 @@ def _canvas_points(
             "geoplanClass": f["properties"]["_class"],
         },
         popup=folium.GeoJsonPopup(
-            fields=list(fields),
-            aliases=[html.escape(a) for a in fields.values()],
+            fields=list(keys.values()),
+            aliases=[text(a) for a in fields.values()],
             labels=True,
         ),
     ).add_to(m)
@@ -571,7 +572,7 @@ def add_areas(
     style["geoplanClass"] = class_token(name)
     folium.GeoJson(
         gpd.GeoSeries(shown.geometry.to_numpy(), crs=WGS84).__geo_interface__,
-        name=html.escape(name),
+        name=text(name),
         style_function=lambda _f: style,
         show=show,
     ).add_to(m)
@@ -617,7 +618,7 @@ def _add_point_legend(m: folium.Map) -> None:
     if not sections:
         return
     body = "".join(
-        f"<div style='margin-top:4px'><b>{html.escape(title)}</b></div>"
+        f"<div style='margin-top:4px'><b>{text(title)}</b></div>"
         + "".join(_swatch(item) for item in items)
         for title, items in sections
     )
@@ -697,7 +698,10 @@ def to_png(  # noqa: PLR0913
     from matplotlib.patches import Patch
 
     font = cjk_font()
-    text = (lambda label: label) if font else _english
+
+    def label_of(label: str) -> str:
+        return mpl_text(label if font else _english(label))
+
     shown = units.to_crs(WGS84)
     with mpl.rc_context(
         {"font.sans-serif": [font, "DejaVu Sans"], "axes.unicode_minus": False}
@@ -713,18 +717,18 @@ def to_png(  # noqa: PLR0913
             alpha=0.8,
         )
         handles = [
-            Patch(facecolor=c, edgecolor="#333333", label=text(lbl))
+            Patch(facecolor=c, edgecolor="#333333", label=label_of(lbl))
             for _, _, c, lbl in SHARE_CLASSES
         ]
         if points is not None and len(points):
-            handles += _png_points(ax, points, point_column, point_colours, text)
+            handles += _png_points(ax, points, point_column, point_colours, label_of)
         ax.legend(
             handles=handles,
             loc="lower left",
             fontsize=8,
-            title=text(legend_title) if legend_title else None,
+            title=label_of(legend_title) if legend_title else None,
         )
-        ax.set_title(title if font else (title_en or _english(title)))
+        ax.set_title(mpl_text(title if font else (title_en or _english(title))))
         ax.set_axis_off()
         atomic_write_bytes(path, _png_bytes(fig, dpi))
         plt.close(fig)
@@ -744,7 +748,7 @@ def _png_points(
     points: gpd.GeoDataFrame,
     column: str | None,
     colours: Mapping[str, tuple[str, str]] | None,
-    text: Callable[[str], str],
+    label_of: Callable[[str], str],
 ) -> list[object]:
     """Draw the points; return their legend handles (one per colour drawn)."""
     from matplotlib.lines import Line2D
@@ -760,7 +764,7 @@ def _png_points(
     fills = [colours[k][0] if k in colours else OTHER_COLOUR for k in keys]
     dots.plot(ax=ax, color=fills, markersize=14, edgecolor="white", linewidth=0.4)
     handles = [
-        Line2D([], [], marker="o", linestyle="", color=c, label=text(lbl))
+        Line2D([], [], marker="o", linestyle="", color=c, label=label_of(lbl))
         for value, (c, lbl) in colours.items()
         if value in set(keys)
     ]
@@ -769,6 +773,23 @@ def _png_points(
             Line2D([], [], marker="o", linestyle="", color=OTHER_COLOUR, label="other")
         )
     return handles
+
+
+def mpl_text(label: str) -> str:
+    """
+    Return text matplotlib draws as written (``$`` would start its math mode).
+
+    Parameters
+    ----------
+    label
+        A title or legend label, possibly from data.
+
+    Returns
+    -------
+    str
+        The label with every ``$`` escaped.
+    """
+    return str(label).replace("$", r"\$")
 
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")

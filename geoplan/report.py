@@ -201,7 +201,7 @@ def write_charts(
     mpl.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .maps import cjk_font
+    from .maps import cjk_font, mpl_text
 
     font = cjk_font()
     if font:
@@ -213,7 +213,7 @@ def write_charts(
     folder.mkdir(parents=True, exist_ok=True)
     for indicator, rows in computed.groupby("indicator", sort=False):
         target = pd.to_numeric(rows["target"].str.lstrip("≥>+"), errors="coerce")
-        labels = [names.get(s, s) if font else s for s in rows["scope"]]
+        labels = [mpl_text(names.get(s, s) if font else s) for s in rows["scope"]]
         fig, ax = plt.subplots(figsize=(max(4, 0.9 * len(rows) + 2), 3.2))
         ax.bar(labels, rows["current"], color="#3182bd", label="current")
         if target.notna().any() and rows["unit"].iloc[0] == "%":
@@ -224,7 +224,7 @@ def write_charts(
                 label=f"target {target.iloc[0]:g}",
             )
         title = rows["text_zh"].iloc[0] if font else indicator
-        ax.set_title(f"{indicator}: {title}"[:60], fontsize=9)
+        ax.set_title(mpl_text(f"{indicator}: {title}"[:60]), fontsize=9)
         ax.legend(fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
         path = folder / f"{indicator}.png"
