@@ -8,7 +8,7 @@ from pathlib import Path
 import pyogrio
 
 from . import export
-from ._guard import refuse_overwriting_inputs
+from ._guard import inside, refuse_overwriting_inputs, safe_filename
 from .errors import ValidationError
 
 
@@ -81,14 +81,31 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         msg = f"{args.source}: no layers {unknown}; it has {names}."
         raise ValidationError(msg)
-    targets = {name: args.out_dir / f"{name}.{args.format}" for name in wanted}
+    # Layer names come from the file: made safe, kept inside --out-dir.
+    targets = {
+        name: inside(args.out_dir, f"{safe_filename(name)}.{args.format}")
+        for name in wanted
+    }
+    clashes = sorted(
+        {str(t) for t in targets.values() if list(targets.values()).count(t) > 1}
+    )
+    if clashes:
+        msg = (
+            f"{args.source}: layers {wanted} would share the files {clashes}; "
+            "export them one at a time with --layer and different --out-dir."
+        )
+        raise ValidationError(msg)
     refuse_overwriting_inputs(
         {"GPKG": args.source}, {f"layer {n}": t for n, t in targets.items()}
     )
     for name, target in targets.items():
         frame = pyogrio.read_dataframe(args.source, layer=name)
         if args.format == "gpkg":
-            written = [export.write_geopackage(target, {name: frame}, crs=args.crs)]
+            written = [
+                export.write_geopackage(
+                    target, {export.layer_name(name): frame}, crs=args.crs
+                )
+            ]
         else:
             written = export.export_layer(frame, target)
         print(f"{name}: {len(frame)} rows -> " + ", ".join(map(str, written)))

@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from . import gazetteer, geocode, providers, settings
 from ._guard import refuse_overwriting_inputs
+from ._tables import write_csv
 from .coords import SYSTEMS
 from .errors import ValidationError
 from .export import write_geopackage
@@ -259,10 +260,10 @@ def run_geocode(args: argparse.Namespace) -> int:
             "gazetteer": sorted(set(gz.units["source"])),
         },
     )
-    out.to_csv(csv, encoding="utf-8-sig", index=False)
+    write_csv(out, csv)
     counts, check = geocode.match_report(result)
-    check.join(table[[args.name_column]]).rename_axis("row").to_csv(
-        report, encoding="utf-8-sig"
+    write_csv(
+        check.join(table[[args.name_column]]).rename_axis("row"), report, index=True
     )
     print(
         f"Geocoded {len(table)} rows of {args.input} "

@@ -21,7 +21,7 @@ from . import (
     report,
 )
 from ._cli_args import add_basemap
-from ._guard import refuse_overwriting_inputs
+from ._guard import inside, refuse_overwriting_inputs, safe_filename
 from .errors import ValidationError
 from .gazetteer import Gazetteer
 from .layers import read_text_table
@@ -178,7 +178,7 @@ def _counts(path: Path, cells: pd.Series) -> pd.Series:
     values = pd.to_numeric(text.where(text != "", "0"), errors="coerce")
     bad = values.isna() | (values < 0)
     if bad.any():
-        rows = [f"row {i + 2}: {cells[i]!r}" for i in cells.index[bad][:5]]
+        rows = [f"row {i}: {cells[i]!r}" for i in cells.index[bad][:5]]
         msg = (
             f"{path}: column 'count' has {int(bad.sum())} cells that are not a "
             f"number >= 0 ({'; '.join(rows)})."
@@ -250,6 +250,7 @@ def run_check(args: argparse.Namespace) -> int:
     """Evaluate a plan and write the reports."""
     plan = plans.load(args.plan)
     out = args.out_dir
+    stem = safe_filename(plan.id)  # a plan file from elsewhere names the files
     refuse_overwriting_inputs(
         {
             "PLAN": args.plan if str(args.plan).endswith(".toml") else None,
@@ -260,11 +261,11 @@ def run_check(args: argparse.Namespace) -> int:
         {
             f"--out-dir's {name}": out / name
             for name in (
-                f"{plan.id}-progress.csv",
-                f"{plan.id}-progress.xlsx",
-                f"{plan.id}-progress.md",
-                f"{plan.id}-units.csv",
-                f"{plan.id}-units.html",
+                f"{stem}-progress.csv",
+                f"{stem}-progress.xlsx",
+                f"{stem}-progress.md",
+                f"{stem}-units.csv",
+                f"{stem}-units.html",
             )
         },
     )
@@ -272,18 +273,26 @@ def run_check(args: argparse.Namespace) -> int:
     progress = plans.evaluate(plan, layers)
     units = plans.unit_status(plan, layers)
     files = [
-        report.write_csv(progress, out / f"{plan.id}-progress.csv"),
+        report.write_csv(progress, inside(out, f"{stem}-progress.csv")),
         report.write_excel(
-            progress, out / f"{plan.id}-progress.xlsx", title=plan.name_zh, units=units
+            progress,
+            inside(out, f"{stem}-progress.xlsx"),
+            title=plan.name_zh,
+            units=units,
         ),
         report.write_markdown(
-            progress, out / f"{plan.id}-progress.md", title=plan.name_zh, units=units
+            progress,
+            inside(out, f"{stem}-progress.md"),
+            title=plan.name_zh,
+            units=units,
         ),
     ]
     if len(units):
-        files.append(report.write_csv(units, out / f"{plan.id}-units.csv"))
+        files.append(report.write_csv(units, inside(out, f"{stem}-units.csv")))
     if len(units) and args.units_from:
-        files += filter(None, [_draw_units(args, units, out / f"{plan.id}-units.html")])
+        files += filter(
+            None, [_draw_units(args, units, inside(out, f"{stem}-units.html"))]
+        )
     names = {}
     if layers.units is not None:
         names = dict(

@@ -17,6 +17,7 @@ from . import costs, coverage, gazetteer, layers, precision, presets, siting
 from ._cli_args import add_basemap, add_network, count, positive, share
 from ._guard import refuse_overwriting_inputs
 from ._progress import step
+from ._tables import write_csv
 from .coords import SYSTEMS
 from .crs import metric_crs, to_wgs84
 from .errors import ValidationError
@@ -238,7 +239,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0915
             "mip_gap": result.mip_gap,
         },
     )
-    curve.to_csv(curve_csv, index=False)
+    write_csv(curve, curve_csv)
     print(
         f"{result.model.upper()} ({result.status}, gap {result.mip_gap:.2%}): "
         f"{len(result.selected)} sites, covered share {result.covered_share:.1%}; "

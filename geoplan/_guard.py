@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -54,3 +56,71 @@ def refuse_overwriting_inputs(
                     "another output name or folder."
                 )
                 raise ValidationError(msg)
+
+
+#: Names Windows refuses for a file, whatever the extension.
+_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10)
+}
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+
+
+def safe_filename(name: object, *, max_bytes: int = 120) -> str:
+    """
+    Return a name from data as one safe file-name part, Chinese kept.
+
+    Parameters
+    ----------
+    name
+        A layer name, an indicator id, a unit name.
+    max_bytes
+        The longest result in UTF-8 bytes (file systems allow 255).
+
+    Returns
+    -------
+    str
+        No path separators, no ``..``, no control or reserved characters,
+        no leading dot or space, not a reserved device name; never empty.
+
+    Examples
+    --------
+    >>> safe_filename("../../pwnchart"), safe_filename("社工站 S12")
+    ('_.__._pwnchart', '社工站 S12')
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    text = _UNSAFE.sub("_", text).replace("..", "_.")
+    text = text.strip(" .") or "_"
+    while len(text.encode("utf-8")) > max_bytes:
+        text = text[:-1]
+    if text.split(".")[0].upper() in _RESERVED:
+        text = f"_{text}"
+    return text
+
+
+def inside(folder: Path | str, name: str) -> Path:
+    """
+    Return ``folder / name``, refusing any path that would leave `folder`.
+
+    Parameters
+    ----------
+    folder
+        The output folder the user gave.
+    name
+        A file name (already made safe with :func:`safe_filename`).
+
+    Returns
+    -------
+    pathlib.Path
+        The path inside `folder`.
+
+    Raises
+    ------
+    ValidationError
+        If the resolved path is not inside `folder`.
+    """
+    base = Path(folder)
+    target = base / name
+    if not target.resolve().is_relative_to(base.resolve()):
+        msg = f"{name!r} would be written outside {base}; refused."
+        raise ValidationError(msg)
+    return target

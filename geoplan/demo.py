@@ -26,6 +26,7 @@ from . import (
     settings,
 )
 from ._guard import refuse_overwriting_inputs
+from ._tables import write_csv
 from .export import write_geopackage
 from .gazetteer import Gazetteer
 from .precision import uncertainty_m
@@ -324,8 +325,8 @@ def run_shangluo(
         "validation_csv": layers_folder / "shangluo-relocation-validation.csv",
     }
     files.update(_fixes_template(site_layer, target_layer, layers_folder, overrides))
-    coverage_table.to_csv(files["coverage_csv"], encoding="utf-8")
-    validation.to_csv(files["validation_csv"], index=False, encoding="utf-8")
+    write_csv(coverage_table, files["coverage_csv"], index=True)
+    write_csv(validation, files["validation_csv"])
     if write_map:
         files["map"] = maps.save(
             _shangluo_map(county_layer, site_layer, radius_m, basemap),

@@ -25,6 +25,7 @@ import functools
 import importlib.resources
 import json
 import logging
+import os
 import re
 import shutil
 import sqlite3
@@ -35,7 +36,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from ._atomic import atomic_path
+from ._atomic import atomic_path, remove_stale
+from ._tables import write_csv, write_xlsx
 from .crs import CGCS2000, WGS84, to_wgs84
 from .errors import ValidationError
 from .styles import LayerStyle, to_qml, to_sld
@@ -96,6 +98,32 @@ def alias(field: str) -> tuple[str, str] | None:
         metres = match.group(1)
         return f"{metres}米内设施数", f"Facilities within {metres} m"
     return None
+
+
+def layer_name(name: str) -> str:
+    """
+    Return a name from data as a GeoPackage layer name geoplan can write.
+
+    Parameters
+    ----------
+    name
+        Any layer name (another tool's GeoPackage may hold ``../x`` or Chinese).
+
+    Returns
+    -------
+    str
+        The name itself when it is already an ASCII identifier, else one made
+        of its ASCII letters and digits, starting with a letter.
+
+    Examples
+    --------
+    >>> layer_name("sites"), layer_name("../../trav_out"), layer_name("社区")
+    ('sites', 'layer_trav_out', 'layer')
+    """
+    if LAYER_NAME.fullmatch(name):
+        return name
+    cleaned = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", name)).strip("_")
+    return f"layer_{cleaned}".rstrip("_")[:63]
 
 
 def _check_names(layers: Mapping[str, pd.DataFrame]) -> None:
@@ -171,6 +199,11 @@ def _quote(identifier: str) -> str:
 
 
 _SCHEMA_SQL = (
+    # GDAL leaves this table out of a GeoPackage that holds only attribute
+    # tables; its definition is the standard's (OGC 12-128r18, table 18).
+    "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, "
+    "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
+    "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
     "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, "
     "column_name TEXT NOT NULL, name TEXT, title TEXT, description TEXT, "
     "mime_type TEXT, constraint_name TEXT, "
@@ -436,29 +469,52 @@ def export_layer(frame: pd.DataFrame, path: Path | str) -> list[Path]:
     data = _prepare(frame, "EPSG:4326")
     if suffix == ".xlsx":
         table = pd.DataFrame(data.drop(columns="geometry", errors="ignore"))
-        table.to_excel(path, index=False)
+        write_xlsx({path.stem: table}, path)
         return [path]
     if suffix == ".csv":
         table = pd.DataFrame(data.drop(columns="geometry", errors="ignore"))
         if isinstance(data, gpd.GeoDataFrame):
             table["wkt"] = data.geometry.to_wkt(rounding_precision=-1)
-        table.to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(table, path)
         return [path]
     if suffix == ".shp":
         mapping = _short_names([c for c in data.columns if c != "geometry"])
         data = data.rename(columns=mapping)
-        pyogrio.write_dataframe(
-            data, path, driver=FORMATS[suffix], layer_options={"ENCODING": "UTF-8"}
-        )
+        _write_shapefile(data, path)
         fields = path.with_suffix(".fields.csv")
-        pd.DataFrame(
-            {
-                "field": list(mapping),
-                "shapefile_field": list(mapping.values()),
-                "alias": [(alias(f) or ("", ""))[0] for f in mapping],
-            }
-        ).to_csv(fields, index=False, encoding="utf-8-sig")
+        write_csv(
+            pd.DataFrame(
+                {
+                    "field": list(mapping),
+                    "shapefile_field": list(mapping.values()),
+                    "alias": [(alias(f) or ("", ""))[0] for f in mapping],
+                }
+            ),
+            fields,
+        )
         main = path if isinstance(data, gpd.GeoDataFrame) else path.with_suffix(".dbf")
         return [main, path.with_suffix(".cpg"), fields]
-    pyogrio.write_dataframe(data, path, driver=FORMATS[suffix])
+    with atomic_path(path, suffix=suffix) as tmp:
+        pyogrio.write_dataframe(data, tmp, driver=FORMATS[suffix])
     return [path]
+
+
+def _write_shapefile(data: pd.DataFrame, path: Path) -> None:
+    """Write a Shapefile's files in a folder beside, then move each into place."""
+    folder = path.with_name(f".{path.name}.tmp-{os.getpid()}.d")
+    remove_stale(path)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    try:
+        pyogrio.write_dataframe(
+            data,
+            folder / path.name,
+            driver="ESRI Shapefile",
+            layer_options={"ENCODING": "UTF-8"},
+        )
+        for part in sorted(folder.iterdir()):
+            with part.open("rb+") as handle:
+                os.fsync(handle.fileno())
+            part.replace(path.with_name(part.name))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ._tables import write_csv
 from .crs import WGS84
 from .errors import ValidationError
 from .gazetteer import LEVEL_DIGITS, Gazetteer, code_path, pad_code
@@ -193,7 +194,9 @@ def fixes_template(
     rows = pd.DataFrame(
         {
             "name": names.loc[check.index].astype(str),
-            "code": contexts.loc[check.index].fillna("").astype(str),
+            "code": contexts.loc[check.index].map(
+                lambda v: "" if pd.isna(v) else str(v)
+            ),
             "lon": "",
             "lat": "",
             "reason": check["explanation"],
@@ -511,7 +514,7 @@ def write_fixes(
     """
     if reading is not None and Path(path).resolve() == Path(reading).resolve():
         return False
-    template.to_csv(path, encoding="utf-8-sig", index=False)
+    write_csv(template, path)
     return True
 
 

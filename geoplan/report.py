@@ -7,10 +7,17 @@ county for each indicator evaluated.
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+
+from ._atomic import atomic_write_bytes, atomic_write_text
+from ._guard import inside, safe_filename
+from ._tables import markdown_cell, write_xlsx
+from ._tables import write_csv as write_csv_table
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +53,9 @@ def write_csv(progress: pd.DataFrame, path: Path) -> Path:
     """
     Write the progress table as UTF-8 CSV (with BOM, so Excel reads Chinese).
 
+    Text cells that start like a formula are made inert
+    (:func:`geoplan._tables.write_csv`); the write is atomic.
+
     Parameters
     ----------
     progress
@@ -58,9 +68,7 @@ def write_csv(progress: pd.DataFrame, path: Path) -> Path:
     pathlib.Path
         `path`.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    progress.to_csv(path, index=False, encoding="utf-8-sig")
-    return path
+    return write_csv_table(progress, path)
 
 
 def write_excel(
@@ -72,6 +80,9 @@ def write_excel(
 ) -> Path:
     """
     Write the progress table as an Excel workbook with Chinese headers.
+
+    Every text cell (a plan's title, indicator ids and texts, unit names) is a
+    string cell, never a formula.
 
     Parameters
     ----------
@@ -90,42 +101,19 @@ def write_excel(
     pathlib.Path
         `path`.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "指标进展"
-    sheet.append([f"{title} 主要指标进展"])
-    sheet["A1"].font = Font(bold=True, size=13)
-    columns = list(HEADERS_ZH)
-    sheet.append([HEADERS_ZH[c] for c in columns])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    for record in progress[columns].itertuples(index=False):
-        sheet.append([None if pd.isna(v) else v for v in record])
-    for letter, width in zip(
-        "ABCDEFGHIJKL", (9, 40, 8, 12, 14, 10, 8, 8, 9, 18, 60, 10), strict=True
-    ):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "C3"
+    sheets = {
+        "指标进展": progress[list(HEADERS_ZH)].rename(columns=HEADERS_ZH),
+    }
+    widths = {
+        "指标进展": (9, 40, 8, 12, 14, 10, 8, 8, 9, 18, 60, 10),
+        "逐单元": (9, 16, 24, 12, 8, 6),
+    }
     if units is not None and len(units):
-        per_unit = workbook.create_sheet("逐单元")
-        per_unit.append(list(UNIT_HEADERS_ZH.values()))
-        for cell in per_unit[1]:
-            cell.font = Font(bold=True)
         ordered = units.sort_values(["indicator", "has_one", "unit_code"])
-        for record in ordered[list(UNIT_HEADERS_ZH)].itertuples(index=False):
-            row = list(record)
-            row[-1] = "是" if row[-1] else "否"
-            per_unit.append(row)
-        for letter, width in zip("ABCDEF", (9, 16, 24, 12, 8, 6), strict=True):
-            per_unit.column_dimensions[letter].width = width
-        per_unit.freeze_panes = "A2"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
-    return path
+        per_unit = ordered[list(UNIT_HEADERS_ZH)].rename(columns=UNIT_HEADERS_ZH)
+        per_unit["已有"] = np.where(ordered["has_one"], "是", "否")
+        sheets["逐单元"] = per_unit
+    return write_xlsx(sheets, path, title=f"{title} 主要指标进展", widths=widths)
 
 
 def write_markdown(
@@ -136,7 +124,7 @@ def write_markdown(
     units: pd.DataFrame | None = None,
 ) -> Path:
     """
-    Write the progress table as Markdown.
+    Write the progress table as Markdown, every cell escaped.
 
     Parameters
     ----------
@@ -157,23 +145,23 @@ def write_markdown(
     """
     columns = list(HEADERS_ZH)
     lines = [
-        f"# {title} 主要指标进展",
+        f"# {markdown_cell(title)} 主要指标进展",
         "",
         "| " + " | ".join(HEADERS_ZH[c] for c in columns) + " |",
         "|" + "---|" * len(columns),
     ]
     for record in progress[columns].itertuples(index=False):
-        cells = ["" if pd.isna(v) else str(v).replace("|", "/") for v in record]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append("| " + " | ".join(markdown_cell(v) for v in record) + " |")
     if units is not None and len(units):
         lines += ["", "## 尚无设施的单元 / Units without one", ""]
         for indicator, group in units.groupby("indicator", sort=False):
             missing = group[~group["has_one"].astype(bool)]
-            names = "、".join(missing["unit_name"]) or "无 none"
-            lines.append(f"- **{indicator}** ({len(missing)} of {len(group)}): {names}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+            names = "、".join(map(markdown_cell, missing["unit_name"])) or "无 none"
+            lines.append(
+                f"- **{markdown_cell(indicator)}** ({len(missing)} of {len(group)}): "
+                f"{names}"
+            )
+    return atomic_write_text(path, "\n".join(lines) + "\n")
 
 
 def write_charts(
@@ -227,8 +215,9 @@ def write_charts(
         ax.set_title(mpl_text(f"{indicator}: {title}"[:60]), fontsize=9)
         ax.legend(fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
-        path = folder / f"{indicator}.png"
-        fig.savefig(path, dpi=120, bbox_inches="tight")
+        path = inside(folder, f"{safe_filename(indicator)}.png")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
         plt.close(fig)
-        written.append(path)
+        written.append(atomic_write_bytes(path, buffer.getvalue()))
     return written
