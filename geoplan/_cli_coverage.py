@@ -12,6 +12,7 @@ from . import coverage, layers, precision, presets
 from ._cli_args import add_basemap, add_network, positive, share
 from ._guard import refuse_overwriting_inputs
 from ._progress import step
+from ._tables import write_csv
 from .coords import SYSTEMS
 from .errors import ValidationError
 from .export import write_geopackage
@@ -202,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
         },
     )
     _draw(args, map_path, result, facilities, out_layers.get("service_areas"), table)
-    result.drop(columns="geometry").to_csv(csv, encoding="utf-8-sig")
+    write_csv(result, csv, index=True)
     _print_summary(args, demand, facilities, table, share, gap)
     print(f"Written: {args.out}, {csv}, {map_path}")
     return 0
@@ -332,29 +333,45 @@ def _draw(
 def _qa_report(
     demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, table: pd.DataFrame
 ) -> pd.DataFrame:
-    """Rows read, used, kept without a location and undetermined, per input."""
-    rows = []
-    for name, frame in (("demand", demand), ("facilities", facilities)):
-        empty = frame.geometry.isna() | frame.geometry.is_empty
-        rows.append({"input": name, "reason": "read", "rows": len(frame)})
+    """
+    Account for every input row: counts, then each rejection, repair and note.
+
+    Count lines have ``kind`` ``count``; the lines after them come from the
+    ingest report (``rejected``, ``repaired``, ``note``) with the line in
+    the source file, so a planner can open the file at that row.
+    """
+    rows: list[dict[str, object]] = []
+
+    def count(name: str, reason: str, n: int) -> None:
         rows.append(
             {
                 "input": name,
-                "reason": "no usable coordinates (kept, not located)",
-                "rows": int(empty.sum()),
+                "kind": "count",
+                "source_row": "",
+                "reason": reason,
+                "detail": "",
+                "rows": int(n),
             }
         )
+
+    details = []
+    for name, frame in (("demand", demand), ("facilities", facilities)):
+        empty = frame.geometry.isna() | frame.geometry.is_empty
         report = frame.attrs.get("ingest")
-        if report is not None and len(report.rejected):
-            rows += [
-                {"input": name, "reason": reason, "rows": int(count)}
-                for reason, count in report.rejected["reason"].value_counts().items()
-            ]
-    rows.append(
-        {
-            "input": "demand",
-            "reason": "undetermined: points too coarse to decide the radius",
-            "rows": int((table["coverage_status"] == precision.UNDETERMINED).sum()),
-        }
+        if report is not None:
+            count(name, "rows in the file", report.rows_in)
+            count(name, "rows used after a repair", report.rows_repaired)
+        count(name, "rows read", len(frame))
+        count(name, "no usable coordinates (kept, not located)", int(empty.sum()))
+        if report is not None:
+            for reason, n in report.rejected["reason"].value_counts().items():
+                count(name, f"rejected: {reason}", n)
+            details.append(report.qa_table().assign(input=name, rows=1))
+    count(
+        "demand",
+        "undetermined: points too coarse to decide the radius",
+        int((table["coverage_status"] == precision.UNDETERMINED).sum()),
     )
-    return pd.DataFrame(rows)
+    return pd.concat([pd.DataFrame(rows), *details], ignore_index=True)[
+        ["input", "kind", "source_row", "reason", "detail", "rows"]
+    ]

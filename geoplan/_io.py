@@ -34,13 +34,13 @@ def read_csv_table(
     for column in integers:
         bad = ~frame[column].str.fullmatch(r"\d+")
         problems += [
-            f"row {i + 2}, column {column!r}: {v!r} is not a whole number"
+            f"row {i}, column {column!r}: {v!r} is not a whole number"
             for i, v in frame.loc[bad, column].items()
         ]
     if key is not None:
         repeated = frame[key].duplicated(keep=False)
         problems += [
-            f"row {i + 2}, column {key!r}: {v!r} is repeated"
+            f"row {i}, column {key!r}: {v!r} is repeated"
             for i, v in frame.loc[repeated, key].items()
         ]
     if problems:

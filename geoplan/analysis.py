@@ -162,16 +162,78 @@ def _key_problems(data: dict[str, Any]) -> list[str]:
         if section not in KNOWN:
             problems.append(f"unknown section [{section}]")
             continue
+        if not isinstance(values, dict):
+            problems.append(
+                f"{section} = {values!r} must be a section: write [{section}] on "
+                "its own line and its keys below it"
+            )
+            continue
         for key, value in values.items():
             if section == "inputs" and key in KNOWN["inputs"]:
-                unknown = set(value) - LAYER_KEYS
-                if unknown:
-                    problems.append(f"[inputs.{key}] unknown keys {sorted(unknown)}")
-                if "path" not in value or "coords" not in value:
-                    problems.append(f"[inputs.{key}] needs path and coords")
+                problems += _layer_problems(key, value)
             elif key not in KNOWN[section]:
                 problems.append(f"[{section}] unknown key {key!r}")
+            else:
+                problems += _value_problems(f"[{section}] {key}", value, section, key)
     return problems
+
+
+def _layer_problems(key: str, value: object) -> list[str]:
+    if not isinstance(value, dict):
+        return [
+            f"[inputs] {key} = {value!r} must be a table: write [inputs.{key}] "
+            'with path = "…" and coords = "wgs84|gcj02|bd09" below it'
+        ]
+    problems = []
+    unknown = set(value) - LAYER_KEYS
+    if unknown:
+        problems.append(f"[inputs.{key}] unknown keys {sorted(unknown)}")
+    if "path" not in value or "coords" not in value:
+        problems.append(f"[inputs.{key}] needs path and coords")
+    for name, item in value.items():
+        if name in LAYER_KEYS:
+            problems += _value_problems(f"[inputs.{key}] {name}", item, "inputs", name)
+    return problems
+
+
+#: Keys that hold a list of texts; every other key (not a number) holds text.
+LIST_KEYS = {("gazetteer", "import_adcode")}
+
+
+def _choices(section: str, key: str) -> tuple[str, ...]:
+    """Return the values a key may take, where they are a fixed set."""
+    from . import basemaps, presets
+    from .coords import SYSTEMS
+
+    if key == "coords":
+        return SYSTEMS
+    if (section, key) == ("coverage", "preset"):
+        return tuple(presets.available())
+    if (section, key) == ("coverage", "method"):
+        return presets.METHODS
+    if (section, key) == ("outputs", "basemap"):
+        return tuple(basemaps.available())
+    return ()
+
+
+def _value_problems(  # noqa: PLR0911
+    where: str, value: object, section: str, key: str
+) -> list[str]:
+    """Wrong types and values outside a fixed set, each with what is expected."""
+    if (section, key) in NUMBERS:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return [f"{where} = {value!r} must be a number, written without quotes"]
+        return []
+    if (section, key) in LIST_KEYS:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return [f'{where} = {value!r} must be a list of texts: ["…", "…"]']
+        return []
+    if not isinstance(value, str):
+        return [f'{where} = {value!r} must be a text in quotes: {key} = "…"']
+    choices = _choices(section, key)
+    if choices and value not in choices:
+        return [f"{where} = {value!r} is not one of {list(choices)}"]
+    return []
 
 
 #: Numbers in analysis files, checked as the command line checks them.
@@ -202,7 +264,10 @@ def _number_problems(data: dict[str, Any]) -> list[str]:
 
 
 def _problems(data: dict[str, Any]) -> list[str]:
-    problems = _key_problems(data) + _number_problems(data)
+    problems = _key_problems(data)
+    if problems:  # the sections and types must be right before their values
+        return problems
+    problems = _number_problems(data)
     job = data.get("analysis", {}).get("job")
     if job not in JOBS:
         problems.append(f"[analysis] job must be one of {list(JOBS)}, got {job!r}")

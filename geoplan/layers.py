@@ -10,6 +10,7 @@ keep an empty geometry and a ``location_note``.
 
 from __future__ import annotations
 
+import csv
 import logging
 import zipfile
 from io import StringIO
@@ -19,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from ._tables import plain_text
 from .coords import SYSTEMS, CoordSystem, convert
 from .crs import WGS84, to_wgs84
 from .errors import CRSError, DataSourceError, ValidationError
@@ -31,20 +33,32 @@ LAT_NAMES = ("lat", "latitude", "y", "纬度")
 ENCODINGS = ("utf-8-sig", "gb18030")
 
 
-def read_text_table(path: Path) -> pd.DataFrame:
+def read_text_table(path: Path, *, strict: bool = True) -> pd.DataFrame:
     """
     Read a CSV as text cells, detecting UTF-8 (with or without BOM) or GBK/GB18030.
+
+    Every row keeps the number of the line it starts on in the file as its
+    index label (the header is line 1), so messages and QA tables point at
+    the row a user sees in an editor, blank lines included. A row with more
+    cells than the header (a stray comma) is never shifted into the wrong
+    columns: it is refused, or set aside with `strict` off.
 
     Parameters
     ----------
     path
         The CSV file.
+    strict
+        Raise on rows of the wrong width (default). With False such rows,
+        and blank lines, are left out of the frame and listed in
+        ``attrs["bad_rows"]`` (line, reason, detail) for the caller to report.
 
     Returns
     -------
     pandas.DataFrame
-        All cells as strings (codes keep their leading zeros);
-        ``attrs["encoding"]`` records the encoding used.
+        All cells as strings (codes keep their leading zeros), indexed by
+        line number; ``attrs["encoding"]`` records the encoding used. A
+        leading ``'`` that guards a formula-like cell (as geoplan writes
+        them) is dropped.
     """
     if not Path(path).is_file():
         msg = f"{path}: file not found."
@@ -55,18 +69,71 @@ def read_text_table(path: Path) -> pd.DataFrame:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        try:
-            frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
-        except pd.errors.ParserError as exc:
-            msg = f"{path}: not a well-formed CSV table ({exc}); check quoting."
-            raise ValidationError(msg) from exc
-        except pd.errors.EmptyDataError as exc:
-            msg = f"{path}: the file is empty; it needs a header row and data rows."
-            raise ValidationError(msg) from exc
+        frame = _parse_csv(path, text, strict=strict)
         frame.attrs["encoding"] = "utf-8" if encoding == "utf-8-sig" else encoding
         return frame
     msg = f"{path}: not UTF-8 or GBK/GB18030 text; save it as UTF-8 CSV."
     raise ValidationError(msg)
+
+
+def _fit(record: list[str], width: int) -> tuple[list[str] | None, str, str]:
+    """Return a record as cells under the header, or why it does not fit."""
+    if not record or all(not c.strip() for c in record):
+        return None, "blank_row", ""
+    if len(record) > width and any(c.strip() for c in record[width:]):
+        detail = (
+            f"{len(record)} fields under a header of {width}; a separator inside "
+            "a cell? quote it"
+        )
+        return None, "too_many_fields", detail
+    cells = record[:width] + [""] * (width - len(record))
+    return [plain_text(c) for c in cells], "", ""
+
+
+def _parse_csv(path: Path, text: str, *, strict: bool) -> pd.DataFrame:
+    """Rows of a CSV text with their line numbers; wrong widths set aside."""
+    reader = csv.reader(StringIO(text, newline=""), strict=True)
+    rows: dict[int, list[str]] = {}
+    bad: list[dict[str, object]] = []
+    header: list[str] | None = None
+    start = 1
+    try:
+        for record in reader:
+            if header is None:
+                header = [plain_text(c) for c in record] if record else None
+            else:
+                cells, reason, detail = _fit(record, len(header))
+                if cells is None:
+                    bad.append({"line": start, "reason": reason, "detail": detail})
+                else:
+                    rows[start] = cells
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        msg = (
+            f"{path}: not a well-formed CSV table (line {reader.line_num}: {exc}); "
+            "check quoting."
+        )
+        raise ValidationError(msg) from None
+    if header is None:
+        msg = f"{path}: the file is empty; it needs a header row and data rows."
+        raise ValidationError(msg)
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        msg = f"{path}: the header names columns {repeated} twice; rename them."
+        raise ValidationError(msg)
+    wrong = [b for b in bad if b["reason"] != "blank_row"]
+    if strict and wrong:
+        listed = "; ".join(f"line {b['line']}: {b['detail']}" for b in wrong[:5])
+        msg = f"{path}: {len(wrong)} rows do not fit the header ({listed})."
+        raise ValidationError(msg)
+    frame = pd.DataFrame(
+        list(rows.values()),
+        columns=header,
+        index=pd.Index(list(rows), name="line", dtype="int64"),
+        dtype=str,
+    )
+    frame.attrs["bad_rows"] = bad
+    return frame
 
 
 def read_excel_text(path: Path) -> pd.DataFrame:
@@ -99,7 +166,10 @@ def read_excel_text(path: Path) -> pd.DataFrame:
             "as .xlsx from Excel or WPS, or as UTF-8 CSV."
         )
         raise ValidationError(msg) from None
+    frame = frame.map(plain_text)
+    frame.index = pd.Index(range(2, len(frame) + 2), name="line")
     frame.attrs["encoding"] = "xlsx"
+    frame.attrs["bad_rows"] = []
     return frame
 
 
@@ -367,7 +437,8 @@ def _points_from_table(
     used, report = ingest_points(
         path, coords=coords, lon_column=lon_column, lat_column=lat_column
     )
-    rejected = report.rejected
+    # Blank lines are accounted for in the report, not kept as empty places.
+    rejected = report.rejected[report.rejected["reason"] != "blank_row"]
     kept = gpd.GeoDataFrame(
         rejected.assign(location_note=rejected["reason"] + ": " + rejected["detail"]),
         geometry=[None] * len(rejected),

@@ -105,14 +105,23 @@ def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
     gaps = pyogrio.read_dataframe(out, layer="gaps")
     assert gaps["name"].tolist() == ["乙村"]
     qa = pyogrio.read_dataframe(out, layer="qa_report")
-    assert qa.set_index(["input", "reason"])["rows"].to_dict() == {
-        ("demand", "read"): 3,
+    counts = qa[qa["kind"] == "count"].set_index(["input", "reason"])["rows"]
+    assert counts.to_dict() == {
+        ("demand", "rows in the file"): 3,
+        ("demand", "rows used after a repair"): 0,
+        ("demand", "rows read"): 3,
         ("demand", "no usable coordinates (kept, not located)"): 1,
-        ("demand", "coordinates_missing"): 1,
-        ("facilities", "read"): 1,
+        ("demand", "rejected: coordinates_missing"): 1,
+        ("facilities", "rows in the file"): 1,
+        ("facilities", "rows used after a repair"): 0,
+        ("facilities", "rows read"): 1,
         ("facilities", "no usable coordinates (kept, not located)"): 0,
         ("demand", "undetermined: points too coarse to decide the radius"): 0,
     }
+    rejected = qa[qa["kind"] == "rejected"]
+    assert rejected[["input", "source_row", "reason"]].values.tolist() == [
+        ["demand", "4", "coordinates_missing"]
+    ]
 
 
 def test_coverage_command_refuses_undeclared_coordinates(tables, tmp_path):
