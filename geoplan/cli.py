@@ -27,6 +27,7 @@ from . import (
 )
 from ._cli_args import add_basemap, positive
 from ._progress import step
+from ._secrets import redact, redact_logging
 from .errors import GeoplanError
 
 EXIT_OK = 0
@@ -166,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    redact_logging()
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -184,8 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except Exception as exc:
         if args.debug:
-            traceback.print_exc()
-        print(f"geoplan: error: {_message(exc)}", file=sys.stderr)
+            print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        print(f"geoplan: error: {redact(_message(exc))}", file=sys.stderr)
         return EXIT_FAILED
 
 

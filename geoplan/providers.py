@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import settings
+from ._secrets import redact
 from .coords import CoordSystem, convert
 from .errors import ProviderError, QuotaError
 
@@ -132,7 +133,10 @@ class Provider:
     Parameters
     ----------
     base_url
-        The service's endpoint (override to use a mirror or a test server).
+        The service's endpoint (override to use a mirror or a test server);
+        default the environment variable ``GEOPLAN_<NAME>_URL`` (for example
+        ``GEOPLAN_NOMINATIM_URL`` for a self-hosted Nominatim), else the
+        public service.
     key
         The API key, where the service needs one.
     cache_path
@@ -166,7 +170,11 @@ class Provider:
         use_cache: bool = True,
     ) -> None:
         """Configure the provider; see the class docstring."""
-        self.base_url = base_url or self.default_url
+        self.base_url = (
+            base_url
+            or os.environ.get(f"GEOPLAN_{self.name.upper()}_URL")
+            or self.default_url
+        )
         self.key = key or (
             os.environ.get(self.key_variable) if self.key_variable else None
         )
@@ -239,7 +247,7 @@ class Provider:
                 if exc.code == 429:
                     last_error = QuotaError(f"{self.name} rate limit (HTTP 429)")
                 elif exc.code < 500:
-                    msg = f"{self.name} answered HTTP {exc.code} for {url}."
+                    msg = f"{self.name} answered HTTP {exc.code} for {redact(url)}."
                     raise ProviderError(msg) from exc
                 else:
                     last_error = exc
@@ -253,8 +261,8 @@ class Provider:
             raise last_error
         msg = (
             f"{self.name} could not be reached at {self.base_url} after "
-            f"{self.retries + 1} tries ({last_error}); check the network, or leave "
-            "the provider out to geocode offline."
+            f"{self.retries + 1} tries ({redact(last_error)}); check the network, "
+            "or leave the provider out to geocode offline."
         )
         raise ProviderError(msg) from last_error
 

@@ -58,6 +58,9 @@ class _Handler(BaseHTTPRequestHandler):
         if "抖动" in text and self.server.hits[(url.path, text)] == 1:
             self._send({"error": "busy"}, 500)
             return
+        if "坏请求" in text:
+            self._send({"error": "bad request"}, 400)
+            return
         if "限流" in text:
             self._send({"error": "Too Many Requests"}, 429)
             return
