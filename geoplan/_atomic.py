@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import logging
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,11 +45,13 @@ def remove_stale(path: Path) -> None:
     path
         The target file.
     """
-    for stale in Path(path).parent.glob(f".{Path(path).name}.tmp-*"):
+    for stale in Path(path).parent.glob(glob.escape(f".{Path(path).name}") + ".tmp-*"):
         pid = stale.name.rsplit("tmp-", 1)[-1].split(".")[0].split("-")[0]
         if pid.isdigit() and not _alive(int(pid)):
             logger.info("Removing %s, left by an interrupted write", stale)
-            with contextlib.suppress(FileNotFoundError):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 stale.unlink()
 
 
@@ -88,9 +92,31 @@ def atomic_path(path: Path | str, *, suffix: str = "") -> Iterator[Path]:
         tmp.replace(target)
     except OSError as error:
         raise _write_error(target, error) from None
+    except Exception as error:
+        # GDAL and other libraries report a full disk in their own exceptions
+        if _nearly_full(target.parent):
+            full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            raise _write_error(target, full) from error
+        raise
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        # the file and what libraries build beside it (SQLite journals, GDAL's
+        # temporary R-tree databases)
+        for part in target.parent.glob(
+            glob.escape(tmp.name.removesuffix(suffix)) + "*"
+        ):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                part.unlink()
+
+
+#: Free space below which a failed write is put down to a full disk.
+_FULL_BYTES = 1 << 20
+
+
+def _nearly_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < _FULL_BYTES
+    except OSError:
+        return False
 
 
 def _write_error(target: Path, error: OSError) -> WriteError:
