@@ -44,15 +44,18 @@ def spreadsheet_text(value: str) -> str:
     -------
     str
         `value` with ``'`` in front when it starts like a formula and is not
-        a plain number.
+        a plain number, or starts with ``'`` itself (so that
+        :func:`plain_text` gives back exactly `value`).
 
     Examples
     --------
     >>> spreadsheet_text("=SUM(A1)"), spreadsheet_text("-73.5")
     ("'=SUM(A1)", '-73.5')
     """
-    if value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
-        return "'" + value
+    if value.startswith("'") or (
+        value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value)
+    ):
+        return "'" + value  # a leading ' of its own is kept by doubling it
     return value
 
 
@@ -68,9 +71,9 @@ def plain_text(value: str) -> str:
     Returns
     -------
     str
-        `value` without a ``'`` that guards a formula-like start.
+        `value` without the ``'`` that :func:`spreadsheet_text` put in front.
     """
-    if value.startswith("'") and value[1:].startswith(FORMULA_START):
+    if value.startswith("'") and value[1:].startswith((*FORMULA_START, "'")):
         return value[1:]
     return value
 
@@ -134,7 +137,8 @@ def write_csv(
     """
     data = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
     buffer = io.StringIO()
-    spreadsheet_frame(data).to_csv(buffer, index=index)
+    # CRLF ends a row, so a cell holding \r or \n is always quoted
+    spreadsheet_frame(data).to_csv(buffer, index=index, lineterminator="\r\n")
     return atomic_write_text(path, buffer.getvalue(), encoding=encoding)
 
 

@@ -135,7 +135,7 @@ def convert(
     Examples
     --------
     >>> lon, lat = convert(109.94, 33.87, source="wgs84", target="gcj02")
-    >>> round(float(lon), 4), round(float(lat), 4)
+    >>> round(float(lon[0]), 4), round(float(lat[0]), 4)
     (109.945, 33.8683)
     """
     for name, value in (("source", source), ("target", target)):

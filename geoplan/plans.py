@@ -13,6 +13,7 @@ one line, why it cannot be computed. Nothing is reported as met by default.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
 import math
 import tomllib
@@ -137,7 +138,7 @@ def available() -> list[str]:
     )
 
 
-def load(name_or_path: str | Path) -> Plan:
+def load(name_or_path: str | Path) -> Plan:  # noqa: C901
     """
     Load a plan file and validate it.
 
@@ -170,7 +171,9 @@ def load(name_or_path: str | Path) -> Plan:
         data = tomllib.loads(text)
     else:
         data = read_toml(path, what="plan file")
-    problems = []
+    problems = _shape_problems(data)
+    if problems:
+        raise ValidationError(f"{name_or_path}: " + "; ".join(problems) + ".")
     indicators = []
     seen = set()
     for record in data.get("indicators", []):
@@ -201,6 +204,42 @@ def load(name_or_path: str | Path) -> Plan:
         info["seed"],
         tuple(indicators),
     )
+
+
+#: The [plan] table's keys, all texts.
+PLAN_KEYS = ("id", "name_zh", "name_en", "jurisdiction_code", "seed")
+
+
+def _shape_problems(data: dict[str, Any]) -> list[str]:
+    """Every key of the wrong type or missing, before any value is used."""
+    info = data.get("plan")
+    if not isinstance(info, dict):
+        return ["it needs a [plan] table with " + ", ".join(PLAN_KEYS)]
+    problems = [
+        f"[plan] {key} must be a text in quotes"
+        for key in PLAN_KEYS
+        if not isinstance(info.get(key), str)
+    ]
+    records = data.get("indicators", [])
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        return [*problems, "indicators must be [[indicators]] tables"]
+    kinds = {f.name: str(f.type) for f in dataclasses.fields(Indicator)}
+    for number, record in enumerate(records, start=1):
+        where = f"indicator {number} ({record.get('id')!r})"
+        for key, value in record.items():
+            kind = kinds.get(key)
+            if kind is None:
+                problems.append(f"{where}: unknown key {key!r}")
+            elif kind.startswith("dict"):
+                if not isinstance(value, dict):
+                    problems.append(f"{where}: {key} must be a table {{ value = … }}")
+                elif not isinstance(value.get("value", 0), int | float) or isinstance(
+                    value.get("value"), bool
+                ):
+                    problems.append(f"{where}: {key}.value must be a number")
+            elif not isinstance(value, str):
+                problems.append(f"{where}: {key} must be a text in quotes")
+    return problems
 
 
 @dataclass
