@@ -78,3 +78,14 @@ def add_network(parser: argparse.ArgumentParser, *, what: str) -> None:
         choices=["walk", "drive", "all"],
         help="which streets of --network to use: walk (default), drive or all",
     )
+
+
+def add_duplicate_ids(parser: argparse.ArgumentParser) -> None:
+    """Add ``--duplicate-ids``: what to do with table rows that repeat an id."""
+    parser.add_argument(
+        "--duplicate-ids",
+        choices=("reject", "keep"),
+        default="reject",
+        help="table rows that repeat an earlier id (column id, 编号 or 序号): "
+        "reject them (default) or keep them; either way they are listed",
+    )

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import coverage, layers, precision, presets
-from ._cli_args import add_basemap, add_network, positive, share
+from ._cli_args import add_basemap, add_duplicate_ids, add_network, positive, share
 from ._guard import refuse_overwriting_inputs
 from ._progress import step
 from ._tables import write_csv
@@ -68,6 +68,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="latitude column of the tables (default: lat, latitude, 纬度)",
     )
+    add_duplicate_ids(p)
     reach = p.add_mutually_exclusive_group(required=True)
     reach.add_argument(
         "--threshold-m", type=positive, metavar="M", help="coverage radius in metres"
@@ -135,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         "coords": args.coords,
         "lon_column": args.lon_column,
         "lat_column": args.lat_column,
+        "duplicate_ids": args.duplicate_ids,
     }
     demand = layers.read_points(
         args.demand, layer=args.demand_layer, layer_option="--demand-layer", **read

@@ -14,7 +14,14 @@ import pandas as pd
 
 from . import candidates as candidate_sites
 from . import costs, coverage, gazetteer, layers, precision, presets, siting
-from ._cli_args import add_basemap, add_network, count, positive, share
+from ._cli_args import (
+    add_basemap,
+    add_duplicate_ids,
+    add_network,
+    count,
+    positive,
+    share,
+)
 from ._guard import refuse_overwriting_inputs
 from ._progress import step
 from ._tables import write_csv
@@ -68,6 +75,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--existing", type=Path, metavar="FILE", help="existing facilities")
     p.add_argument("--coords", choices=SYSTEMS, help="coordinate system of tables")
+    add_duplicate_ids(p)
     p.add_argument(
         "--weight-column",
         metavar="NAME",
@@ -139,7 +147,9 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0915
         {"--out": args.out, "the curve CSV beside --out": curve_csv, "--map": map_path},
     )
     radius = args.radius_m or presets.get(args.preset).distance_m
-    demand = layers.read_points(args.demand, coords=args.coords)
+    demand = layers.read_points(
+        args.demand, coords=args.coords, duplicate_ids=args.duplicate_ids
+    )
     candidates = _located(_candidates(args))
     step(f"候选 {len(candidates)} candidates, {len(demand)} demand points")
     measure, net = _measure(args)
@@ -150,7 +160,9 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0915
     now = np.zeros(len(demand), dtype=bool)
     undecided = np.zeros(len(demand), dtype=bool)
     if args.existing:
-        facilities = layers.read_points(args.existing, coords=args.coords)
+        facilities = layers.read_points(
+            args.existing, coords=args.coords, duplicate_ids=args.duplicate_ids
+        )
         state = coverage.distance_coverage(
             demand,
             facilities,
@@ -371,7 +383,9 @@ def _capacitated_curve(
 
 def _candidates(args: argparse.Namespace) -> gpd.GeoDataFrame:
     if args.candidates:
-        return layers.read_points(args.candidates, coords=args.coords)
+        return layers.read_points(
+            args.candidates, coords=args.coords, duplicate_ids=args.duplicate_ids
+        )
     if args.candidates_from:
         gz = gazetteer.Gazetteer.load(args.store)
         found = candidate_sites.from_gazetteer(gz, within=args.candidates_from)

@@ -31,6 +31,7 @@ KNOWN = {
         "cemetery_radius_m",
         "target_share",
         "weight_column",
+        "duplicate_ids",
     },
     "plan": {"id"},
     "recommend": {
@@ -82,6 +83,7 @@ preset = "gb50180-15min"  # or threshold_m = 1000
 # network = "city.osm.pbf"
 # weight_column = "households"
 # target_share = 0.9
+# duplicate_ids = "keep"  # rows repeating an id are rejected (and listed) by default
 
 # [recommend]               # where to build next, within the coverage radius
 # candidates = "sites.csv"  # or candidates_from = "421202" (gazetteer towns/villages)
@@ -211,6 +213,8 @@ def _choices(section: str, key: str) -> tuple[str, ...]:
         return tuple(presets.available())
     if (section, key) == ("coverage", "method"):
         return presets.METHODS
+    if (section, key) == ("coverage", "duplicate_ids"):
+        return ("reject", "keep")
     if (section, key) == ("outputs", "basemap"):
         return tuple(basemaps.available())
     return ()

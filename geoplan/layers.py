@@ -15,6 +15,7 @@ import logging
 import zipfile
 from io import StringIO
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -324,6 +325,7 @@ def read_points(
     lon_column: str | None = None,
     lat_column: str | None = None,
     layer_option: str = "--layer",
+    duplicate_ids: Literal["reject", "keep"] = "reject",
 ) -> gpd.GeoDataFrame:
     """
     Read a point layer into WGS-84, converting from its declared system.
@@ -344,6 +346,9 @@ def read_points(
         when omitted.
     layer_option
         The command-line option naming `layer`, for messages.
+    duplicate_ids
+        For tables: rows that repeat an earlier id (a column ``id``, ``编号``
+        or ``序号``) are rejected (default) or kept; either way listed.
 
     Returns
     -------
@@ -359,7 +364,7 @@ def read_points(
         msg = f"`coords` must be one of {list(SYSTEMS)}, got {coords!r}."
         raise ValueError(msg)
     if path.suffix.lower() in TABLE_SUFFIXES:
-        return _points_from_table(path, coords, lon_column, lat_column)
+        return _points_from_table(path, coords, lon_column, lat_column, duplicate_ids)
     options = {}
     if path.suffix.lower() == ".shp":
         options["encoding"], note = shapefile_encoding(path)
@@ -424,6 +429,7 @@ def _points_from_table(
     coords: CoordSystem | None,
     lon_column: str | None,
     lat_column: str | None,
+    duplicate_ids: Literal["reject", "keep"] = "reject",
 ) -> gpd.GeoDataFrame:
     """Every row of the table through the ingest path; rejected rows kept unlocated."""
     from .ingest import ingest_points  # deferred: ingest imports this module
@@ -435,7 +441,11 @@ def _points_from_table(
         )
         raise CRSError(msg)
     used, report = ingest_points(
-        path, coords=coords, lon_column=lon_column, lat_column=lat_column
+        path,
+        coords=coords,
+        lon_column=lon_column,
+        lat_column=lat_column,
+        duplicate_ids=duplicate_ids,
     )
     # Blank lines are accounted for in the report, not kept as empty places.
     rejected = report.rejected[report.rejected["reason"] != "blank_row"]

@@ -115,6 +115,8 @@ CASES = [
     (["export", "empty.gpkg"], 1, "empty.gpkg"),
     (["export", "noise.gpkg"], 1, "noise.gpkg"),
     (["export", "folder.csv", "--list"], 1, "folder.csv"),
+    (["export", "noise.gpkg", "--list"], 1, "noise.gpkg"),
+    (["export", "empty.gpkg", "--list"], 1, "empty.gpkg"),
     (["export", "u.gpkg", "--layer", "towns"], 1, "no layers ['towns']"),
     (["map"], 2, "the following arguments are required"),
     (["map", "empty.gpkg", "--units", "u", "--share-column", "s"], 1, "empty.gpkg"),

@@ -188,3 +188,62 @@ def test_analysis_files_with_wrong_types_get_one_message(
     assert expected in err
     assert "Traceback" not in err
     assert err.count("\n") == 1
+
+
+OSM_HEAD = '<?xml version="1.0"?><osm version="0.6">'
+MALFORMED_OSM = {
+    "node_without_lat.osm": OSM_HEAD + '<node id="1" lon="109.9"/>'
+    '<node id="2" lat="33.8" lon="109.91"/><way id="3"><nd ref="1"/><nd ref="2"/>'
+    '<tag k="highway" v="residential"/></way></osm>',
+    "way_missing_node.osm": OSM_HEAD + '<node id="1" lat="33.8" lon="109.9"/>'
+    '<way id="3"><nd ref="1"/><nd ref="99"/><tag k="highway" v="residential"/>'
+    "</way></osm>",
+    "not_osm.osm": '<?xml version="1.0"?><html><body>hello</body></html>',
+    "noise.osm": "\x00\x01garbage{{7*7}}",
+    "noise.osm.bz2": "BZh91AY&SY-not-really",
+    "noise.osm.pbf": "\x00\x00\x00\x0dOSMHeader-garbage",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED_OSM))
+def test_malformed_osm_files_get_one_message(tmp_path, monkeypatch, capsys, name):
+    from geoplan.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(MALFORMED_OSM[name].encode("latin-1"))
+    write(tmp_path / "d.csv", "name,lon,lat\n甲,109.9,33.8\n")
+    code = main(["coverage", "--demand", "d.csv", "--facilities", "d.csv",
+                 "--coords", "wgs84", "--threshold-m", "500", "--method", "network",
+                 "--network", name, "--out", "o.gpkg", "--basemap", "none"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"{name}:" in err
+    assert "bug in geoplan" not in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+def test_coverage_lists_duplicate_ids_and_keeps_them_on_request(
+    tmp_path, monkeypatch, capsys
+):
+    import pyogrio
+
+    from geoplan.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    write(
+        tmp_path / "d.csv", "id,lon,lat\n7,109.90,33.8\n8,109.91,33.8\n7,109.92,33.8\n"
+    )
+    write(tmp_path / "f.csv", "name,lon,lat\n站,109.90,33.8\n")
+    base = ["coverage", "--demand", "d.csv", "--facilities", "f.csv", "--coords",
+            "wgs84", "--threshold-m", "500", "--basemap", "none"]  # fmt: skip
+    assert main([*base, "--out", "a.gpkg"]) == 0
+    qa = pyogrio.read_dataframe("a.gpkg", layer="qa_report")
+    rejected = qa[qa["kind"] == "rejected"]
+    assert rejected[["source_row", "reason"]].values.tolist() == [["4", "duplicate_id"]]
+    assert qa["detail"].str.contains("--duplicate-ids keep").any()
+    assert len(pyogrio.read_dataframe("a.gpkg", layer="demand")) == 3  # kept unlocated
+    assert main([*base, "--out", "b.gpkg", "--duplicate-ids", "keep"]) == 0
+    qa = pyogrio.read_dataframe("b.gpkg", layer="qa_report")
+    assert not (qa["kind"] == "rejected").any()
+    assert qa["detail"].str.contains("used anyway").any()
