@@ -1,16 +1,25 @@
-"""Offline address-matching throughput: geoplan's matcher against cpca.
+"""Offline address matching: geoplan's shipped gazetteer against cpca.
 
-100,000 synthetic addresses are built from the national town table
-(../shared/data/adcode/towns-national.csv, CC BY 4.0): province + city + county
-+ town + a site word, for towns drawn at random. Both tools parse the same
-text; cpca resolves province/city/county, geoplan down to the town. Both are
-scored on the level they share (the county code), then on the town for geoplan.
+Two workloads built from the national town table
+(../shared/data/adcode/towns-national.csv, adcode by Vonng, CC BY 4.0):
+
+- ``clean``: 100,000 addresses province + city + county + town + a site word;
+- ``messy``: the same towns written with missing levels (county + town, city +
+  town), with the placeholder 市辖区 kept, and 2,000 former county names since
+  2016 (邢台县, 公主岭市 under 四平 …) with a site word.
+
+Both tools parse the same text with nothing but what they ship. cpca resolves
+province/city/county; geoplan down to town (and village). Truth is each 2016
+town reconciled onto today's codes (geoplan.reconcile), so both are scored on
+today's county, geoplan also on today's town. Cold start (import, gazetteer,
+index) and peak RSS are measured in fresh processes.
 
 Run: .venv/bin/python benchmarks/bench_geocode.py [N]
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,81 +29,132 @@ import pandas as pd
 from _common import save
 
 from geoplan import gazetteer, geocode, matcher
+from geoplan.reconcile import reconcile
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TOWNS = SHARED / "data" / "adcode" / "towns-national.csv"
 VIRTUAL = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 SITE_WORDS = ["移民安置点", "幸福小区一期", "敬老院", "社区服务站", "集中安置点二期"]
 
+COLD = {
+    "geoplan": (
+        "from geoplan.gazetteer import Gazetteer; from geoplan.matcher import Matcher;"
+        "g = Gazetteer.builtin(); m = Matcher(g); m.match('商州区北宽坪镇')"
+    ),
+    "geoplan, the villages of every county indexed": (
+        "from geoplan.gazetteer import Gazetteer; from geoplan.matcher import Matcher;"
+        "g = Gazetteer.builtin(); m = Matcher(g); u = g.units;"
+        "[m._village('x', 0, (c[:6],)) for c in u.index[u['level'] == 'county']]"
+    ),
+    "cpca": "import cpca; cpca.transform(['陕西省商洛市商州区北宽坪镇'])",
+}
+
+
+def cold_start(code: str) -> tuple[float, float]:
+    """Seconds and peak RSS (MiB) of a fresh Python running `code`."""
+    probe = (
+        "import resource, time; t = time.perf_counter();"
+        f"{code};"
+        "print(time.perf_counter() - t,"
+        " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return round(float(out[0]), 2), round(float(out[1]))
+
+
+def workloads(n: int) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """Addresses and their true current codes, per workload."""
+    raw = gazetteer._read_adcode_file(TOWNS)
+    raw = raw[raw["level"].isin(gazetteer.LEVELS)].drop_duplicates("code")
+    raw = raw.set_index("code")
+    spine = gazetteer.Gazetteer.builtin().units
+    counties = reconcile(spine, raw[raw["level"] == "county"])
+    parents = {k: v for k, v in counties["code"].items() if v}
+    towns = raw[(raw["level"] == "town") & (raw.index.str[6] != "4")]
+    truth = reconcile(spine, towns, parents=parents)["code"]
+    towns = towns[truth != ""]
+    rng = np.random.default_rng(0)
+    picked = towns.iloc[rng.integers(0, len(towns), n)]
+    words = np.array(SITE_WORDS)[rng.integers(0, len(SITE_WORDS), n)]
+
+    def part(value: str) -> str:
+        return "" if value in VIRTUAL else value
+
+    clean = [
+        part(r.province) + part(r.city) + part(r.county) + r["name"] + w
+        for (_, r), w in zip(picked.iterrows(), words, strict=True)
+    ]
+    forms = rng.integers(0, 3, n)
+    messy = [
+        (
+            part(r.county) + r["name"] + w,
+            part(r.city) + r["name"] + w,
+            r.province + r.city + r.county + r["name"] + w,  # placeholders kept
+        )[f]
+        for (_, r), w, f in zip(picked.iterrows(), words, forms, strict=True)
+    ]
+    codes = truth.loc[picked.index].to_numpy()
+    history = spine[spine["former_names"] != ""]
+    renamed = [
+        (spine.at[c[:2].ljust(12, "0"), "name"] + item.split("@")[0] + "敬老院", c)
+        for c, names in history["former_names"].items()
+        for item in names.split(";")
+    ]
+    renamed = [renamed[i] for i in rng.integers(0, len(renamed), 2000)]
+    return (
+        {
+            "clean": pd.Series(clean),
+            "messy": pd.Series(messy + [a for a, _ in renamed]),
+        },
+        {
+            "clean": pd.Series(codes),
+            "messy": pd.Series([*codes, *(c for _, c in renamed)]),
+        },
+    )
+
 
 def main(n: int = 100_000) -> None:
     if not TOWNS.is_file():
         print(f"skipped: {TOWNS} not found")
         return
-    units = gazetteer.read_adcode([TOWNS])
-    store = gazetteer.Gazetteer.builtin().extend(units)
-    towns = units[(units["level"] == "town") & ~units["pseudo"]]
-    names = store.units["name"]
-    rng = np.random.default_rng(0)
-    picked = towns.index[rng.integers(0, len(towns), n)]
-    words = np.array(SITE_WORDS)[rng.integers(0, len(SITE_WORDS), n)]
-
-    def full(code: str) -> str:
-        parts = [code[:digits].ljust(12, "0") for digits in (2, 4, 6)]
-        return "".join(names.get(p, "") for p in parts if names.get(p) not in VIRTUAL)
-
-    addresses = pd.Series(
-        [full(c) + units.loc[c, "name"] + w for c, w in zip(picked, words, strict=True)]
-    )
-    truth_county = np.array([c[:6] for c in picked])
-
-    start = time.perf_counter()
-    index = matcher.Matcher(store)
-    t_index = time.perf_counter() - start
-    start = time.perf_counter()
-    ours = geocode.geocode(addresses, gazetteer=store, matcher=index)
-    t_ours = time.perf_counter() - start
-
     import cpca  # a peer, only for this benchmark
 
-    start = time.perf_counter()
-    theirs = cpca.transform(addresses.tolist())
-    t_cpca = time.perf_counter() - start
-
-    our_code = ours["matched_code"].fillna("").astype(str)
-    our_county = our_code.str[:6].to_numpy()
-    cpca_county = theirs["adcode"].fillna("").astype(str).str[:6].to_numpy()
-    # a town code can change between the 2016 table and the 2025 list: score the
-    # town by its short name
-    short = store.units["short_name"]
-    level = store.units["level"]
-    our_town = [
-        next((short[u] for u in store.path(c) if level[u] == "town"), "") if c else ""
-        for c in our_code
-    ]
-    truth_town = towns.loc[picked, "short_name"].to_numpy()
-    save(
-        "geocode",
-        {
-            "workload": f"{n} synthetic addresses: province+city+county+town+site",
-            "geoplan_index_build_s": round(t_index, 2),
-            "geoplan_s": round(t_ours, 2),
-            "cpca_s": round(t_cpca, 2),
-            "geoplan_addresses_per_s": round(n / t_ours),
-            "cpca_addresses_per_s": round(n / t_cpca),
-            "county_correct_geoplan": round(
-                float(np.mean(our_county == truth_county)), 4
+    addresses, truth = workloads(n)
+    record: dict[str, object] = {
+        "workload": f"{n} addresses per set: clean (省市县镇+site) and messy "
+        "(missing levels, placeholders, 2,000 former county names)",
+    }
+    for label, code in COLD.items():
+        seconds, rss = cold_start(code)
+        record[f"cold_start_s, {label}"] = seconds
+        record[f"peak_rss_mib, {label}"] = rss
+    store = gazetteer.Gazetteer.builtin()
+    index = matcher.Matcher(store)
+    for name, series in addresses.items():
+        want = truth[name].to_numpy()
+        start = time.perf_counter()
+        ours = geocode.geocode(series, gazetteer=store, matcher=index)
+        t_ours = time.perf_counter() - start
+        start = time.perf_counter()
+        theirs = cpca.transform(series.tolist())
+        t_cpca = time.perf_counter() - start
+        our_code = ours["code"].fillna("").astype(str).to_numpy()
+        cpca_county = theirs["adcode"].fillna("").astype(str).str[:6].to_numpy()
+        record[name] = {
+            "geoplan_addresses_per_s": round(len(series) / t_ours),
+            "cpca_addresses_per_s": round(len(series) / t_cpca),
+            "county_correct_geoplan": _share(
+                np.array([c[:6] for c in our_code]) == [w[:6] for w in want]
             ),
-            "county_correct_cpca": round(
-                float(np.mean(cpca_county == truth_county)), 4
-            ),
-            "town_correct_geoplan": round(
-                float(np.mean(np.array(our_town) == truth_town)), 4
+            "county_correct_cpca": _share(cpca_county == [w[:6] for w in want]),
+            "town_correct_geoplan": _share(
+                np.array([c[:9] for c in our_code]) == [w[:9] for w in want]
             ),
             "geoplan_ambiguous": int((ours["status"] == "ambiguous").sum()),
-            "note": "cpca resolves to county level only; towns scored for geoplan",
-        },
-    )
+        }
+    save("geocode", record)
 
 
 def _share(hits: np.ndarray) -> float:

@@ -170,10 +170,12 @@ def run_import(args: argparse.Namespace) -> int:
         )
     extended = base.extend(units)
     extended.save(store)
+    report = extended.import_report
     print(
         f"Imported {len(units)} units from {len(args.files)} files "
-        f"({units['lon'].notna().sum()} with points); store {store} now holds "
-        f"{len(extended)} units."
+        f"({units['lon'].notna().sum()} with points): {report['onto_existing']} "
+        f"onto units the gazetteer has, {report['added']} added (units it lacks); "
+        f"store {store} now holds {len(extended)} units."
     )
     return 0
 

@@ -143,7 +143,7 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
                 context=args.units_from or plan.jurisdiction_code,
             )
             _warn_unplaced(table[column], placed)
-            table["unit_code"] = placed["matched_code"].str[:9].str.ljust(12, "0")
+            table["unit_code"] = placed["code"].str[:9].str.ljust(12, "0")
         if "count" in table:
             table["count"] = _counts(args.facilities, table["count"])
         layers.facilities = table
@@ -189,7 +189,7 @@ def _counts(path: Path, cells: pd.Series) -> pd.Series:
 
 def _warn_unplaced(names: pd.Series, placed: pd.DataFrame) -> None:
     """Say which facilities no town or community was found for (by name)."""
-    code = placed["matched_code"].fillna("").astype(str)
+    code = placed["code"].fillna("").astype(str)
     coarse = (code.str[6:9].isin(["", "000"])) | (placed["status"] == "ambiguous")
     if coarse.any():
         print(

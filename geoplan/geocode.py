@@ -10,7 +10,7 @@ for rows the gazetteer could not place finely enough. Every row comes back:
   level of the point given);
 - ``status``: ``override``, ``matched``, ``matched_fallback``, ``context``,
   ``ambiguous``, ``provider`` or ``unmatched``;
-- ``matched_code`` / ``matched_name``: the unit the text named;
+- ``code`` / ``name_path``: the unit the text named;
 - ``confidence`` (0-1) and a readable ``explanation``;
 - ``candidates`` for ambiguous rows; no candidate is ever picked at random.
 """
@@ -25,6 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from . import _national
 from ._tables import write_csv
 from .crs import WGS84
 from .errors import ValidationError
@@ -39,8 +40,8 @@ PRECISIONS = tuple(precision_registry())
 RESULT_COLUMNS = [
     "precision",
     "status",
-    "matched_code",
-    "matched_name",
+    "code",
+    "name_path",
     "point_code",
     "confidence",
     "explanation",
@@ -215,18 +216,45 @@ class _Placer:
         codes = units.index.tolist()
         self.name = dict(zip(codes, units["name"].tolist(), strict=True))
         self.level = dict(zip(codes, units["level"].tolist(), strict=True))
+        renamed = units[units["former_names"] != ""]
+        self.former = {
+            code: [n.split("@") for n in names.split(";")]
+            for code, names in renamed["former_names"].items()
+        }
+        self.xy_of: dict[str, tuple[float, float]] = {}
+        self.inner: dict[str, tuple[float, float, int]] = {}
+        self._points(units)
+        shipped = _national.village_points()  # villages not loaded as units
+        self._points(shipped[~shipped.index.isin(units.index)])
+
+    def _points(self, units: pd.DataFrame) -> None:
+        """Points of units, and of towns the mean of their villages' points."""
         has = units["lon"].notna()
         points = zip(
             units.loc[has, "lon"].tolist(), units.loc[has, "lat"].tolist(), strict=True
         )
-        self.xy_of = dict(zip(units.index[has].tolist(), points, strict=True))
+        self.xy_of.update(zip(units.index[has].tolist(), points, strict=True))
         # a town without a point of its own: the mean of its villages' points
-        villages = units[has & (units["level"] == "village")]
-        grouped = villages.groupby(villages.index.str[:9].str.ljust(12, "0"))
+        # (village codes end in anything but 000)
+        towns = {c[:9] for c in units.index[has] if c[9:12] not in ("000", "")}
+        if not towns:
+            return
+        inside = [c for c in self.xy_of if c[:9] in towns and c[9:12] != "000"]
+        xy = pd.DataFrame(
+            [self.xy_of[c] for c in inside], index=inside, columns=["lon", "lat"]
+        )
+        grouped = xy.groupby(xy.index.str[:9].str.ljust(12, "0"))
         means = grouped[["lon", "lat"]].mean().join(grouped.size().rename("n"))
-        self.inner = {
-            code: (row.lon, row.lat, int(row.n)) for code, row in means.iterrows()
-        }
+        self.inner.update(
+            {code: (row.lon, row.lat, int(row.n)) for code, row in means.iterrows()}
+        )
+
+    def add(self, units: pd.DataFrame) -> None:
+        """Know units a matcher loaded later (villages: names, no points)."""
+        codes = units.index.tolist()
+        self.name.update(zip(codes, units["name"].tolist(), strict=True))
+        self.level.update(zip(codes, units["level"].tolist(), strict=True))
+        self._points(units)
 
     def path(self, code: str) -> list[str]:
         """Codes from the province down to `code`."""
@@ -316,7 +344,8 @@ def geocode(  # noqa: PLR0913
     """
     gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
     matcher = matcher if matcher is not None else Matcher(gazetteer)
-    placer = _Placer(gazetteer)
+    placer = _Placer(matcher.gazetteer)
+    matcher.on_load(placer.add)
     contexts = (
         context.reindex(names.index)
         if isinstance(context, pd.Series)
@@ -325,7 +354,9 @@ def geocode(  # noqa: PLR0913
     rows, points = [], []
     for done, (label, name) in enumerate(names.items(), start=1):
         row_context = contexts[label]
-        row_context = pad_code(row_context) if pd.notna(row_context) else None
+        row_context = (
+            matcher.current(pad_code(row_context)) if pd.notna(row_context) else None
+        )
         extra = fallback[label] if fallback is not None else None
         row, point = _one(
             str(name),
@@ -341,6 +372,7 @@ def geocode(  # noqa: PLR0913
         points.append(point)
         if progress is not None:
             progress(done)
+    matcher.off_load(placer.add)
     table = pd.DataFrame(rows, index=names.index, columns=RESULT_COLUMNS)
     geometry = gpd.points_from_xy(
         [p[0] if p else None for p in points], [p[1] if p else None for p in points]
@@ -435,6 +467,10 @@ def _placed(
     level = placer.level[code]
     precision = placer.level[where] if where else "none"
     note = f"{prefix}matched {level} {placer.name_path(code)}"
+    note += _former_names(name, match, placer)
+    if match.widened:
+        under = "/".join(placer.name[c] for c in match.widened.split(",")[:2])
+        note += f"; not found under {under}, found elsewhere in its province"
     if up:
         note += f"; it has no point, placed at {placer.name[where]}"
     note += via
@@ -450,6 +486,18 @@ def _placed(
         "",
     ]
     return row, placer.xy(where)
+
+
+def _former_names(name: str, match: Match, placer: _Placer) -> str:
+    """Say which units the text named by a former name, and since when."""
+    text = normalise(name)
+    notes = [
+        f"{old} is the former name of {placer.name[code]} (changed {year})"
+        for code in dict.fromkeys([*match.units, match.code or ""])
+        for old, year in placer.former.get(code, ())
+        if old in text and placer.name[code] not in text
+    ]
+    return "; " + "; ".join(notes) if notes else ""
 
 
 def with_results(table: pd.DataFrame, result: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -16,18 +16,31 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
+
+from . import _national
 from .gazetteer import (
     LEVEL_DIGITS,
     LEVELS,
     VARIANT_SUFFIXES,
     Gazetteer,
     plain_village_name,
+    short_name,
 )
 
 MIN_KEY = 2
+#: Placeholders of the statistical lists that name no unit of their own.
+PLACEHOLDERS = (
+    "自治区直辖县级行政区划",
+    "省直辖县级行政区划",
+    "县级行政区划",
+    "市辖区",
+    "县",
+)
 MAX_CANDIDATES = 64
 CONFIDENCE_FULL = 1.0
 CONFIDENCE_SHORT = 0.9
@@ -61,6 +74,7 @@ class Match:
     candidates: list[str] = field(default_factory=list)
     consumed: int = 0
     short_names: int = 0
+    widened: str = ""  # the units under which a name was not found (then wider)
 
 
 class Matcher:
@@ -76,15 +90,60 @@ class Matcher:
     def __init__(self, gazetteer: Gazetteer) -> None:
         """Index every unit's name, short name, aliases and suffix variants."""
         self.gazetteer = gazetteer
-        units = gazetteer.units
-        codes = units.index.tolist()
-        column = {c: units[c].tolist() for c in ("name", "short_name", "aliases")}
-        levels = units["level"].tolist()
-        self._level = dict(zip(codes, levels, strict=True))
-        self._short_of = dict(zip(codes, column["short_name"], strict=True))
-        self._vintage = dict(zip(codes, units["vintage"].tolist(), strict=True))
+        self._level: dict[str, str] = {}
+        self._short_of: dict[str, str] = {}
+        self._vintage: dict[str, str] = {}
+        self._current: dict[str, str] = {}
         self._full: dict[str, set[str]] = defaultdict(set)
         self._short: dict[str, set[str]] = defaultdict(set)
+        self._lengths: dict[str, list[int]] = {}
+        self._keys: set[str] = set()
+        self._listeners: list[Callable[[pd.DataFrame], None]] = []
+        self._towns_of: dict[str, list[str]] = {}
+        self._units: set[str] = set()
+        self._known: list[pd.DataFrame] = []
+        self._index(gazetteer.units)
+
+    def on_load(self, listener: Callable[[pd.DataFrame], None]) -> None:
+        """Call `listener` with the shipped villages matched so far, then as matched."""
+        if self._known:
+            listener(pd.concat(self._known))
+        self._listeners.append(listener)
+
+    def off_load(self, listener: Callable[[pd.DataFrame], None]) -> None:
+        """Stop calling `listener` (see :meth:`on_load`)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def current(self, code: str) -> str:
+        """
+        Return today's code for a former one (公主岭市 220381 -> 220184).
+
+        Parameters
+        ----------
+        code
+            A 12-digit code.
+
+        Returns
+        -------
+        str
+            The current unit's code, or `code` itself.
+        """
+        return self._current.get(code, code)
+
+    def _index(self, units: pd.DataFrame) -> None:  # noqa: C901
+        """Add units' names and variants to the index."""
+        codes = units.index.tolist()
+        self._units.update(codes)
+        column = {c: units[c].tolist() for c in ("name", "short_name", "aliases")}
+        levels = units["level"].tolist()
+        self._level.update(zip(codes, levels, strict=True))
+        self._short_of.update(zip(codes, column["short_name"], strict=True))
+        self._vintage.update(zip(codes, units["vintage"].tolist(), strict=True))
+        for code, former in zip(codes, units["former_codes"].tolist(), strict=True):
+            for item in filter(None, former.split(";")):
+                self._current.setdefault(item.split("@")[0], code)
+        fresh: set[str] = set()
         for code, name, short, aliases, level in zip(
             codes,
             column["name"],
@@ -98,17 +157,79 @@ class Matcher:
                 fulls += [plain_village_name(f) for f in fulls]
             for full in fulls:
                 self._full[full].add(code)
+                fresh.add(full)
             if len(short) >= MIN_KEY:
                 for variant in (short, *(short + s for s in VARIANT_SUFFIXES[level])):
                     if variant not in self._full or code not in self._full[variant]:
                         self._short[variant].add(code)
+                        fresh.add(variant)
         # the key lengths that start with each character, longest first
         lengths: dict[str, set[int]] = defaultdict(set)
-        for key in (*self._full, *self._short):
+        for key in fresh - self._keys:
             if len(key) >= MIN_KEY:
                 lengths[key[0]].add(len(key))
-        self._lengths = {c: sorted(n, reverse=True) for c, n in lengths.items()}
-        self._keys = frozenset((*self._full, *self._short))
+        for char, found in lengths.items():
+            self._lengths[char] = sorted(
+                found | set(self._lengths.get(char, ())), reverse=True
+            )
+        self._keys |= fresh
+
+    def _village(
+        self, text: str, pos: int, allowed: tuple[str, ...]
+    ) -> tuple[int, set[str], bool]:
+        """Return the longest shipped village name at `pos` below the allowed units."""
+        best, hits = 0, set()
+        for prefix in allowed:
+            if len(prefix) < LEVEL_DIGITS["county"]:
+                continue
+            forms, lengths_of = _national.village_forms(prefix[:2])
+            for town in self._towns_below(prefix, lengths_of):
+                for length in lengths_of.get(town, ()):
+                    if length < best:
+                        break
+                    found = forms.get(f"{town}|{text[pos : pos + length]}")
+                    if found:
+                        if length > best:
+                            best, hits = length, set()
+                        hits.update((found,) if isinstance(found, str) else found)
+                        break
+        hits = {c for c in hits if c not in self._units}  # imported: main index
+        if not hits:
+            return 0, set(), False
+        fresh = [c for c in hits if c not in self._level]
+        if fresh:
+            self._know(fresh)
+        return best, hits, False
+
+    def _towns_below(self, prefix: str, forms: dict[str, object]) -> list[str]:
+        """Return the towns (9 digits) with shipped villages below a prefix."""
+        if len(prefix) >= LEVEL_DIGITS["town"]:
+            return [prefix[:9]]
+        towns = self._towns_of.get(prefix)
+        if towns is None:
+            towns = [t for t in forms if t.startswith(prefix)]
+            self._towns_of[prefix] = towns
+        return towns
+
+    def _know(self, codes: list[str]) -> None:
+        """Make shipped villages known units (names, levels, points) once matched."""
+        points = _national.village_points()
+        rows = pd.DataFrame(
+            {
+                "name": [_national.village_name(c) for c in codes],
+                "level": "village",
+                "lon": [points["lon"].get(c, np.nan) for c in codes],
+                "lat": [points["lat"].get(c, np.nan) for c in codes],
+            },
+            index=pd.Index(codes, name="code"),
+        )
+        for code, name in zip(codes, rows["name"], strict=True):
+            self._level[code] = "village"
+            self._short_of[code] = short_name(name, "village")
+            self._vintage[code] = _national.VILLAGE_VINTAGE
+        self._known.append(rows)
+        for listener in self._listeners:
+            listener(rows)
 
     def _prefix(self, code: str) -> str:
         return code[: LEVEL_DIGITS[self._level[code]]] if code else ""
@@ -138,6 +259,24 @@ class Matcher:
                 return length, top, not (top & full)
         return 0, set(), False
 
+    def _wider(
+        self, text: str, pos: int, states: list[str], ancestors: set[str]
+    ) -> tuple[int, set[str], bool]:
+        """
+        Look for a county or town anywhere in the province of a city or county.
+
+        A county moved to another city (公主岭市 from 四平 to 长春), or a town
+        written under a county that is not its own, is still found; villages
+        are not searched this way.
+        """
+        levels = {self._level.get(s) for s in states}
+        if not states or not levels <= {"city", "county"}:
+            return 0, set(), False
+        provinces = tuple(sorted({s[:2] for s in states}))
+        length, found, is_short = self._longest(text, pos, provinces, ancestors)
+        found = {c for c in found if self._level[c] in ("county", "town")}
+        return (length, found, is_short) if found else (0, set(), False)
+
     @staticmethod
     def _below(
         codes: Iterable[str], allowed: tuple[str, ...], ancestors: set[str]
@@ -148,7 +287,9 @@ class Matcher:
             if c in ancestors or any(c != a and c.startswith(a) for a in allowed)
         }
 
-    def match(self, address: str, *, context: str | None = None) -> Match:
+    def match(  # noqa: C901, PLR0912
+        self, address: str, *, context: str | None = None
+    ) -> Match:
         """
         Match one address.
 
@@ -168,15 +309,29 @@ class Matcher:
         """
         text = normalise(address)
         root = context.ljust(12, "0") if context else ""
+        root = self._current.get(root, root)  # a former code: today's unit
         if root and root not in self._level:
             root = ""
         ancestors = set(self.gazetteer.path(root)) if root else set()
         states = [root]
         matched: list[str] = []
         pos = shorts = 0
+        widened = ""
         while pos < len(text):
             allowed = tuple(self._prefix(s) for s in states)
             length, found, is_short = self._longest(text, pos, allowed, ancestors)
+            if not length or is_short or any(len(a) >= 9 for a in allowed):
+                village = self._village(text, pos, allowed)
+                if village[0] > length:  # 米粮寺村 (a village) before 米粮 (a town)
+                    length, found, is_short = village
+            skip = next((t for t in PLACEHOLDERS if text.startswith(t, pos)), "")
+            if not length and skip:  # 市辖区, a stray 县: they name no unit
+                pos += len(skip)
+                continue
+            if not length and not widened and not root:  # a context is a bound
+                length, found, is_short = self._wider(text, pos, states, ancestors)
+                widened = ",".join(states) if length else ""
+                shorts += bool(length)  # a lower confidence for the detour
             if not length:
                 break
             pos += length
@@ -193,7 +348,7 @@ class Matcher:
         if states == [root]:
             return Match("unmatched", root or None, [], [], 0, 0)
         if len(states) == 1:
-            return Match("matched", states[0], matched, [], pos, shorts)
+            return Match("matched", states[0], matched, [], pos, shorts, widened)
         same = self._same_place(states)
         if same is not None:
             return Match("matched", same, [*matched, same], states, pos, shorts)

@@ -75,9 +75,7 @@ served = coverage.distance_coverage(
 state = served["coverage_status"]
 # the town of the unit whose point placed the site (an older list's town where
 # the point came from one), else of the unit its name matched
-placed_by = demand["point_code"].where(
-    demand["point_code"] != "", demand["matched_code"]
-)
+placed_by = demand["point_code"].where(demand["point_code"] != "", demand["code"])
 demand["town_code"] = gz.town_of(placed_by)
 sites_to_serve = demand[state == "not_covered"]
 undetermined = demand[state == "undetermined"]

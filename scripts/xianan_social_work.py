@@ -28,7 +28,7 @@ placed = geocode.geocode(names, gazetteer=gazetteer, context=XIANAN)
 facilities = pd.DataFrame(
     {
         "category": "social_work_station",
-        "unit_code": placed["matched_code"].str[:9].str.ljust(12, "0"),
+        "unit_code": placed["code"].str[:9].str.ljust(12, "0"),
         "count": pd.to_numeric(table.get("count", 1), errors="coerce"),
     }
 )
@@ -41,6 +41,6 @@ print(
     f"{x02['denominator_units']:g} towns = {x02['current']:g}% (target 100%, "
     f"{x02['status']})"
 )
-in_a_town = (placed["status"] == "matched") & (placed["matched_code"].str[6:9] != "000")
+in_a_town = (placed["status"] == "matched") & (placed["code"].str[6:9] != "000")
 for label, row in placed[~in_a_town].iterrows():
     print(f"  not matched to a town: {names[label]} ({row['explanation']})")

@@ -21,7 +21,7 @@ PLANNED = pd.Series(["保合少镇", "成吉思汗大街街道"])
 gazetteer = Gazetteer.load()
 towns = plans.units_from_gazetteer(gazetteer, XINCHENG, unit_type="township")
 placed = geocode.geocode(PLANNED, gazetteer=gazetteer, context=XINCHENG)
-sites = pd.DataFrame({"unit_code": placed["matched_code"]})
+sites = pd.DataFrame({"unit_code": placed["code"]})
 status = coverage.admin_coverage(
     towns, sites, unit_code="code", facility_unit_code="unit_code"
 )
@@ -30,7 +30,7 @@ print(
     f"新城区公益性公墓 / Xincheng public cemeteries: {int(status['covered'].sum())} of "
     f"{len(towns)} towns = {share:.1%} once both are built"
 )
-in_a_town = (placed["status"] == "matched") & (placed["matched_code"].str[6:9] != "000")
+in_a_town = (placed["status"] == "matched") & (placed["code"].str[6:9] != "000")
 for name, found, note in zip(PLANNED, in_a_town, placed["explanation"], strict=True):
     if not found:
         print(f"  {name}: not a town of 新城区 in the gazetteer ({note})")

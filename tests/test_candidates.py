@@ -65,19 +65,21 @@ def test_restrict_keeps_pairs_within_a_group():
     ]
 
 
-def test_town_of_minds_reused_codes(shangluo_gazetteer):
-    # 金丝峡镇 was 611023111 in 2016; the 2025 list gives that code to another town
+def test_reused_codes_land_on_the_current_unit(shangluo_gazetteer):
+    # 金丝峡镇 was 611023111 in 2016; the 2025 list gives that code to 青山镇
     gz = shangluo_gazetteer
-    old = "611023111000@2016-07-31"
-    assert gz.units.loc[old, "name"] == "金丝峡镇"
-    assert gz.units.loc["611023111000", "name"] != "金丝峡镇"
     units = gz.units
+    (code,) = units.index[(units["name"] == "金丝峡镇") & (units["level"] == "town")]
+    assert code != "611023111000"
+    assert "611023111000@2016-07-31" in units.at[code, "former_codes"]
+    assert units.at["611023111000", "name"] == "青山镇"
     villages = units[
-        (units["level"] == "village") & units.index.str.startswith("611023111")
+        (units["level"] == "village") & units.index.str.startswith(code[:9])
     ]
+    assert len(villages) > 5
     codes = pd.Series([*villages.index[:2], "611002115220", "611002115000", "611002"])
     assert gz.town_of(codes).tolist() == [
-        old, old, "611002115000", "611002115000", "",
+        code, code, "611002115000", "611002115000", "",
     ]  # fmt: skip
 
 

@@ -42,18 +42,18 @@ def test_demo_prints_the_table_with_the_seed_totals(demo_run):
         "124",
         "77",
         "47",
-        "0",  # within the cemetery radius for certain
+        "3",  # within the cemetery radius for certain (village points decide)
         "0",  # beyond it for certain
-        "124",  # undetermined: county points cannot decide 5 km
+        "121",  # undetermined: town points cannot decide 5 km
         "123",
         "50.2%",
         "123",
     ]
-    # the built-in gazetteer has no town points: every site at county precision,
-    # so no distance to a cemetery can be decided and the run says so
-    assert "Sites located: county 124" in result.stdout
-    assert "未定 124 undetermined" in result.stdout
-    assert "at county (up to 30 km off)" in result.stdout
+    # the shipped gazetteer has town points (and village points where adcode
+    # has them): most sites at town precision, still too coarse for 5 km
+    assert "Sites located: town 112, county 8, village 4" in result.stdout
+    assert "未定 121 undetermined" in result.stdout
+    assert "at town (up to 5 km off)" in result.stdout
     assert "a cemetery is not a site" in result.stdout
     assert "[mismatch] 商州区" in result.stdout
     assert "[mismatch] 镇安县" in result.stdout
@@ -169,6 +169,29 @@ def test_help_and_bad_arguments(tmp_path):
     unknown = run("--frobnicate", cwd=tmp_path)
     assert unknown.returncode == 2
     assert len(unknown.stderr.strip().splitlines()) == 1
+
+
+def test_the_shipped_gazetteer_places_sites_by_town_inside_their_county(demo_run):
+    workdir, result = demo_run
+    layer = pyogrio.read_dataframe(
+        workdir / "layers" / "shangluo.gpkg", layer="relocation_sites"
+    )
+    assert len(layer) == 124
+    fine = layer["precision"].isin(["town", "village"])
+    assert fine.sum() >= 110, layer["precision"].value_counts()
+    polygons = boundaries.counties(prefix="6110").set_index("county_code").geometry
+    located = layer[layer.geometry.notna()]
+    outside = [
+        (name, code)
+        for name, code, point in zip(
+            located["site_name"], located["county_code"], located.geometry, strict=True
+        )
+        if not polygons[code].contains(point)
+    ]
+    assert outside == []
+    assert f"Sites located: town {int((layer['precision'] == 'town').sum())}" in (
+        result.stdout
+    )
 
 
 def test_demo_with_adcode_towns_places_sites_finely(tmp_path, sites):

@@ -1,9 +1,10 @@
 """A newcomer's first hour: geocode a list, measure coverage, read the map.
 
-Five day-care centres given by town address are placed at the only point the
-built-in gazetteer has for them, their county's. Coverage within 1 km of
-villages near that point cannot be decided from it: the rows are
-`undetermined`, counted apart and explained, never "not covered".
+Five day-care centres given by town address are placed at the only points the
+built-in gazetteer has for them, their towns'. Coverage within 1 km of
+villages near such a point cannot be decided from it (a town point may be
+5 km off): the rows are `undetermined`, counted apart and explained, never
+"not covered".
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ CENTRES = [
     "夜村镇日间照料中心",
     "沙河子镇日间照料中心",
 ]
-COUNTY_POINT = (109.91925, 33.91421)  # the built-in point of 商州区
+
+
+def town_point() -> tuple[float, float]:
+    """The shipped point of 北宽坪镇 (adcode 2016, converted to WGS-84)."""
+    from geoplan.gazetteer import Gazetteer
+
+    row = Gazetteer.builtin().units.loc["611002115000"]
+    return float(row["lon"]), float(row["lat"])
 
 
 @pytest.fixture
@@ -34,7 +42,7 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
     monkeypatch.setattr(settings, "gazetteer_path", tmp_path / "cache" / "gz.gpkg")
     pd.DataFrame({"name": CENTRES}).to_csv(tmp_path / "centres.csv", index=False)
-    lon, lat = COUNTY_POINT
+    lon, lat = town_point()
     pd.DataFrame(
         {
             "name": ["近村", "东村", "西村", "远村"],
@@ -69,8 +77,8 @@ def test_geocoded_csv_feeds_coverage_and_coarse_points_are_undetermined(folder, 
     assert geocode("--out out/centres.gpkg") == 0
     table = pd.read_csv(folder / "out" / "centres.csv", encoding="utf-8-sig")
     assert table.columns[:3].tolist() == ["name", "lon", "lat"]
-    assert (table["precision"] == "county").all()  # no town points built in
-    assert table[["lon", "lat"]].round(4).drop_duplicates().shape[0] == 1
+    assert (table["precision"] == "town").all()  # shipped town points
+    assert table[["lon", "lat"]].round(4).drop_duplicates().shape[0] == 5
     capsys.readouterr()
     code = cli(
         "coverage --demand villages.csv --facilities out/centres.csv --coords wgs84 "
@@ -79,13 +87,13 @@ def test_geocoded_csv_feeds_coverage_and_coarse_points_are_undetermined(folder, 
     out = capsys.readouterr().out
     assert code == 0
     assert "未定 3 of 4 located demand points are undetermined" in out
-    assert "facilities: 5 at county (up to 30 km off)" in out
+    assert "facilities: 5 at town (up to 5 km off)" in out
     result = pyogrio.read_dataframe(folder / "out" / "cov.gpkg", layer="demand")
     assert result["coverage_status"].tolist() == [
         "undetermined",
         "undetermined",
         "undetermined",
-        "not_covered",  # 110 km from the county point: beyond any doubt
+        "not_covered",  # 110 km from every town point: beyond any doubt
     ]
     gaps = pyogrio.read_dataframe(folder / "out" / "cov.gpkg", layer="gaps")
     assert gaps["name"].tolist() == ["远村"]

@@ -15,13 +15,17 @@ from geoplan.errors import ValidationError
 
 def test_builtin_has_every_town_offline(builtin_gazetteer):
     units = builtin_gazetteer.units
-    counts = units["level"].value_counts().to_dict()
+    counts = units.loc[units["level"] != "village", "level"].value_counts().to_dict()
     assert counts == {"town": 38723, "county": 2845, "city": 333, "province": 33}
     xianan = builtin_gazetteer.children("421202", level="town")
     assert len(xianan) == 13  # 咸安区: the plan's "all 13 towns"
     assert {"温泉街道", "汀泗桥镇", "大幕乡"} <= set(xianan["name"])
     assert (units.loc[units["level"] == "county", "lon"].notna().mean()) > 0.99
-    assert units.loc[units["level"] == "town", "lon"].isna().all()  # no town points
+    towns = units[units["level"] == "town"]
+    assert towns["lon"].notna().sum() == 31912  # shipped adcode town points
+    assert (
+        towns.loc[towns["lon"].isna(), "point_source"].str.startswith("no point").all()
+    )
     assert units.loc["611002000000", "source"].startswith("MCA division list 2025")
 
 
@@ -63,10 +67,12 @@ def test_adcode_import_converts_gcj02_and_flags_pseudo_units(shangluo_gazetteer)
     geod = Geod(ellps="WGS84")
     _, _, moved = geod.inv(110.15062, 33.906072, town["lon"], town["lat"])
     assert 400 < moved < 700
-    assert town["point_source"] == "adcode centre (GCJ-02, converted)"
+    assert town["point_source"].startswith("adcode by Vonng, CC BY 4.0")  # shipped
     assert units.loc["611002001000", "aliases"] == "城关街道办事处"
     assert units.loc["611002400000", "pseudo"]  # 二龙山水库
-    assert units.loc["611023111000@2016-07-31", "name"] == "金丝峡镇"  # code reused
+    # code reused: the 2016 金丝峡镇 611023111 is today's 金丝峡镇, not 青山镇
+    (jinsixia,) = units.index[units["former_codes"].str.contains("611023111000@")]
+    assert units.loc[jinsixia, "name"] == "金丝峡镇"
     assert units.loc["611023111000", "name"] == "青山镇"
     assert shangluo_gazetteer.path("611002115220") == [
         "610000000000",
@@ -264,10 +270,17 @@ def test_gazetteer_import_table_command(tmp_path):
         "--coords", "wgs84", cwd=tmp_path,
     )  # fmt: skip
     assert full.returncode == 0, full.stderr
-    assert "Imported 1 units from 1 files (1 with points)" in full.stdout
-    info = run_geoplan("gazetteer", "info", "--store", "g.gpkg", cwd=tmp_path)
-    village = next(line for line in info.stdout.splitlines() if "village" in line)
-    assert village.split()[1:3] == ["1", "1"]
+    assert (
+        "Imported 1 units from 1 files (1 with points): 1 onto units the gazetteer "
+        "has, 0 added" in full.stdout
+    )
+    store = gazetteer.Gazetteer.load(tmp_path / "g.gpkg")
+    units = store.units
+    # the statistics bureau's 全脉村委会 (shipped, no point) gets the table's point
+    assert units.at["611002115220", "name"] == "全脉村委会"
+    assert "全脉村" in units.at["611002115220", "aliases"]
+    assert units.at["611002115220", "lon"] == pytest.approx(110.17)
+    assert len(units[units.index.str.startswith("611002115220")]) == 1
 
 
 def test_children_of_an_unknown_unit_is_an_error(builtin_gazetteer):

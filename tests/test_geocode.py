@@ -253,7 +253,7 @@ def test_an_unknown_context_is_said_not_silently_dropped(shangluo_gazetteer, mat
         matcher=matcher,
         context=pd.Series(["619999", "611002"]),
     )
-    assert result["matched_code"].tolist() == ["611002115220"] * 2
+    assert result["code"].tolist() == ["611002115220"] * 2
     first, second = result["explanation"]
     assert first.startswith("context 619999000000 is not a unit of the gazetteer")
     assert "not a unit" not in second

@@ -213,8 +213,9 @@ def test_malformed_osm_files_get_one_message(tmp_path, monkeypatch, capsys, name
     (tmp_path / name).write_bytes(MALFORMED_OSM[name].encode("latin-1"))
     write(tmp_path / "d.csv", "name,lon,lat\n甲,109.9,33.8\n")
     code = main(["coverage", "--demand", "d.csv", "--facilities", "d.csv",
-                 "--coords", "wgs84", "--threshold-m", "500", "--method", "network",
-                 "--network", name, "--out", "o.gpkg", "--basemap", "none"])  # fmt: skip
+                 "--coords", "wgs84", "--threshold-m", "500", "--method",
+                 "network", "--network", name, "--out", "o.gpkg",
+                 "--basemap", "none"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 1
     assert f"{name}:" in err

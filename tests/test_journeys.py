@@ -61,8 +61,9 @@ def test_the_bundled_example_runs_on_a_bare_clone(tmp_path):
     run = geoplan("run", "examples/shangluo.toml", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     # it says what `geoplan demo` says: precision, undetermined reach, fixes
-    assert "Sites located: county 124" in run.stdout
-    assert "未定 124 undetermined" in run.stdout
+    # the shipped gazetteer: town points, villages, village points of Shaanxi
+    assert "Sites located: town 112, county 8, village 4" in run.stdout
+    assert "未定 121 undetermined" in run.stdout
     assert "layers/shangluo-fixes.csv: fill in lon/lat" in run.stdout
     assert "/../" not in run.stdout
     demo = geoplan("demo", "shangluo", "--basemap", "none", cwd=tmp_path)

@@ -48,12 +48,13 @@ def test_shangluo_map_draws_offline_in_chromium(shangluo_map):
         assert "安置点公墓覆盖率" in page.inner_text("#geoplan-legend")
         assert page.is_visible("#geoplan-point-legend")
         # every colour drawn is in a legend with the class it was drawn for:
-        # county points in the county colour, shares in their class, cluster
+        # points in their precision's colour, shares in their class, cluster
         # bubbles neutral (never Leaflet's green/yellow/orange by size)
         meanings = legend_meanings(page)
         assert meanings["county"] == "县级 county"
+        assert meanings["town"].startswith("乡镇级")
         assert meanings["cluster"].startswith("聚合点")
-        assert "town" not in meanings
+        assert "manual" not in meanings  # no class without a point drawn
         page.wait_for_timeout(300)
         shot = screenshot(page, "shangluo-map")
         assert errors == []
