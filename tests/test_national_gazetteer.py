@@ -92,8 +92,12 @@ def test_former_names_and_codes_resolve_to_the_current_unit(builtin):
             pairs.append((f"{province}{old}", code))
     assert len(pairs) >= 20
     found = run(builtin, [p for p, _ in pairs])
-    right = (found["code"].to_numpy() == [c for _, c in pairs]).mean()
-    assert right >= 0.8
+    right = found["code"].to_numpy() == [c for _, c in pairs]
+    said = found["explanation"].str.contains("is the former name of").to_numpy()
+    assert (right & said).sum() >= 20
+    # the rest are names two units had (桥东区 in 邢台 and in 张家口): reported
+    # ambiguous, never placed at the wrong one
+    assert (found.loc[~right, "status"] == "ambiguous").all()
     assert matcher.current("220381000000") == "220184000000"
 
 
