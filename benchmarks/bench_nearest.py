@@ -30,7 +30,7 @@ def main() -> None:
 
     def ours():
         table = costs.euclidean_costs(demand, facilities, cutoff_m=RADIUS_M)
-        return coverage.coverage_from_costs(table, threshold_m=RADIUS_M)
+        return coverage.coverage_from_costs(table, radius_m=RADIUS_M)
 
     def raw():
         tree = cKDTree(f_xy)

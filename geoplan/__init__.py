@@ -9,12 +9,22 @@ GeoPackage layers and tables.
 import contextlib
 from importlib.metadata import PackageNotFoundError, version
 
-from . import boundaries as boundaries
-from . import crs as crs
-from . import errors as errors
-from . import geocode as geocode
-from . import relocation as relocation
-from . import settings as settings
+from . import boundaries, coverage, crs, errors, geocode, settings
+from .gazetteer import Gazetteer
+from .workflows import CoverageJob, CoverageResult, run_coverage
+
+__all__ = [
+    "CoverageJob",
+    "CoverageResult",
+    "Gazetteer",
+    "boundaries",
+    "coverage",
+    "crs",
+    "errors",
+    "geocode",
+    "run_coverage",
+    "settings",
+]
 
 __version__ = "0.0.0"
 with contextlib.suppress(PackageNotFoundError):  # works when not installed

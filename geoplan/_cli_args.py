@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 
 
@@ -89,3 +90,22 @@ def add_duplicate_ids(parser: argparse.ArgumentParser) -> None:
         help="table rows that repeat an earlier id (column id, 编号 or 序号): "
         "reject them (default) or keep them; either way they are listed",
     )
+
+
+class Deprecated(argparse.Action):
+    """Store an option given by its old name, and say which name replaces it."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,  # noqa: ARG002 (argparse's signature)
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        """Warn on stderr, then store the value under the new name."""
+        new = "--" + self.dest.replace("_", "-")
+        print(
+            f"geoplan: {option_string} is deprecated; use {new} (same meaning).",
+            file=sys.stderr,
+        )
+        setattr(namespace, self.dest, values)

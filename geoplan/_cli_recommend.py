@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: PLR0915
         state = coverage.distance_coverage(
             demand,
             facilities,
-            threshold_m=radius,
+            radius_m=radius,
             method="network" if net is not None else "euclidean",
             network=net,
         )["coverage_status"].to_numpy()

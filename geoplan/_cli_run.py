@@ -8,6 +8,7 @@ from pathlib import Path
 from . import analysis, demo, gazetteer, plans, relocation, report
 from ._atomic import atomic_write_text
 from .errors import ValidationError
+from .workflows.coverage import CoverageJob, run_coverage
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -127,13 +128,11 @@ def _shangluo(
 
 
 def _coverage(job: analysis.Analysis, layers_dir: Path, maps_dir: Path) -> int:
-    from . import _cli_coverage
-
     inputs = job.section("inputs")
     cov = job.section("coverage")
     outputs = job.section("outputs")
     name = job.path.stem
-    namespace = argparse.Namespace(
+    task = CoverageJob(
         demand=job.resolve(inputs["demand"]["path"]),
         facilities=job.resolve(inputs["facilities"]["path"]),
         demand_layer=inputs["demand"].get("layer"),
@@ -142,13 +141,11 @@ def _coverage(job: analysis.Analysis, layers_dir: Path, maps_dir: Path) -> int:
         lon_column=inputs["demand"].get("lon_column"),
         lat_column=inputs["demand"].get("lat_column"),
         duplicate_ids=cov.get("duplicate_ids", "reject"),
-        threshold_m=cov.get("threshold_m"),
+        radius_m=cov.get("radius_m"),
         preset=cov.get("preset"),
         method=cov.get("method"),
         network=job.resolve(cov["network"]) if "network" in cov else None,
-        mode="walk",
         weight_column=cov.get("weight_column"),
-        by_column=None,
         target_share=cov.get("target_share"),
         out=job.resolve(outputs["gpkg"])
         if "gpkg" in outputs
@@ -159,17 +156,20 @@ def _coverage(job: analysis.Analysis, layers_dir: Path, maps_dir: Path) -> int:
         basemap=outputs.get("basemap", "auto"),
     )
     print("[2/3] coverage")
-    code = _cli_coverage.run(namespace)
+    result = run_coverage(task)
+    written = result.write()
+    print(result.summary())
+    print("Written: " + ", ".join(map(str, written)))
     if "recommend" not in job.data:
         print("[3/3] done")
-        return code
+        return 0
     print("[3/3] recommend: where to build next")
-    return _recommend(job, namespace, layers_dir, maps_dir)
+    return _recommend(job, task, layers_dir, maps_dir)
 
 
 def _recommend(
     job: analysis.Analysis,
-    coverage_args: argparse.Namespace,
+    coverage_args: CoverageJob,
     layers_dir: Path,
     maps_dir: Path,
 ) -> int:
@@ -178,7 +178,7 @@ def _recommend(
 
     rec = job.section("recommend")
     name = f"{job.path.stem}-recommend"
-    radius = coverage_args.threshold_m or presets.get(coverage_args.preset).distance_m
+    radius = coverage_args.radius_m or presets.get(coverage_args.preset).distance_m
     target = rec.get("target_share", job.section("coverage").get("target_share"))
     namespace = argparse.Namespace(
         demand=coverage_args.demand,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +20,16 @@ from typing import Any
 from ._io import read_toml
 from .errors import ValidationError
 
+logger = logging.getLogger(__name__)
+
 KNOWN = {
     "analysis": {"name", "job"},
     "gazetteer": {"store", "import_adcode", "overrides"},
     "inputs": {"demand", "facilities"},
     "coverage": {
         "preset",
-        "threshold_m",
+        "radius_m",
+        "threshold_m",  # the old name of radius_m, still read
         "method",
         "network",
         "cemetery_radius_m",
@@ -78,7 +82,7 @@ path = "facilities.csv"
 coords = "wgs84"
 
 [coverage]
-preset = "gb50180-15min"  # or threshold_m = 1000
+preset = "gb50180-15min"  # or radius_m = 1000
 # method = "network"
 # network = "city.osm.pbf"
 # weight_column = "households"
@@ -155,6 +159,18 @@ def load(path: Path | str) -> Analysis:
     problems = _problems(data)
     if problems:
         raise ValidationError(f"{path}: " + "; ".join(problems) + ".")
+    coverage = data.get("coverage", {})
+    if "threshold_m" in coverage:
+        if "radius_m" in coverage:
+            msg = (
+                f"{path}: [coverage] give radius_m only (threshold_m is its old name)."
+            )
+            raise ValidationError(msg)
+        logger.warning(
+            "%s: [coverage] threshold_m is deprecated; write radius_m (same meaning).",
+            path,
+        )
+        coverage["radius_m"] = coverage.pop("threshold_m")
     return Analysis(path, data)
 
 
@@ -242,6 +258,7 @@ def _value_problems(  # noqa: PLR0911
 
 #: Numbers in analysis files, checked as the command line checks them.
 NUMBERS = {
+    ("coverage", "radius_m"): "positive",
     ("coverage", "threshold_m"): "positive",
     ("coverage", "cemetery_radius_m"): "positive",
     ("coverage", "target_share"): "share",

@@ -36,14 +36,14 @@ logger = logging.getLogger(__name__)
 METHODS = ("euclidean", "network")
 
 
-def _label(threshold_m: float) -> str:
-    return f"{threshold_m:g}m"
+def _label(radius_m: float) -> str:
+    return f"{radius_m:g}m"
 
 
 def coverage_from_costs(
     costs: CostTable,
     *,
-    threshold_m: float,
+    radius_m: float,
     bounds: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
     uncertainty: NDArray[np.float64] | None = None,
 ) -> pd.DataFrame:
@@ -55,8 +55,8 @@ def coverage_from_costs(
     costs
         As from :func:`geoplan.costs.euclidean_costs` or
         :func:`geoplan.network.network_costs`; its ``cutoff_m`` must equal
-        `threshold_m` for the counts to mean "within the threshold".
-    threshold_m
+        `radius_m` for the counts to mean "within the threshold".
+    radius_m
         The coverage radius in metres.
     bounds
         The least and the most each demand point's true distance to its
@@ -75,13 +75,13 @@ def coverage_from_costs(
         ``coverage_status`` (``covered``, ``not_covered``, ``undetermined``,
         ``not_located``) and ``uncertainty_m``, plus any producer columns.
     """
-    if not math.isclose(costs.cutoff_m, threshold_m):
+    if not math.isclose(costs.cutoff_m, radius_m):
         msg = (
-            f"The cost table was cut at {costs.cutoff_m:g} m, not {threshold_m:g} m; "
-            "compute costs with `cutoff_m=threshold_m`."
+            f"The cost table was cut at {costs.cutoff_m:g} m, not {radius_m:g} m; "
+            "compute costs with `cutoff_m=radius_m`."
         )
         raise ValueError(msg)
-    label = _label(threshold_m)
+    label = _label(radius_m)
     found = costs.nearest_pos >= 0
     nearest = np.full(len(costs.demand_index), pd.NA, dtype=object)
     if found.any():
@@ -89,7 +89,7 @@ def coverage_from_costs(
             costs.facility_index.take(costs.nearest_pos[found]), dtype=object
         )
     low, high = bounds if bounds is not None else (costs.nearest_m, costs.nearest_m)
-    status = precision.decide(low, high, threshold_m)
+    status = precision.decide(low, high, radius_m)
     covered = pd.array(status == precision.COVERED, dtype="boolean")
     covered[(status == precision.UNDETERMINED) | (status == precision.NOT_LOCATED)] = (
         pd.NA
@@ -111,7 +111,7 @@ def coverage_from_costs(
     )
     for name, values in costs.extra.items():
         table[name] = values
-    table.attrs.update(method=costs.method, crs=costs.crs, threshold_m=threshold_m)
+    table.attrs.update(method=costs.method, crs=costs.crs, radius_m=radius_m)
     return table
 
 
@@ -119,7 +119,7 @@ def distance_coverage(
     demand: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
     *,
-    threshold_m: float | None = None,
+    radius_m: float | None = None,
     preset: str | None = None,
     method: str | None = None,
     network: object | None = None,
@@ -140,7 +140,7 @@ def distance_coverage(
         Demand points (any declared CRS).
     facilities
         Facility points in the same CRS.
-    threshold_m
+    radius_m
         The radius in metres; taken from `preset` when omitted.
     preset
         A life-circle preset id (see :func:`geoplan.presets.available`), e.g.
@@ -161,11 +161,11 @@ def distance_coverage(
         threshold, metric CRS and the number of ``undetermined`` rows.
     """
     chosen = presets.get(preset) if preset else None
-    if threshold_m is None:
+    if radius_m is None:
         if chosen is None:
-            msg = "Give `threshold_m` or a `preset`."
+            msg = "Give `radius_m` or a `preset`."
             raise ValueError(msg)
-        threshold_m = float(chosen.distance_m)
+        radius_m = float(chosen.distance_m)
     if method is None:
         method = "network" if network is not None else "euclidean"
     if method not in METHODS:
@@ -189,11 +189,11 @@ def distance_coverage(
         else pd.Series(0.0, index=facilities.index)
     )
     costs, low, high = bounded_costs(
-        measure, demand, facilities, u_demand, u_facility, cutoff_m=threshold_m
+        measure, demand, facilities, u_demand, u_facility, cutoff_m=radius_m
     )
     table = coverage_from_costs(
         costs,
-        threshold_m=threshold_m,
+        radius_m=radius_m,
         bounds=(low, high),
         uncertainty=np.where(
             np.isnan(costs.nearest_m), np.nan, u_demand.to_numpy(float)

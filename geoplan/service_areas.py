@@ -18,14 +18,14 @@ from .network import StreetNetwork, _augment, _csr, snap_to_edges
 
 
 def _reached_pieces(
-    network: StreetNetwork, dist: NDArray[np.float64], threshold_m: float
+    network: StreetNetwork, dist: NDArray[np.float64], radius_m: float
 ) -> list[shapely.Geometry]:
-    """Substrings of edges reachable within `threshold_m`, from node distances."""
+    """Substrings of edges reachable within `radius_m`, from node distances."""
     u, v = network.edge_nodes
     length = network.edges["length_m"].to_numpy()
     lines = network.edges.geometry.to_numpy()
-    from_u = np.clip(threshold_m - dist[u], 0.0, None)
-    from_v = np.clip(threshold_m - dist[v], 0.0, None)
+    from_u = np.clip(radius_m - dist[u], 0.0, None)
+    from_v = np.clip(radius_m - dist[v], 0.0, None)
     pieces: list[shapely.Geometry] = []
     whole = from_u + from_v >= length
     pieces.extend(lines[whole & ((from_u > 0) | (from_v > 0))])
@@ -41,15 +41,15 @@ def service_areas(
     facilities: gpd.GeoDataFrame,
     network: StreetNetwork,
     *,
-    threshold_m: float,
+    radius_m: float,
     buffer_m: float = 25.0,
 ) -> gpd.GeoDataFrame:
     """
     Draw each facility's network service area and its Euclidean circle.
 
     The network area is the union of the street pieces reachable within
-    `threshold_m` (access distance included), buffered by `buffer_m`; the
-    circle has radius `threshold_m`. Comparing the two shows the detour.
+    `radius_m` (access distance included), buffered by `buffer_m`; the
+    circle has radius `radius_m`. Comparing the two shows the detour.
 
     Parameters
     ----------
@@ -57,7 +57,7 @@ def service_areas(
         Facility points (any declared CRS).
     network
         The street network.
-    threshold_m
+    radius_m
         Reach in metres.
     buffer_m
         Half-width of the drawn street corridor in metres.
@@ -66,7 +66,7 @@ def service_areas(
     -------
     geopandas.GeoDataFrame
         Two rows per located facility: ``facility`` (index label), ``kind``
-        (``network``/``euclidean``), ``threshold_m``, ``area_m2``; in the
+        (``network``/``euclidean``), ``radius_m``, ``area_m2``; in the
         network's metric CRS.
     """
     xy, ok = point_coordinates(facilities.to_crs(network.crs), role="facilities")
@@ -78,7 +78,7 @@ def service_areas(
     length = network.edges["length_m"].to_numpy()
     rows = []
     for k, label in enumerate(facilities.index[ok]):
-        budget = threshold_m - snap.access_m[k]
+        budget = radius_m - snap.access_m[k]
         pieces: list[shapely.Geometry] = []
         if budget > 0:
             dist = dijkstra(graph, directed=False, indices=f_node[k], limit=budget)
@@ -94,19 +94,19 @@ def service_areas(
             if pieces
             else shapely.Polygon()
         )
-        circle = shapely.Point(xy[ok][k]).buffer(threshold_m, quad_segs=32)
+        circle = shapely.Point(xy[ok][k]).buffer(radius_m, quad_segs=32)
         rows += [
             {
                 "facility": label,
                 "kind": "network",
-                "threshold_m": threshold_m,
+                "radius_m": radius_m,
                 "area_m2": area.area,
                 "geometry": area,
             },
             {
                 "facility": label,
                 "kind": "euclidean",
-                "threshold_m": threshold_m,
+                "radius_m": radius_m,
                 "area_m2": circle.area,
                 "geometry": circle,
             },

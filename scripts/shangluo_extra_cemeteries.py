@@ -70,7 +70,7 @@ print(
 
 planned = targets[targets["precision"].isin(["village", "town", "manual"])]
 served = coverage.distance_coverage(
-    demand, planned, threshold_m=args.radius_m, use_precision=not exact_points
+    demand, planned, radius_m=args.radius_m, use_precision=not exact_points
 )
 state = served["coverage_status"]
 # the town of the unit whose point placed the site (an older list's town where

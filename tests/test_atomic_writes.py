@@ -17,7 +17,7 @@ from geoplan.cli import main
 
 def coverage_args(folder: Path) -> list[str]:
     return ["coverage", "--demand", "demand.csv", "--facilities", "fac.csv",
-            "--coords", "wgs84", "--threshold-m", "500",
+            "--coords", "wgs84", "--radius-m", "500",
             "--out", str(folder / "c.gpkg"), "--map", str(folder / "c.html"),
             "--basemap", "none"]  # fmt: skip
 

@@ -74,7 +74,7 @@ def test_coverage_command_writes_layers_and_prints_shares(tables, tmp_path):
             str(stations),
             "--coords",
             "gcj02",
-            "--threshold-m",
+            "--radius-m",
             "500",
             "--weight-column",
             "hh",
@@ -133,7 +133,7 @@ def test_coverage_command_refuses_undeclared_coordinates(tables, tmp_path):
             str(demand),
             "--facilities",
             str(stations),
-            "--threshold-m",
+            "--radius-m",
             "500",
             "--out",
             str(tmp_path / "x.gpkg"),
@@ -142,3 +142,23 @@ def test_coverage_command_refuses_undeclared_coordinates(tables, tmp_path):
     )
     assert run.returncode == 1
     assert "--coords wgs84|gcj02|bd09" in run.stderr
+
+
+def test_threshold_m_is_the_old_name_of_radius_m(tables, tmp_path, capsys):
+    from geoplan.cli import main
+
+    demand, stations = tables
+    base = ["coverage", "--demand", str(demand), "--facilities", str(stations),
+            "--coords", "gcj02", "--basemap", "none"]  # fmt: skip
+    assert main([*base, "--radius-m", "500", "--out", str(tmp_path / "a.gpkg")]) == 0
+    new = capsys.readouterr()
+    assert main([*base, "--threshold-m", "500", "--out", str(tmp_path / "b.gpkg")]) == 0
+    old = capsys.readouterr()
+    assert "--threshold-m is deprecated; use --radius-m" in old.err
+    assert "deprecated" not in new.err
+    assert (
+        old.out.replace("b.gpkg", "a.gpkg")
+        .replace("b.csv", "a.csv")
+        .replace("b.html", "a.html")
+        == new.out
+    )

@@ -44,7 +44,7 @@ CASES = {
                       "--coords", "wgs84", "--radius-m", "100", "--k", "5"],
                      "`k` must be between 1 and the 1 candidates"),
     "coverage, weights": (["coverage", "--demand", "w.csv", "--facilities", "d.csv",
-                           "--coords", "wgs84", "--threshold-m", "500",
+                           "--coords", "wgs84", "--radius-m", "500",
                            "--weight-column", "hh"],
                           "1 rows have no usable weight (row 3: 'abc')"),
     "recommend, weights": (["recommend", "--demand", "w.csv", "--candidates", "d.csv",
@@ -62,11 +62,11 @@ CASES = {
                           "--context", "619999"],
                          "--context 619999 is not a unit of the gazetteer"),
     "coverage, bad OSM": (["coverage", "--demand", "d.csv", "--facilities", "d.csv",
-                           "--coords", "wgs84", "--threshold-m", "500",
+                           "--coords", "wgs84", "--radius-m", "500",
                            "--network", "bad.osm"],
                           "bad.osm: not well-formed OSM XML"),
     "coverage, no streets": (["coverage", "--demand", "d.csv", "--facilities",
-                              "d.csv", "--coords", "wgs84", "--threshold-m", "500",
+                              "d.csv", "--coords", "wgs84", "--radius-m", "500",
                               "--network", "empty.osm"],
                              "no streets in this OSM extract"),
     "import, no file": (["gazetteer", "import", "none.csv", "--format", "adcode"],
@@ -95,7 +95,7 @@ def test_bad_command_says_what_is_wrong(folder, case):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["coverage", "--threshold-m", "-5"], "--threshold-m: must be greater than 0"),
+        (["coverage", "--radius-m", "-5"], "--radius-m: must be greater than 0"),
         (["recommend", "--target-share", "90"], "must be a share between 0 and 1"),
         (["recommend", "--radius-m", "nan"], "--radius-m: must be a finite number"),
         (["recommend", "--k", "0"], "--k: must be at least 1"),
@@ -113,10 +113,10 @@ def test_analysis_file_numbers_are_checked(folder):
         '[analysis]\njob = "coverage"\n'
         '[inputs.demand]\npath = "d.csv"\ncoords = "wgs84"\n'
         '[inputs.facilities]\npath = "d.csv"\ncoords = "wgs84"\n'
-        "[coverage]\nthreshold_m = -5\ntarget_share = 90\n",
+        "[coverage]\nradius_m = -5\ntarget_share = 90\n",
         encoding="utf-8",
     )
     run = run_geoplan("run", "a.toml", cwd=folder)
     assert run.returncode == 1
-    assert "[coverage] threshold_m must be greater than 0, got -5" in run.stderr
+    assert "[coverage] radius_m must be greater than 0, got -5" in run.stderr
     assert "[coverage] target_share must be a share between 0 and 1" in run.stderr

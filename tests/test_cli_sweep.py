@@ -50,7 +50,7 @@ def run(argv, capsys):
     return code, out, err
 
 
-DEMAND = ["--coords", "wgs84", "--threshold-m", "500"]
+DEMAND = ["--coords", "wgs84", "--radius-m", "500"]
 #: (arguments, exit code, text the message must contain)
 CASES = [
     (["demo"], 2, "the following arguments are required: example"),

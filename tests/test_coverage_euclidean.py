@@ -18,7 +18,7 @@ def test_villages_at_known_distances():
     demand = points((0, 0), (300, 0), (1200, 0), name=["a", "b", "c"])
     facilities = points((0, 0), name=["f"])
     facilities.index = ["F1"]
-    table = coverage.distance_coverage(demand, facilities, threshold_m=500)
+    table = coverage.distance_coverage(demand, facilities, radius_m=500)
     assert table.index.equals(demand.index)
     assert table["dist_to_nearest_m"].tolist() == [0.0, 300.0, 1200.0]
     assert table["covered_500m"].tolist() == [True, True, False]
@@ -31,7 +31,7 @@ def test_villages_at_known_distances():
 def test_counts_with_two_facilities_and_a_point_without_location():
     demand = points((0, 0), (500, 0), None)
     facilities = points((-100, 0), (400, 0))
-    table = coverage.distance_coverage(demand, facilities, threshold_m=150)
+    table = coverage.distance_coverage(demand, facilities, radius_m=150)
     assert table["n_within_150m"].tolist() == [1, 1, 0]
     assert table["nearest_facility"].tolist()[:2] == [0, 1]
     assert pd.isna(table["nearest_facility"].iloc[2])
@@ -54,7 +54,7 @@ def test_weighted_share_and_gaps_by_unit():
     demand = points((0, 0), (100, 0), (5000, 0), (5100, 0))
     town = pd.Series(["west", "west", "east", "east"], name="town")
     households = pd.Series([10, 30, 40, 20])
-    table = coverage.distance_coverage(demand, points((50, 0)), threshold_m=300)
+    table = coverage.distance_coverage(demand, points((50, 0)), radius_m=300)
     share = coverage.covered_share(table, weights=households, by=town)
     assert share.loc["west", ["covered", "weight", "weight_covered"]].tolist() == [
         2,
@@ -72,7 +72,7 @@ def test_metric_crs_is_chosen_for_wgs84_input_and_logged(caplog):
     demand = points((109.94, 33.87), (109.95, 33.87), crs="EPSG:4326")
     facilities = points((109.94, 33.87), crs="EPSG:4326")
     with caplog.at_level("INFO"):
-        table = coverage.distance_coverage(demand, facilities, threshold_m=1000)
+        table = coverage.distance_coverage(demand, facilities, radius_m=1000)
     assert table.attrs["crs"] == "EPSG:32649"
     assert "UTM zone 49N" in caplog.text
     # 0.01 degrees of longitude at 33.87 N is about 925 m
@@ -82,22 +82,22 @@ def test_metric_crs_is_chosen_for_wgs84_input_and_logged(caplog):
 def test_mixed_or_missing_crs_is_an_error():
     with pytest.raises(CRSError, match="reproject one so both match"):
         coverage.distance_coverage(
-            points((0, 0)), points((109.9, 33.8), crs=4326), threshold_m=10
+            points((0, 0)), points((109.9, 33.8), crs=4326), radius_m=10
         )
     with pytest.raises(CRSError, match="must declare a CRS"):
         coverage.distance_coverage(
-            points((0, 0), crs=None), points((0, 0)), threshold_m=10
+            points((0, 0), crs=None), points((0, 0)), radius_m=10
         )
     with pytest.raises(CRSError, match="in metres"):
         coverage.distance_coverage(
-            points((0, 0), crs=2229), points((1, 0), crs=2229), threshold_m=10
+            points((0, 0), crs=2229), points((1, 0), crs=2229), radius_m=10
         )
 
 
 def test_polygons_are_refused_with_the_fix():
     demand = points((0, 0)).buffer(10).to_frame("geometry")
     with pytest.raises(ValidationError, match=r"representative_point\(\)"):
-        coverage.distance_coverage(demand, points((0, 0)), threshold_m=10)
+        coverage.distance_coverage(demand, points((0, 0)), radius_m=10)
 
 
 def test_preset_gives_the_threshold():

@@ -82,7 +82,7 @@ def test_geocoded_csv_feeds_coverage_and_coarse_points_are_undetermined(folder, 
     capsys.readouterr()
     code = cli(
         "coverage --demand villages.csv --facilities out/centres.csv --coords wgs84 "
-        "--threshold-m 1000 --basemap none --out out/cov.gpkg --map out/cov.html"
+        "--radius-m 1000 --basemap none --out out/cov.gpkg --map out/cov.html"
     )
     out = capsys.readouterr().out
     assert code == 0
@@ -115,12 +115,12 @@ def test_geoplan_reads_its_own_geopackage_without_naming_the_layer(folder, capsy
     # (warnings are errors in the test suite)
     code = cli(
         "coverage --demand villages.csv --facilities out/centres.gpkg --coords wgs84 "
-        "--threshold-m 1000 --basemap none --out out/cov2.gpkg"
+        "--radius-m 1000 --basemap none --out out/cov2.gpkg"
     )
     assert code == 0, capsys.readouterr().err
     several = cli(
         "coverage --demand villages.csv --facilities out/cov2.gpkg --coords wgs84 "
-        "--threshold-m 1000 --out out/cov3.gpkg"
+        "--radius-m 1000 --out out/cov3.gpkg"
     )
     assert several == 1
     assert "name one with --facilities-layer" in capsys.readouterr().err

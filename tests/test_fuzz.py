@@ -185,7 +185,7 @@ sections = st.sampled_from(
                             "preset",
                             "layers_dir",
                             "id",
-                            "threshold_m",
+                            "radius_m",
                         ]
                     ),
                 ),

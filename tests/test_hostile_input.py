@@ -170,7 +170,7 @@ def test_gcj02_declared_on_wgs84_points_is_doubted_with_evidence(tmp_path):
         ("[coverage]\npreset = 5", "[coverage] preset = 5 must be a text in quotes"),
         ('analysis = "x"', "analysis = 'x' must be a section: write [analysis]"),
         ('[inputs]\ndemand = "x.csv"', "must be a table: write [inputs.demand]"),
-        ('[coverage]\nthreshold_m = "500"', "must be a number, written without"),
+        ('[coverage]\nradius_m = "500"', "must be a number, written without"),
         ("[gazetteer]\nimport_adcode = 3", "must be a list of texts"),
     ],
 )
@@ -213,7 +213,7 @@ def test_malformed_osm_files_get_one_message(tmp_path, monkeypatch, capsys, name
     (tmp_path / name).write_bytes(MALFORMED_OSM[name].encode("latin-1"))
     write(tmp_path / "d.csv", "name,lon,lat\n甲,109.9,33.8\n")
     code = main(["coverage", "--demand", "d.csv", "--facilities", "d.csv",
-                 "--coords", "wgs84", "--threshold-m", "500", "--method",
+                 "--coords", "wgs84", "--radius-m", "500", "--method",
                  "network", "--network", name, "--out", "o.gpkg",
                  "--basemap", "none"])  # fmt: skip
     err = capsys.readouterr().err
@@ -237,7 +237,7 @@ def test_coverage_lists_duplicate_ids_and_keeps_them_on_request(
     )
     write(tmp_path / "f.csv", "name,lon,lat\n站,109.90,33.8\n")
     base = ["coverage", "--demand", "d.csv", "--facilities", "f.csv", "--coords",
-            "wgs84", "--threshold-m", "500", "--basemap", "none"]  # fmt: skip
+            "wgs84", "--radius-m", "500", "--basemap", "none"]  # fmt: skip
     assert main([*base, "--out", "a.gpkg"]) == 0
     qa = pyogrio.read_dataframe("a.gpkg", layer="qa_report")
     rejected = qa[qa["kind"] == "rejected"]

@@ -146,7 +146,7 @@ def test_coverage_and_geocode_csvs_carry_formulas_as_text(tmp_path, monkeypatch)
         "fac.csv", index=False
     )
     assert main(["coverage", "--demand", "demand.csv", "--facilities", "fac.csv",
-                 "--coords", "wgs84", "--threshold-m", "500", "--out", "o/c.gpkg",
+                 "--coords", "wgs84", "--radius-m", "500", "--out", "o/c.gpkg",
                  "--basemap", "none"]) == 0  # fmt: skip
     cells = csv_cells(tmp_path / "o" / "c.csv")
     assert_no_live_formula(cells)

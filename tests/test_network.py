@@ -19,13 +19,13 @@ def test_network_distance_goes_around_the_u(u_street):
     facility = points((100, -10))
     demand = points((100, 1010), (500, 5), (150, -20))
     table = coverage.distance_coverage(
-        demand, facility, threshold_m=1000, method="network", network=u_street
+        demand, facility, radius_m=1000, method="network", network=u_street
     )
     # access 10 + 900 along the bottom + 1000 up + 900 along the top + access 10
     assert table["dist_to_nearest_m"].tolist() == pytest.approx([2820, 415, 80])
     assert table["access_m"].tolist() == pytest.approx([10, 5, 20])
     assert table["covered_1000m"].tolist() == [False, True, True]
-    straight = coverage.distance_coverage(demand, facility, threshold_m=1000)
+    straight = coverage.distance_coverage(demand, facility, radius_m=1000)
     assert straight["dist_to_nearest_m"].iloc[0] == pytest.approx(1020)
     assert table.attrs["method"] == "network"
 
@@ -34,7 +34,7 @@ def test_demand_and_facility_on_one_edge_take_the_direct_way(u_street):
     table = coverage.distance_coverage(
         points((700, 0), (300, 0)),
         points((400, 0), (600, 1000)),
-        threshold_m=400,
+        radius_m=400,
         method="network",
         network=u_street,
     )
@@ -55,7 +55,7 @@ def test_disconnected_fragment_is_kept_and_reported(u_street):
     table = coverage.distance_coverage(
         points((0, 5), (5050, 3), None),
         points((0, 0)),
-        threshold_m=500,
+        radius_m=500,
         method="network",
         network=split,
     )
@@ -71,7 +71,7 @@ def test_disconnected_fragment_is_kept_and_reported(u_street):
 
 def test_service_area_follows_the_street(u_street):
     areas = service_areas.service_areas(
-        points((100, -10)), u_street, threshold_m=1500, buffer_m=1
+        points((100, -10)), u_street, radius_m=1500, buffer_m=1
     ).set_index("kind")
     west, south, east, north = areas.geometry["network"].bounds
     # 1490 m left after access: 100 m west to a, 900 m east to b, 590 m up

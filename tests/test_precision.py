@@ -28,7 +28,7 @@ def test_a_county_point_decides_nothing_near_it():
     """Five day-care centres placed at one county point, villages 0-3 km away."""
     demand = points((0, 0), (1000, 0), (3000, 0), (100_000, 0))
     centres = points(*[(0, 0)] * 5, precision=["county"] * 5)
-    table = coverage.distance_coverage(demand, centres, threshold_m=1000)
+    table = coverage.distance_coverage(demand, centres, radius_m=1000)
     assert table["coverage_status"].tolist() == [
         "undetermined",
         "undetermined",
@@ -42,9 +42,9 @@ def test_a_county_point_decides_nothing_near_it():
 def test_a_town_point_is_decided_when_the_radius_is_wide_enough():
     demand = points((0, 0), (2000, 0), precision=["town", "town"])
     facility = points((0, 0))
-    wide = coverage.distance_coverage(demand, facility, threshold_m=7000)
+    wide = coverage.distance_coverage(demand, facility, radius_m=7000)
     assert wide["coverage_status"].tolist() == ["covered", "covered"]  # 0/2 + 5 km
-    narrow = coverage.distance_coverage(demand, facility, threshold_m=6000)
+    narrow = coverage.distance_coverage(demand, facility, radius_m=6000)
     assert narrow["coverage_status"].tolist() == ["covered", "undetermined"]
     assert narrow["uncertainty_m"].tolist() == [5000.0, 5000.0]
 
@@ -53,29 +53,27 @@ def test_a_coarse_facility_far_away_is_not_hidden_by_a_precise_one_nearby():
     """Exact facility 3 km east; a county-precision one 31 km west; radius 2 km."""
     demand = points((0, 0))
     facilities = points((3000, 0), (-31_000, 0), precision=["", "county"])
-    table = coverage.distance_coverage(demand, facilities, threshold_m=2000)
+    table = coverage.distance_coverage(demand, facilities, radius_m=2000)
     assert table.loc[0, "nearest_facility"] == 0
     assert table.loc[0, "dist_to_nearest_m"] == 3000
     # the county point's place may lie within 1 km of the village: undetermined
     assert table.loc[0, "coverage_status"] == "undetermined"
     far = points((3000, 0), (-40_000, 0), precision=["", "county"])
-    again = coverage.distance_coverage(demand, far, threshold_m=2000)
+    again = coverage.distance_coverage(demand, far, radius_m=2000)
     assert again.loc[0, "coverage_status"] == "not_covered"
 
 
 def test_points_without_precision_are_exact_and_unknown_levels_refused():
-    table = coverage.distance_coverage(
-        points((0, 0)), points((999, 0)), threshold_m=1000
-    )
+    table = coverage.distance_coverage(points((0, 0)), points((999, 0)), radius_m=1000)
     assert table.loc[0, "coverage_status"] == "covered"
     with pytest.raises(ValidationError, match="column 'precision' holds"):
         coverage.distance_coverage(
-            points((0, 0), precision=["street"]), points((0, 0)), threshold_m=10
+            points((0, 0), precision=["street"]), points((0, 0)), radius_m=10
         )
     exact = coverage.distance_coverage(
         points((0, 0), precision=["county"]),
         points((500, 0)),
-        threshold_m=1000,
+        radius_m=1000,
         use_precision=False,
     )
     assert exact.loc[0, "coverage_status"] == "covered"
@@ -84,7 +82,7 @@ def test_points_without_precision_are_exact_and_unknown_levels_refused():
 def test_shares_and_gaps_keep_undetermined_rows_apart():
     demand = points((0, 0), (200, 0), (400, 0), (5000, 0), None)
     demand["precision"] = ["", "", "county", "", ""]
-    table = coverage.distance_coverage(demand, points((0, 0)), threshold_m=300)
+    table = coverage.distance_coverage(demand, points((0, 0)), radius_m=300)
     assert table["coverage_status"].tolist() == [
         "covered",
         "covered",
@@ -110,7 +108,7 @@ def test_network_coverage_widens_by_the_uncertainty_too(u_street):
     demand = points((0, 1000), (0, 1000), precision=["", "village"])
     facility = points((0, 0))
     table = coverage.distance_coverage(
-        demand, facility, threshold_m=3500, network=u_street
+        demand, facility, radius_m=3500, network=u_street
     )
     assert table["dist_to_nearest_m"].tolist() == pytest.approx([3000, 3000])
     assert table["coverage_status"].tolist() == ["covered", "undetermined"]
@@ -131,7 +129,7 @@ level = st.sampled_from(["", "manual", "village", "town", "county"])
 def test_states_equal_brute_force_bounds(demand, facilities, radius):
     d = points(*[p[:2] for p in demand], precision=[p[2] for p in demand])
     f = points(*[p[:2] for p in facilities], precision=[p[2] for p in facilities])
-    table = coverage.distance_coverage(d, f, threshold_m=radius)
+    table = coverage.distance_coverage(d, f, radius_m=radius)
     u = {k: v.uncertainty_m for k, v in precision.registry().items()} | {"": 0.0}
     for i, (x, y, lv) in enumerate(demand):
         dist = np.array([np.hypot(x - fx, y - fy) for fx, fy, _ in facilities])

@@ -1,0 +1,8 @@
+"""One function per user task, shared by the Python API, the CLI and analysis files.
+
+Each task takes a typed, checked job and returns a result that writes itself.
+"""
+
+from .coverage import CoverageJob, CoverageResult, run_coverage
+
+__all__ = ["CoverageJob", "CoverageResult", "run_coverage"]

@@ -1,0 +1,434 @@
+"""The coverage task: demand and facility layers in, coverage, gaps and a map out.
+
+One typed job (:class:`CoverageJob`) describes the task; the command line,
+analysis files and the Python API build it the same way and call
+:func:`run_coverage`, whose :class:`CoverageResult` computes nothing more but
+knows how to write itself (:meth:`CoverageResult.write`) and describe itself
+(:meth:`CoverageResult.summary`).
+
+Examples
+--------
+>>> from geoplan.workflows import CoverageJob
+>>> CoverageJob(demand="d.csv", facilities="f.csv", radius_m=500).method
+'euclidean'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from .. import coverage, layers, precision
+from .._guard import refuse_overwriting_inputs
+from .._progress import step
+from .._tables import write_csv
+from ..coords import SYSTEMS, CoordSystem
+from ..errors import ValidationError
+from ..export import write_geopackage
+from ..styles import COVERAGE_COLOURS, category_style
+
+Method = Literal["euclidean", "network"]
+
+
+@dataclass(frozen=True)
+class CoverageJob:
+    """
+    What to measure: demand and facility layers, the reach, and where to write.
+
+    Parameters
+    ----------
+    demand, facilities
+        CSV/XLSX tables with lon/lat, or GIS files.
+    coords
+        Coordinate system of table coordinates (``wgs84``/``gcj02``/``bd09``).
+    radius_m
+        Coverage radius in metres; or give `preset`.
+    preset
+        A life-circle preset id (its distance and method).
+    method
+        ``euclidean`` or ``network``; default network when a `network` is
+        given, else euclidean.
+    network
+        Street network file (.osm, .osm.bz2, .osm.pbf) for ``network``.
+    mode
+        Travel mode of the network.
+    demand_layer, facilities_layer
+        Layers of GeoPackages that hold several.
+    lon_column, lat_column
+        Coordinate columns of tables (detected by name when omitted).
+    duplicate_ids
+        Rows repeating an id: ``reject`` (default) or ``keep``.
+    weight_column, by_column
+        Demand weights; a column to report shares by.
+    target_share
+        Plan target (e.g. 0.9) to report the gap to.
+    out, map
+        The GeoPackage (a CSV is written beside) and the HTML map (default
+        ``maps/<out name>.html``).
+    basemap
+        Tiles of the map.
+    """
+
+    demand: Path
+    facilities: Path
+    coords: CoordSystem | None = None
+    radius_m: float | None = None
+    preset: str | None = None
+    method: Method | None = None
+    network: Path | None = None
+    mode: str = "walk"
+    demand_layer: str | None = None
+    facilities_layer: str | None = None
+    lon_column: str | None = None
+    lat_column: str | None = None
+    duplicate_ids: Literal["reject", "keep"] = "reject"
+    weight_column: str | None = None
+    by_column: str | None = None
+    target_share: float | None = None
+    out: Path = Path("layers/coverage.gpkg")
+    map: Path | None = None
+    basemap: str = "auto"
+
+    def __post_init__(self) -> None:
+        """Check the job as a whole; fill defaults that depend on other fields."""
+        for name in ("demand", "facilities", "out", "map", "network"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Path):
+                object.__setattr__(self, name, Path(value))
+        if (self.radius_m is None) == (self.preset is None):
+            msg = "give a radius (--radius-m, radius_m) or a preset, not both."
+            raise ValidationError(msg)
+        if self.coords is not None and self.coords not in SYSTEMS:
+            msg = f"coords must be one of {list(SYSTEMS)}, got {self.coords!r}."
+            raise ValidationError(msg)
+        if self.method is None:
+            method = "network" if self.network is not None else "euclidean"
+            object.__setattr__(self, "method", method)
+        if self.method == "network" and self.network is None:
+            msg = (
+                "--method network needs --network FILE, a street network (.osm, "
+                ".osm.bz2 or .osm.pbf) of the area; without one, use --method "
+                "euclidean."
+            )
+            raise ValidationError(msg)
+        if self.map is None:
+            object.__setattr__(self, "map", Path("maps") / f"{self.out.stem}.html")
+
+    @property
+    def csv(self) -> Path:
+        """The CSV written beside the GeoPackage."""
+        return self.out.with_suffix(".csv")
+
+    def replace(self, **changes: object) -> CoverageJob:
+        """Return a copy with some fields changed (checked again)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass
+class CoverageResult:
+    """What :func:`run_coverage` measured, ready to write and print."""
+
+    job: CoverageJob
+    demand: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    table: pd.DataFrame
+    share: pd.DataFrame
+    gap: dict[str, float]
+    layers: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def write(self) -> list[Path]:
+        """
+        Write the GeoPackage, the map and the CSV (each atomically).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
+        job = self.job
+        status_style = category_style("coverage_status", COVERAGE_COLOURS)
+        step(f"写出 writing {job.out} and the map")
+        write_geopackage(
+            job.out,
+            self.layers,
+            styles={"demand": status_style, "gaps": status_style},
+            provenance={
+                "demand": str(job.demand),
+                "facilities": str(job.facilities),
+                "coords": job.coords or "declared by the files",
+                **self.table.attrs,
+            },
+        )
+        result = self.layers["demand"]
+        areas = self.layers.get("service_areas")
+        assert job.map is not None  # set by the job
+        _draw(job, job.map, result, self.facilities, areas, self.table)
+        write_csv(result, job.csv, index=True)
+        return [job.out, job.csv, job.map]
+
+    def summary(self) -> str:
+        """Return the lines the command line prints about the result."""
+        return _summary(
+            self.job, self.demand, self.facilities, self.table, self.share, self.gap
+        )
+
+
+def run_coverage(job: CoverageJob) -> CoverageResult:
+    """
+    Measure coverage of the job's demand by its facilities.
+
+    Parameters
+    ----------
+    job
+        The task.
+
+    Returns
+    -------
+    CoverageResult
+        Nearest facility, distance and status per demand point, shares, gaps
+        and the layers to write.
+    """
+    refuse_overwriting_inputs(
+        {
+            "--demand": job.demand,
+            "--facilities": job.facilities,
+            "--network": job.network,
+        },
+        {"--out": job.out, "the CSV beside --out": job.csv, "--map": job.map},
+    )
+    read = {
+        "coords": job.coords,
+        "lon_column": job.lon_column,
+        "lat_column": job.lat_column,
+        "duplicate_ids": job.duplicate_ids,
+    }
+    demand = layers.read_points(
+        job.demand, layer=job.demand_layer, layer_option="--demand-layer", **read
+    )
+    facilities = layers.read_points(
+        job.facilities,
+        layer=job.facilities_layer,
+        layer_option="--facilities-layer",
+        **read,
+    )
+    step(f"读取 read {len(demand)} demand points, {len(facilities)} facilities")
+    net = None
+    if job.network is not None:
+        from ..network import network_from_osm
+
+        step(
+            f"路网 building the {job.mode} network from {job.network} "
+            "(cached after the first run)"
+        )
+        net = network_from_osm(job.network, mode=job.mode)
+        step(f"路网 network ready: {len(net.nodes)} nodes, {len(net.edges)} edges")
+    step("距离 measuring distances to the nearest facility")
+    table = coverage.distance_coverage(
+        demand,
+        _checked(facilities, job.facilities),
+        radius_m=job.radius_m,
+        preset=job.preset,
+        method=job.method,
+        network=net,
+    )
+    weights = layers.number_column(
+        demand, job.weight_column, option="--weight-column", noun="weight"
+    )
+    by = demand[job.by_column] if job.by_column else None
+    share = coverage.covered_share(table, weights=weights, by=by)
+    result = gpd.GeoDataFrame(demand.join(table), geometry="geometry", crs=demand.crs)
+    ranked, gap = coverage.gaps(
+        table, target_share=job.target_share or 1.0, weights=weights
+    )
+    out_layers: dict[str, pd.DataFrame] = {
+        "demand": result,
+        "facilities": facilities,
+        "gaps": result.loc[ranked.index].assign(
+            gap_rank=ranked["rank"], gap_weight=ranked["weight"]
+        ),
+        "qa_report": _qa_report(demand, facilities, table),
+    }
+    if net is not None:
+        from ..service_areas import service_areas
+
+        step(f"服务范围 drawing {len(facilities)} service areas")
+        out_layers["service_areas"] = service_areas(
+            facilities, net, radius_m=table.attrs["radius_m"]
+        )
+    return CoverageResult(job, demand, facilities, table, share, gap, out_layers)
+
+
+def _checked(facilities: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """Refuse a facility layer none of whose rows has a location."""
+    located = ~(facilities.geometry.isna() | facilities.geometry.is_empty)
+    if len(facilities) and not located.any():
+        msg = (
+            f"{path}: none of its {len(facilities)} facilities has a location; "
+            "check the coordinate columns (or geocode the list first: "
+            "geoplan geocode)."
+        )
+        raise ValidationError(msg)
+    return facilities
+
+
+def _summary(
+    job: CoverageJob,
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    share: pd.DataFrame,
+    gap: dict[str, float],
+) -> str:
+    attrs = table.attrs
+    unlocated = int((facilities.geometry.isna() | facilities.geometry.is_empty).sum())
+    lines = [
+        f"Coverage: {len(demand)} demand points, {len(facilities)} facilities"
+        + (f" ({unlocated} without a location, not used)" if unlocated else "")
+        + ", "
+        f"{attrs['method']} distance, radius {attrs['radius_m']:g} m"
+        + (f" (preset {attrs['preset']})" if attrs.get("preset") else "")
+        + f", measured in {attrs['crs']}"
+    ]
+    with pd.option_context("display.unicode.east_asian_width", True):
+        lines.append(share.to_string(float_format=lambda v: f"{v:.3f}"))
+    undetermined = int(attrs.get("undetermined", 0))
+    if undetermined:
+        lines.append(_undetermined_note(demand, facilities, table, undetermined))
+    if job.target_share is not None:
+        lines.append(
+            "Gap to target: " + ", ".join(f"{k} {v:g}" for k, v in gap.items())
+        )
+    return "\n".join(lines)
+
+
+def _undetermined_note(
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    undetermined: int,
+) -> str:
+    """Say how many rows the points cannot decide, why, and how to fix it."""
+    coarse = []
+    for name, frame in (("demand points", demand), ("facilities", facilities)):
+        if "precision" in frame.columns:
+            described = precision.coarse_summary(frame["precision"])
+            if described:
+                coarse.append(f"{name}: {described}")
+    located = int((table["coverage_status"] != precision.NOT_LOCATED).sum())
+    return (
+        f"未定 {undetermined} of {located} located demand points are undetermined: "
+        f"their distance to a facility is decided by where inside a coarse unit the "
+        f"points really lie ({'; '.join(coarse)}). They are counted apart, never as "
+        "covered or not covered. To decide them: give fuller addresses, fill in "
+        "the -fixes.csv template `geoplan geocode` writes and pass it as "
+        "--overrides, or import a gazetteer with town and village points "
+        "(geoplan gazetteer import)."
+    )
+
+
+def _draw(
+    job: CoverageJob,
+    path: Path,
+    result: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame | None,
+    table: pd.DataFrame,
+) -> Path:
+    """Demand by coverage status, facilities with their reach, service areas."""
+    from .. import maps
+    from ..crs import metric_crs
+
+    located = result[~(result.geometry.isna() | result.geometry.is_empty)]
+    west, south, east, north = located.to_crs(4326).total_bounds
+    m = maps.new_map((west, south, east, north), basemap=job.basemap)
+    radius = table.attrs["radius_m"]
+    if areas is not None:
+        for kind, colour, dash in (
+            ("network", "#3182bd", False),
+            ("euclidean", "#756bb1", True),
+        ):
+            maps.add_areas(
+                m,
+                areas[areas["kind"] == kind],
+                name=f"服务范围 service area ({kind}, {radius:g} m)",
+                colour=colour,
+                dash=dash,
+            )
+    else:
+        placed = facilities[
+            ~(facilities.geometry.isna() | facilities.geometry.is_empty)
+        ]
+        metric = placed.to_crs(metric_crs(placed.to_crs(4326)))
+        circles = gpd.GeoDataFrame(geometry=metric.buffer(radius), crs=metric.crs)
+        maps.add_areas(m, circles, name=f"服务半径 radius {radius:g} m", dash=True)
+    column = coverage.covered_column(table)
+    fields = {
+        c: c
+        for c in ("dist_to_nearest_m", "coverage_status", column, "precision")
+        if c in located
+    }
+    maps.add_points(
+        m,
+        located,
+        name="需求点 demand",
+        fields=fields,
+        colour_column="coverage_status",
+        colours=COVERAGE_COLOURS,
+    )
+    shown = {c: c for c in ("name", "precision") if c in facilities}
+    maps.add_points(
+        m, facilities, name="设施 facilities", fields=shown, colour="#000000"
+    )
+    return maps.save(m, path)
+
+
+def _qa_report(
+    demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, table: pd.DataFrame
+) -> pd.DataFrame:
+    """
+    Account for every input row: counts, then each rejection, repair and note.
+
+    Count lines have ``kind`` ``count``; the lines after them come from the
+    ingest report (``rejected``, ``repaired``, ``note``) with the line in
+    the source file, so a planner can open the file at that row.
+    """
+    rows: list[dict[str, object]] = []
+
+    def count(name: str, reason: str, n: int) -> None:
+        rows.append(
+            {
+                "input": name,
+                "kind": "count",
+                "source_row": "",
+                "reason": reason,
+                "detail": "",
+                "rows": int(n),
+            }
+        )
+
+    details = []
+    for name, frame in (("demand", demand), ("facilities", facilities)):
+        empty = frame.geometry.isna() | frame.geometry.is_empty
+        report = frame.attrs.get("ingest")
+        if report is not None:
+            count(name, "rows in the file", report.rows_in)
+            count(name, "rows used after a repair", report.rows_repaired)
+        count(name, "rows read", len(frame))
+        count(name, "no usable coordinates (kept, not located)", int(empty.sum()))
+        if report is not None:
+            for reason, n in report.rejected["reason"].value_counts().items():
+                count(name, f"rejected: {reason}", n)
+            details.append(report.qa_table().assign(input=name, rows=1))
+    count(
+        "demand",
+        "undetermined: points too coarse to decide the radius",
+        int((table["coverage_status"] == precision.UNDETERMINED).sum()),
+    )
+    return pd.concat([pd.DataFrame(rows), *details], ignore_index=True)[
+        ["input", "kind", "source_row", "reason", "detail", "rows"]
+    ]

@@ -1,0 +1,82 @@
+"""One job, three doors: the CLI, an analysis file and the Python API agree."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import geoplan
+from geoplan.cli import main
+from geoplan.errors import ValidationError
+from geoplan.workflows import CoverageJob, run_coverage
+
+
+@pytest.fixture
+def inputs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    pd.DataFrame(
+        {
+            "name": ["甲村", "乙村", "丙村", "丁村"],
+            "lon": [109.94, 109.96, 110.5, ""],
+            "lat": [33.87, 33.87, 33.9, ""],
+            "households": [120, 80, 40, 10],
+        }
+    ).to_csv("demand.csv", index=False)
+    pd.DataFrame({"name": ["站"], "lon": [109.941], "lat": [33.871]}).to_csv(
+        "facilities.csv", index=False
+    )
+    return tmp_path
+
+
+def table(path):
+    return pd.read_csv(path, encoding="utf-8-sig")
+
+
+def test_cli_analysis_file_and_api_write_the_same_tables(inputs, capsys):
+    assert main(["coverage", "--demand", "demand.csv", "--facilities",
+                 "facilities.csv", "--coords", "wgs84", "--radius-m", "1000",
+                 "--weight-column", "households", "--basemap", "none",
+                 "--out", "cli/c.gpkg"]) == 0  # fmt: skip
+    cli_out = capsys.readouterr().out
+    (inputs / "a.toml").write_text(
+        '[analysis]\njob = "coverage"\n'
+        '[inputs.demand]\npath = "demand.csv"\ncoords = "wgs84"\n'
+        '[inputs.facilities]\npath = "facilities.csv"\ncoords = "wgs84"\n'
+        '[coverage]\nradius_m = 1000\nweight_column = "households"\n'
+        '[outputs]\nbasemap = "none"\ngpkg = "toml/c.gpkg"\nmap = "toml/c.html"\n',
+        encoding="utf-8",
+    )
+    assert main(["run", "a.toml"]) == 0
+    toml_out = capsys.readouterr().out
+    job = CoverageJob(
+        demand="demand.csv",
+        facilities="facilities.csv",
+        coords="wgs84",
+        radius_m=1000,
+        weight_column="households",
+        basemap="none",
+        out="api/c.gpkg",
+    )
+    result = run_coverage(job)
+    written = result.write()
+    assert [p.name for p in written] == ["c.gpkg", "c.csv", "c.html"]
+    expected = table(inputs / "api" / "c.csv")
+    assert expected["coverage_status"].tolist() == [
+        "covered", "not_covered", "not_covered", "not_located",
+    ]  # fmt: skip
+    pd.testing.assert_frame_equal(table(inputs / "cli" / "c.csv"), expected)
+    pd.testing.assert_frame_equal(table(inputs / "toml" / "c.csv"), expected)
+    summary = result.summary()
+    assert summary in cli_out
+    assert summary in toml_out
+    assert geoplan.run_coverage is run_coverage
+
+
+def test_a_job_is_checked_when_it_is_made():
+    with pytest.raises(ValidationError, match=r"a radius .* or a preset, not both"):
+        CoverageJob(demand="d.csv", facilities="f.csv")
+    with pytest.raises(ValidationError, match="--method network needs --network"):
+        CoverageJob(demand="d.csv", facilities="f.csv", radius_m=5, method="network")
+    job = CoverageJob(demand="d.csv", facilities="f.csv", preset="gb50180-15min")
+    assert job.method == "euclidean"
+    assert str(job.map) == "maps/coverage.html"
