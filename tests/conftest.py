@@ -110,14 +110,62 @@ def shangluo_gazetteer(builtin_gazetteer):
     return builtin_gazetteer.extend(read_adcode(adcode_files("611*.csv")))
 
 
-def run_geoplan(*args: object, cwd: Path):
-    """Run the installed ``geoplan`` command with a fresh HOME, as a user would."""
-    import subprocess
+def run_geoplan(*args: object, cwd: Path, subprocess: bool = False):
+    """
+    Run ``geoplan`` with a fresh HOME in `cwd`, as a user would.
+
+    In-process by default (``main(argv)``, stdout, stderr and log records
+    captured); ``subprocess=True`` runs the installed command instead, for the
+    few smoke tests that check the entry point itself.
+    """
+    import subprocess as sp
     import sys
 
-    env = {**os.environ, "HOME": str(cwd)}
-    env.pop("TIANDITU_KEY", None)
-    command = [str(Path(sys.executable).with_name("geoplan")), *map(str, args)]
-    return subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
+    if subprocess:
+        env = {**os.environ, "HOME": str(cwd)}
+        env.pop("TIANDITU_KEY", None)
+        command = [str(Path(sys.executable).with_name("geoplan")), *map(str, args)]
+        return sp.run(
+            command, cwd=cwd, env=env, capture_output=True, text=True, check=False
+        )
+    return _in_process([str(a) for a in args], Path(cwd))
+
+
+def _in_process(argv: list[str], cwd: Path):
+    """Run ``main(argv)`` in `cwd` with HOME there; restore everything after."""
+    import contextlib
+    import io
+    import logging
+    import subprocess as sp
+
+    from geoplan import settings
+    from geoplan.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    saved_env = dict(os.environ)
+    saved_settings = (settings.cache_folder, settings.gazetteer_path)
+    saved_cwd = Path.cwd()
+    os.chdir(cwd)
+    os.environ["HOME"] = str(cwd)
+    os.environ.pop("TIANDITU_KEY", None)
+    settings.cache_folder = cwd / ".cache" / "geoplan"
+    settings.gazetteer_path = settings.cache_folder / "gazetteer.gpkg"
+    root.handlers = [handler]
+    root.setLevel(logging.INFO if {"-v", "--verbose"} & set(argv) else logging.WARNING)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as stop:  # argparse's way out
+                code = stop.code if isinstance(stop.code, int) else int(bool(stop.code))
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        settings.cache_folder, settings.gazetteer_path = saved_settings
+        root.handlers, root.level = saved_handlers, saved_level
+    return sp.CompletedProcess(["geoplan", *argv], code, out.getvalue(), err.getvalue())

@@ -247,28 +247,19 @@ def test_shapefile_names_stay_unique():
 
 
 def test_export_command_lists_and_converts(sites, tmp_path):
+    from conftest import run_geoplan
+
     gpkg = export.write_geopackage(tmp_path / "s.gpkg", {"sites": sites.iloc[:4]})
-    geoplan = Path(sys.executable).with_name("geoplan")
-    listing = subprocess.run(
-        [str(geoplan), "export", str(gpkg), "--list"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert listing.startswith("sites (Point, 4 rows): site_name:str")
+    listing = run_geoplan("export", gpkg, "--list", cwd=tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout.startswith("sites (Point, 4 rows): site_name:str")
     out = tmp_path / "out"
-    subprocess.run(
-        [str(geoplan), "export", str(gpkg), "--format", "shp", "--out-dir", str(out)],
-        check=True,
-        capture_output=True,
+    converted = run_geoplan(
+        "export", gpkg, "--format", "shp", "--out-dir", out, cwd=tmp_path
     )
+    assert converted.returncode == 0, converted.stderr
     back = pyogrio.read_dataframe(out / "sites.shp")
     assert back["site_name"].tolist() == sites["site_name"].iloc[:4].tolist()
-    bad = subprocess.run(
-        [str(geoplan), "export", str(gpkg), "--layer", "nope"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    bad = run_geoplan("export", gpkg, "--layer", "nope", cwd=tmp_path)
     assert bad.returncode == 1
     assert "no layers ['nope']" in bad.stderr

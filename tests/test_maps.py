@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,16 +19,11 @@ GEOPLAN = Path(sys.executable).with_name("geoplan")
 
 @pytest.fixture(scope="module")
 def shangluo_map(tmp_path_factory):
+    from conftest import run_geoplan
+
     workdir = tmp_path_factory.mktemp("map")
-    env = {**os.environ, "HOME": str(workdir)}
-    env.pop("TIANDITU_KEY", None)
-    subprocess.run(
-        [str(GEOPLAN), "demo", "shangluo", "--basemap", "none"],
-        cwd=workdir,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    run = run_geoplan("demo", "shangluo", "--basemap", "none", cwd=workdir)
+    assert run.returncode == 0, run.stderr
     return workdir / "maps" / "shangluo-relocation-cemeteries.html"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -148,28 +147,14 @@ def test_xianan_social_work_stations_from_a_list(tmp_path):
         listing, index=False, encoding="gbk"
     )
     out = tmp_path / "out"
-    run = subprocess.run(
-        [
-            str(GEOPLAN),
-            "plan",
-            "check",
-            "xianan",
-            "--facilities",
-            str(listing),
-            "--name-column",
-            "name",
-            "--category",
-            "社工站",
-            "--units-from",
-            "421202",
-            "--out-dir",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
-    )
+    from conftest import run_geoplan
+
+    run = run_geoplan(
+        "plan", "check", "xianan", "--facilities", listing, "--name-column",
+        "name", "--category", "社工站", "--units-from", "421202", "--out-dir", out,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
     assert "X02" in run.stdout
     assert "76.92% (target 100%) - short by 3 units; 10 of 13" in run.stdout
     csv = pd.read_csv(out / "xianan-progress.csv", encoding="utf-8-sig")
