@@ -11,18 +11,28 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import boundaries, coverage, crs, errors, geocode, settings
 from .gazetteer import Gazetteer
-from .workflows import CoverageJob, CoverageResult, run_coverage
+from .workflows import (
+    CoverageJob,
+    CoverageResult,
+    RecommendJob,
+    RecommendResult,
+    run_coverage,
+    run_recommend,
+)
 
 __all__ = [
     "CoverageJob",
     "CoverageResult",
     "Gazetteer",
+    "RecommendJob",
+    "RecommendResult",
     "boundaries",
     "coverage",
     "crs",
     "errors",
     "geocode",
     "run_coverage",
+    "run_recommend",
     "settings",
 ]
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def positive(text: str) -> float:
@@ -109,3 +113,43 @@ class Deprecated(argparse.Action):
             file=sys.stderr,
         )
         setattr(namespace, self.dest, values)
+
+
+def job_from_args(cls: type[T], args: argparse.Namespace) -> T:
+    """
+    Build a workflow's job from parsed options of the same names.
+
+    Parameters
+    ----------
+    cls
+        A job dataclass (its field names are the options' dests).
+    args
+        The parsed options.
+
+    Returns
+    -------
+    object
+        ``cls(**options)``, checked by the job itself.
+    """
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    return cls(**{n: getattr(args, n) for n in names if hasattr(args, n)})
+
+
+def finish(result: Any) -> int:
+    """
+    Write a workflow's result and print its summary (its notes were said).
+
+    Parameters
+    ----------
+    result
+        A workflow result (``notes``, ``write()``, ``summary()``).
+
+    Returns
+    -------
+    int
+        0, the exit code of a finished command.
+    """
+    written = result.write()
+    print(result.summary())
+    print("Written: " + ", ".join(map(str, written)))
+    return 0

@@ -11,6 +11,8 @@ from ._cli_args import (
     add_basemap,
     add_duplicate_ids,
     add_network,
+    finish,
+    job_from_args,
     positive,
     share,
 )
@@ -122,29 +124,4 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the job from the options, run it, write, print the summary."""
-    job = CoverageJob(
-        demand=args.demand,
-        facilities=args.facilities,
-        coords=args.coords,
-        radius_m=args.radius_m,
-        preset=args.preset,
-        method=args.method,
-        network=args.network,
-        mode=args.mode,
-        demand_layer=args.demand_layer,
-        facilities_layer=args.facilities_layer,
-        lon_column=args.lon_column,
-        lat_column=args.lat_column,
-        duplicate_ids=args.duplicate_ids,
-        weight_column=args.weight_column,
-        by_column=args.by_column,
-        target_share=args.target_share,
-        out=args.out,
-        map=args.map,
-        basemap=args.basemap,
-    )
-    result = run_coverage(job)
-    written = result.write()
-    print(result.summary())
-    print("Written: " + ", ".join(map(str, written)))
-    return 0
+    return finish(run_coverage(job_from_args(CoverageJob, args)))

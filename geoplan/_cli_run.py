@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import analysis, demo, gazetteer, plans, relocation, report
+from . import analysis, demo, gazetteer
 from ._atomic import atomic_write_text
+from ._cli_args import finish
 from .errors import ValidationError
 from .workflows.coverage import CoverageJob, run_coverage
+from .workflows.recommend import RecommendJob, run_recommend
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -63,8 +65,10 @@ def run(args: argparse.Namespace) -> int:
     layers_dir = job.resolve(outputs.get("layers_dir", "layers"))
     maps_dir = job.resolve(outputs.get("maps_dir", "maps"))
     print(f"[1/3] {job.data['analysis'].get('name', job.job)}: job {job.job}")
-    if job.job == "shangluo-relocation":
-        return _shangluo(job, _gazetteer(job, layers_dir), layers_dir, maps_dir)
+    if job.job == demo.JOB:  # the bundled case, run by its own module
+        store = _gazetteer(job, layers_dir)
+        print(demo.run_analysis(job, store, layers_dir, maps_dir))
+        return 0
     return _coverage(job, layers_dir, maps_dir)
 
 
@@ -82,49 +86,6 @@ def _gazetteer(job: analysis.Analysis, layers_dir: Path) -> Path | None:
         base.extend(gazetteer.read_adcode(files)).save(store)
         print(f"      gazetteer: {len(files)} adcode files imported into {store}")
     return store
-
-
-def _shangluo(
-    job: analysis.Analysis, store: Path | None, layers_dir: Path, maps_dir: Path
-) -> int:
-    cov = job.section("coverage")
-    fixes = job.section("gazetteer").get("overrides")
-    result = demo.run_shangluo(
-        layers_folder=layers_dir,
-        maps_folder=maps_dir,
-        gazetteer=store,
-        overrides=job.resolve(fixes) if fixes else None,
-        cemetery_radius_m=cov.get("cemetery_radius_m"),
-        basemap=job.section("outputs").get("basemap", "auto"),
-    )
-    print("[2/3] coverage")
-    print(demo.format_report(result))
-    plan = plans.load(job.section("plan").get("id", "shangluo"))
-    sites = relocation.load_sites().assign(
-        within_radius=result.sites["within_radius"].to_numpy(),
-        coverage_status=result.sites["coverage_status"].to_numpy(),
-    )
-    progress = plans.evaluate(
-        plan,
-        plans.Layers(
-            relocation_sites=sites, relocation_totals=relocation.load_county_totals()
-        ),
-    )
-    written = [
-        report.write_excel(
-            progress, layers_dir / f"{plan.id}-progress.xlsx", title=plan.name_zh
-        ),
-        report.write_csv(progress, layers_dir / f"{plan.id}-progress.csv"),
-    ]
-    print(f"[3/3] plan {plan.id}:")
-    computed = progress[progress["current"].notna() & (progress["scope"] == "all")]
-    for _, row in computed.iterrows():
-        print(
-            f"  {row['indicator']} {row['text_zh']}: {row['current']:g}{row['unit']} "
-            f"(target {row['target']}{row['unit']}) - {row['status']}; {row['reason']}"
-        )
-    print("Written: " + ", ".join(map(str, written)))
-    return 0
 
 
 def _coverage(job: analysis.Analysis, layers_dir: Path, maps_dir: Path) -> int:
@@ -156,10 +117,7 @@ def _coverage(job: analysis.Analysis, layers_dir: Path, maps_dir: Path) -> int:
         basemap=outputs.get("basemap", "auto"),
     )
     print("[2/3] coverage")
-    result = run_coverage(task)
-    written = result.write()
-    print(result.summary())
-    print("Written: " + ", ".join(map(str, written)))
+    finish(run_coverage(task))
     if "recommend" not in job.data:
         print("[3/3] done")
         return 0
@@ -169,23 +127,23 @@ def _coverage(job: analysis.Analysis, layers_dir: Path, maps_dir: Path) -> int:
 
 def _recommend(
     job: analysis.Analysis,
-    coverage_args: CoverageJob,
+    coverage_job: CoverageJob,
     layers_dir: Path,
     maps_dir: Path,
 ) -> int:
     """Site new facilities within the coverage radius, existing ones fixed."""
-    from . import _cli_recommend, presets
+    from . import presets
 
     rec = job.section("recommend")
     name = f"{job.path.stem}-recommend"
-    radius = coverage_args.radius_m or presets.get(coverage_args.preset).distance_m
+    radius = coverage_job.radius_m or presets.get(coverage_job.preset).distance_m
     target = rec.get("target_share", job.section("coverage").get("target_share"))
-    namespace = argparse.Namespace(
-        demand=coverage_args.demand,
-        existing=coverage_args.facilities,
-        coords=coverage_args.coords,
-        duplicate_ids=coverage_args.duplicate_ids,
-        weight_column=coverage_args.weight_column,
+    task = RecommendJob(
+        demand=coverage_job.demand,
+        existing=coverage_job.facilities,
+        coords=coverage_job.coords,
+        duplicate_ids=coverage_job.duplicate_ids,
+        weight_column=coverage_job.weight_column,
         candidates=job.resolve(rec["candidates"]) if "candidates" in rec else None,
         candidates_from=rec.get("candidates_from"),
         candidates_grid=rec.get("candidates_grid_m"),
@@ -195,14 +153,13 @@ def _recommend(
         keep_within=rec.get("keep_within"),
         capacity_column=rec.get("capacity_column"),
         radius_m=radius,
-        preset=None,
         k=rec.get("k"),
         target_share=None if "k" in rec else (target or 1.0),
-        network=coverage_args.network,
-        mode=coverage_args.mode,
+        network=coverage_job.network,
+        mode=coverage_job.mode,
         time_limit_s=rec.get("time_limit_s", 60.0),
         map=maps_dir / f"{name}.html",
-        basemap=coverage_args.basemap,
+        basemap=coverage_job.basemap,
         out=layers_dir / f"{name}.gpkg",
     )
-    return _cli_recommend.run(namespace)
+    return finish(run_recommend(task))

@@ -22,3 +22,19 @@ def step(message: str) -> None:
     if settings.show_progress:
         elapsed = time.perf_counter() - _started
         print(f"[{elapsed:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def note(message: str, notes: list[str] | None = None) -> None:
+    """
+    Say something the user should know now (on stderr), and keep it.
+
+    Parameters
+    ----------
+    message
+        The note, e.g. that some candidates have no location.
+    notes
+        A result's list of notes to append the message to.
+    """
+    print(message, file=sys.stderr, flush=True)
+    if notes is not None:
+        notes.append(message)

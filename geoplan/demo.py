@@ -27,6 +27,7 @@ from . import (
 )
 from ._guard import refuse_overwriting_inputs
 from ._tables import write_csv
+from .analysis import Analysis
 from .export import write_geopackage
 from .gazetteer import Gazetteer
 from .precision import uncertainty_m
@@ -529,3 +530,68 @@ def format_coverage_table(coverage: pd.DataFrame) -> str:
         settings.lang, [COVERAGE_NOTE_ZH, COVERAGE_NOTE_EN]
     )
     return "\n".join([text, *(n.format(radius=radius) for n in notes)])
+
+
+#: The analysis-file job this case runs (``[analysis] job``).
+JOB = "shangluo-relocation"
+
+
+def run_analysis(
+    job: Analysis, store: Path | None, layers_dir: Path, maps_dir: Path
+) -> str:
+    """
+    Run the Shangluo analysis file: sites, plan progress, tables and map.
+
+    Parameters
+    ----------
+    job
+        The checked analysis file (job ``shangluo-relocation``).
+    store
+        The gazetteer store to use (None: the built-in gazetteer).
+    layers_dir, maps_dir
+        Where the layers and the map go.
+
+    Returns
+    -------
+    str
+        What the run reports, to print.
+    """
+    from . import plans, report
+
+    cov = job.section("coverage")
+    fixes = job.section("gazetteer").get("overrides")
+    result = run_shangluo(
+        layers_folder=layers_dir,
+        maps_folder=maps_dir,
+        gazetteer=store,
+        overrides=job.resolve(fixes) if fixes else None,
+        cemetery_radius_m=cov.get("cemetery_radius_m"),
+        basemap=job.section("outputs").get("basemap", "auto"),
+    )
+    lines = ["[2/3] coverage", format_report(result)]
+    plan = plans.load(job.section("plan").get("id", "shangluo"))
+    sites = relocation.load_sites().assign(
+        within_radius=result.sites["within_radius"].to_numpy(),
+        coverage_status=result.sites["coverage_status"].to_numpy(),
+    )
+    progress = plans.evaluate(
+        plan,
+        plans.Layers(
+            relocation_sites=sites, relocation_totals=relocation.load_county_totals()
+        ),
+    )
+    written = [
+        report.write_excel(
+            progress, layers_dir / f"{plan.id}-progress.xlsx", title=plan.name_zh
+        ),
+        report.write_csv(progress, layers_dir / f"{plan.id}-progress.csv"),
+    ]
+    lines.append(f"[3/3] plan {plan.id}:")
+    computed = progress[progress["current"].notna() & (progress["scope"] == "all")]
+    for _, row in computed.iterrows():
+        lines.append(
+            f"  {row['indicator']} {row['text_zh']}: {row['current']:g}{row['unit']} "
+            f"(target {row['target']}{row['unit']}) - {row['status']}; {row['reason']}"
+        )
+    lines.append("Written: " + ", ".join(map(str, written)))
+    return "\n".join(lines)

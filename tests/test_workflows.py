@@ -80,3 +80,35 @@ def test_a_job_is_checked_when_it_is_made():
     job = CoverageJob(demand="d.csv", facilities="f.csv", preset="gb50180-15min")
     assert job.method == "euclidean"
     assert str(job.map) == "maps/coverage.html"
+
+
+def test_recommend_from_the_cli_and_the_api_choose_the_same_sites(inputs, capsys):
+    from geoplan.workflows import RecommendJob, run_recommend
+
+    pd.DataFrame(
+        {"name": ["A", "B", "C"], "lon": [109.95, 110.3, 110.6], "lat": [33.87] * 3}
+    ).to_csv("sites.csv", index=False)
+    argv = ["recommend", "--demand", "demand.csv", "--candidates", "sites.csv",
+            "--coords", "wgs84", "--radius-m", "3000", "--k", "1",
+            "--basemap", "none", "--out", "cli/r.gpkg"]  # fmt: skip
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    job = RecommendJob(
+        demand="demand.csv",
+        candidates="sites.csv",
+        coords="wgs84",
+        radius_m=3000,
+        k=1,
+        basemap="none",
+        out="api/r.gpkg",
+    )
+    result = run_recommend(job)
+    assert result.chosen["name"].tolist() == ["A"]  # two villages within 3 km
+    result.write()
+    assert result.summary() in printed
+    cli = pd.read_csv(inputs / "cli" / "r-curve.csv")
+    pd.testing.assert_frame_equal(cli, pd.read_csv(inputs / "api" / "r-curve.csv"))
+    with pytest.raises(ValidationError, match="exactly one source of candidates"):
+        RecommendJob(demand="d.csv", radius_m=5, k=1)
+    with pytest.raises(ValidationError, match=r"a target share .* or a number"):
+        RecommendJob(demand="d.csv", candidates="c.csv", radius_m=5)

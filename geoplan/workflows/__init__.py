@@ -4,5 +4,13 @@ Each task takes a typed, checked job and returns a result that writes itself.
 """
 
 from .coverage import CoverageJob, CoverageResult, run_coverage
+from .recommend import RecommendJob, RecommendResult, run_recommend
 
-__all__ = ["CoverageJob", "CoverageResult", "run_coverage"]
+__all__ = [
+    "CoverageJob",
+    "CoverageResult",
+    "RecommendJob",
+    "RecommendResult",
+    "run_coverage",
+    "run_recommend",
+]

@@ -15,7 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -31,12 +30,13 @@ from ..coords import SYSTEMS, CoordSystem
 from ..errors import ValidationError
 from ..export import write_geopackage
 from ..styles import COVERAGE_COLOURS, category_style
+from ._job import Job
 
 Method = Literal["euclidean", "network"]
 
 
 @dataclass(frozen=True)
-class CoverageJob:
+class CoverageJob(Job):
     """
     What to measure: demand and facility layers, the reach, and where to write.
 
@@ -94,15 +94,11 @@ class CoverageJob:
     map: Path | None = None
     basemap: str = "auto"
 
+    PATHS = ("demand", "facilities", "out", "map", "network")
+
     def __post_init__(self) -> None:
         """Check the job as a whole; fill defaults that depend on other fields."""
-        for name in ("demand", "facilities", "out", "map", "network"):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, Path):
-                object.__setattr__(self, name, Path(value))
-        if (self.radius_m is None) == (self.preset is None):
-            msg = "give a radius (--radius-m, radius_m) or a preset, not both."
-            raise ValidationError(msg)
+        self._common()
         if self.coords is not None and self.coords not in SYSTEMS:
             msg = f"coords must be one of {list(SYSTEMS)}, got {self.coords!r}."
             raise ValidationError(msg)
@@ -116,17 +112,11 @@ class CoverageJob:
                 "euclidean."
             )
             raise ValidationError(msg)
-        if self.map is None:
-            object.__setattr__(self, "map", Path("maps") / f"{self.out.stem}.html")
 
     @property
     def csv(self) -> Path:
         """The CSV written beside the GeoPackage."""
         return self.out.with_suffix(".csv")
-
-    def replace(self, **changes: object) -> CoverageJob:
-        """Return a copy with some fields changed (checked again)."""
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -140,6 +130,7 @@ class CoverageResult:
     share: pd.DataFrame
     gap: dict[str, float]
     layers: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def write(self) -> list[Path]:
         """

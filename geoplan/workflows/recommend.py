@@ -1,0 +1,484 @@
+"""The recommend task: where to build next to close a coverage gap.
+
+:class:`RecommendJob` describes the task; :func:`run_recommend` chooses the
+sites (HiGHS, existing facilities fixed) and returns a
+:class:`RecommendResult` that writes itself and says what it found. The
+command line and analysis files build the same job.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .. import candidates as candidate_sites
+from .. import costs, coverage, gazetteer, layers, precision, presets, siting
+from .._guard import refuse_overwriting_inputs
+from .._progress import note, step
+from .._tables import write_csv
+from ..coords import CoordSystem
+from ..crs import metric_crs, to_wgs84
+from ..errors import ValidationError
+from ..export import write_geopackage
+from ..ingest import repair_polygons
+from ..precision import uncertainty_m
+from ..styles import COVERAGE_COLOURS, category_style
+from ._job import Job
+
+
+@dataclass(frozen=True)
+class RecommendJob(Job):
+    """
+    Where to look for sites, what they must reach, and where to write.
+
+    Parameters
+    ----------
+    demand
+        Demand points (CSV/XLSX with lon/lat, or a GIS file).
+    candidates, candidates_from, candidates_grid
+        Exactly one source of candidate sites: a file, the gazetteer's towns
+        and villages with a point below a unit code, or a grid with this
+        spacing in metres inside `units`.
+    units, units_column
+        Grid: the allowed polygons and their label column.
+    store
+        Gazetteer store for `candidates_from` (default the user's store).
+    keep_within
+        ``DEMAND_COL[=CANDIDATE_COL]``: a site serves only demand with the
+        same value.
+    existing
+        Existing facilities (fixed).
+    coords
+        Coordinate system of table coordinates.
+    duplicate_ids
+        Rows repeating an id: ``reject`` (default) or ``keep``.
+    weight_column, capacity_column
+        Demand weights; candidates' capacities in the same unit.
+    radius_m, preset
+        The service radius, or a life-circle preset giving it.
+    target_share, k
+        The fewest sites reaching this covered share, or the best `k` sites.
+    network, mode
+        Street network file and travel mode (straight lines without one).
+    time_limit_s
+        Solver time limit.
+    out, map, basemap
+        The GeoPackage (the curve CSV is written beside), the HTML map
+        (default ``maps/<out name>.html``) and its tiles.
+    """
+
+    demand: Path
+    candidates: Path | None = None
+    candidates_from: str | None = None
+    candidates_grid: float | None = None
+    units: Path | None = None
+    units_column: str | None = None
+    store: Path | None = None
+    keep_within: str | None = None
+    existing: Path | None = None
+    coords: CoordSystem | None = None
+    duplicate_ids: Literal["reject", "keep"] = "reject"
+    weight_column: str | None = None
+    capacity_column: str | None = None
+    radius_m: float | None = None
+    preset: str | None = None
+    target_share: float | None = None
+    k: int | None = None
+    network: Path | None = None
+    mode: str = "walk"
+    time_limit_s: float = 60.0
+    out: Path = Path("layers/recommend.gpkg")
+    map: Path | None = None
+    basemap: str = "auto"
+
+    PATHS = ("demand", "candidates", "units", "store", "existing", "out", "map")
+    PATHS += ("network",)
+
+    def __post_init__(self) -> None:
+        """Check the job as a whole; fill defaults that depend on other fields."""
+        self._common()
+        sources = [
+            s
+            for s in ("candidates", "candidates_from", "candidates_grid")
+            if getattr(self, s) is not None
+        ]
+        if len(sources) != 1:
+            msg = (
+                "give exactly one source of candidates: --candidates, "
+                f"--candidates-from or --candidates-grid (got {sources or 'none'})."
+            )
+            raise ValidationError(msg)
+        if (self.k is None) == (self.target_share is None):
+            msg = "give a target share (--target-share) or a number of sites (--k)."
+            raise ValidationError(msg)
+
+    @property
+    def curve_csv(self) -> Path:
+        """The coverage-curve CSV written beside the GeoPackage."""
+        return self.out.with_name(self.out.stem + "-curve.csv")
+
+
+@dataclass
+class RecommendResult:
+    """What :func:`run_recommend` chose, ready to write and print."""
+
+    job: RecommendJob
+    result: siting.SitingResult
+    chosen: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+    curve: pd.DataFrame
+    compared: str
+    status: np.ndarray
+    radius_m: float
+    notes: list[str] = field(default_factory=list)
+
+    def write(self) -> list[Path]:
+        """
+        Write the GeoPackage, the curve CSV and the map (each atomically).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
+        args, result = self.job, self.result
+        write_geopackage(
+            args.out,
+            {
+                "recommended": self.chosen,
+                "demand": self.demand,
+                "coverage_curve": self.curve,
+            },
+            styles={"demand": category_style("coverage_status", STATUS_COLOURS)},
+            provenance={
+                "model": result.model,
+                "radius_m": self.radius_m,
+                "distance": f"network ({args.network}, {args.mode})"
+                if args.network
+                else "euclidean",
+                "status": result.status,
+                "mip_gap": result.mip_gap,
+            },
+        )
+        write_csv(self.curve, args.curve_csv)
+        assert args.map is not None  # set by the job
+        _draw(args, args.map, self.demand, self.chosen, self.radius_m)
+        return [args.out, args.map]
+
+    def summary(self) -> str:
+        """Return the lines the command line prints about the result."""
+        result, radius = self.result, self.radius_m
+        lines = [
+            f"{result.model.upper()} ({result.status}, gap {result.mip_gap:.2%}): "
+            f"{len(result.selected)} sites, covered share "
+            f"{result.covered_share:.1%}; " + self.compared
+        ]
+        unsure = int((self.status == "undetermined").sum())
+        if unsure:
+            levels = self.demand.get("precision", pd.Series(dtype=str))
+            lines.append(
+                f"未定 {unsure} demand points are undetermined: their points are too "
+                "coarse to tell whether a site reaches them "
+                f"({precision.coarse_summary(levels)}). Better addresses or an "
+                "overrides file decide them."
+            )
+        if result.status == "Infeasible":
+            lines.append(
+                f"The target is out of reach: these candidates cover at most "
+                f"{result.covered_share:.1%} within {radius:g} m; add candidates or "
+                "widen the radius."
+            )
+        return "\n".join(lines)
+
+
+def run_recommend(job: RecommendJob) -> RecommendResult:
+    """
+    Choose sites among the candidates that close the job's coverage gap.
+
+    Parameters
+    ----------
+    job
+        The task.
+
+    Returns
+    -------
+    RecommendResult
+        The chosen sites, the demand by status, the coverage curve and the
+        solver's answer, ready to write and print.
+    """
+    args = job
+    notes: list[str] = []
+    map_path = job.map
+    curve_csv = job.curve_csv
+    refuse_overwriting_inputs(
+        {
+            "--demand": args.demand,
+            "--candidates": args.candidates,
+            "--existing": args.existing,
+            "--units": args.units,
+            "--store": args.store,
+            "--network": args.network,
+        },
+        {"--out": args.out, "the curve CSV beside --out": curve_csv, "--map": map_path},
+    )
+    radius = args.radius_m or presets.get(args.preset).distance_m
+    demand = layers.read_points(
+        args.demand, coords=args.coords, duplicate_ids=args.duplicate_ids
+    )
+    candidates = _located(_candidates(args), notes)
+    step(f"候选 {len(candidates)} candidates, {len(demand)} demand points")
+    measure, net = _measure(args)
+    u_demand = uncertainty_m(demand, role=str(args.demand)).to_numpy(float)
+    u_candidates = uncertainty_m(candidates, role="candidates").to_numpy(float)
+    widest = float(np.nanmax(u_demand, initial=0) + np.nanmax(u_candidates, initial=0))
+    table = measure(demand, candidates, cutoff_m=radius + widest, with_pairs=True)
+    now = np.zeros(len(demand), dtype=bool)
+    undecided = np.zeros(len(demand), dtype=bool)
+    if args.existing:
+        facilities = layers.read_points(
+            args.existing, coords=args.coords, duplicate_ids=args.duplicate_ids
+        )
+        state = coverage.distance_coverage(
+            demand,
+            facilities,
+            radius_m=radius,
+            method="network" if net is not None else "euclidean",
+            network=net,
+        )["coverage_status"].to_numpy()
+        now = state == precision.COVERED
+        undecided = state == precision.UNDETERMINED
+    weights = layers.number_column(
+        demand, args.weight_column, option="--weight-column", noun="weight"
+    )
+    if undecided.any():
+        weights = weights if weights is not None else pd.Series(1.0, demand.index)
+        weights = weights.where(~undecided, 0.0)
+        note(
+            f"{int(undecided.sum())} demand points may or may not be covered by the "
+            "existing facilities (their points are too coarse to tell); they are "
+            "left out of the siting and marked undetermined.",
+            notes,
+        )
+    cov = siting.coverage_from_costs(
+        table,
+        weights=weights,
+        existing=now,
+        radius_m=radius,
+        demand_uncertainty_m=u_demand,
+        candidate_uncertainty_m=u_candidates,
+    )
+    if args.keep_within:
+        cov = siting.restrict(cov, *_groups(args.keep_within, demand, candidates))
+    capacity = layers.number_column(
+        candidates, args.capacity_column, option="--capacity-column", noun="capacity"
+    )
+    step(
+        f"求解 solving with HiGHS: {cov.matrix.nnz} pairs within {radius:g} m "
+        f"(time limit {args.time_limit_s:g} s)"
+    )
+    if args.k:
+        result = siting.mclp(
+            cov, k=args.k, capacity=capacity, time_limit_s=args.time_limit_s
+        )
+    else:
+        result = siting.lscp(
+            cov,
+            target_share=args.target_share,
+            capacity=capacity,
+            time_limit_s=args.time_limit_s,
+        )
+    if capacity is None:
+        heuristic = siting.greedy(cov, k=args.k, target_share=args.target_share)
+        curve = heuristic.curve
+        compared = (
+            f"greedy: {len(heuristic.selected)} sites, {heuristic.covered_share:.1%}"
+        )
+    else:  # the greedy heuristic knows no capacities: the curve is solved exactly
+        curve = _capacitated_curve(cov, capacity, len(result.selected), args)
+        compared = "capacities respected, demand may be split between sites"
+    chosen = candidates.loc[result.selected]
+    chosen = chosen.reset_index() if chosen.index.name else chosen
+    chosen = chosen.assign(
+        newly_covered_weight=result.new_coverage.reindex(result.selected).to_numpy()
+    )
+    positions = [cov.candidate_index.get_loc(c) for c in result.selected]
+    status = _status(
+        cov, table, positions, now, undecided, u_demand, u_candidates, radius
+    )
+    demand_out = demand.assign(
+        coverage_status=pd.Series(status, index=cov.demand_index).reindex(demand.index)
+    )
+    return RecommendResult(
+        job=job,
+        result=result,
+        chosen=gpd.GeoDataFrame(chosen),
+        demand=demand_out,
+        curve=curve,
+        compared=compared,
+        status=status,
+        radius_m=radius,
+        notes=notes,
+    )
+
+
+def _status(
+    cov: siting.Coverage,
+    table: costs.CostTable,
+    chosen: list[int],
+    now: np.ndarray,
+    undecided: np.ndarray,
+    u_demand: np.ndarray,
+    u_candidates: np.ndarray,
+    radius: float,
+) -> np.ndarray:
+    """Return existing / new / undetermined / none for each demand point."""
+    within = np.asarray(cov.matrix[:, chosen].sum(axis=1)).ravel() > 0
+    rows, cols, cost = table.pairs
+    spread = np.nan_to_num(u_demand[rows] + u_candidates[cols], nan=np.inf)
+    maybe = np.zeros(len(now), dtype=bool)
+    near = (cost - spread <= radius) & np.isin(cols, chosen)
+    maybe[rows[near]] = True
+    return np.select(
+        [now, undecided, within, maybe],
+        ["existing", "undetermined", "new", "undetermined"],
+        "none",
+    )
+
+
+STATUS_COLOURS = {
+    "existing": ("#1a9850", "现有设施已覆盖 covered now"),
+    "new": ("#2c7bb6", "推荐点新覆盖 newly covered"),
+    "none": ("#d73027", "仍未覆盖 not covered"),
+    "undetermined": COVERAGE_COLOURS["undetermined"],
+}
+
+
+def _draw(
+    args: RecommendJob,
+    path: Path,
+    demand: gpd.GeoDataFrame,
+    chosen: gpd.GeoDataFrame,
+    radius_m: float,
+) -> Path:
+    """Demand by coverage status, the recommended sites and their radius."""
+    from .. import maps
+
+    located = demand[~(demand.geometry.isna() | demand.geometry.is_empty)]
+    m = maps.new_map(tuple(located.to_crs(4326).total_bounds), basemap=args.basemap)
+    if len(chosen):
+        metric = chosen.to_crs(metric_crs(chosen.to_crs(4326)))
+        circles = gpd.GeoDataFrame(geometry=metric.buffer(radius_m), crs=metric.crs)
+        maps.add_areas(m, circles, name=f"半径 {radius_m:g} m radius", dash=True)
+    maps.add_points(
+        m,
+        located,
+        name="需求点 demand",
+        fields={"coverage_status": "覆盖 status"},
+        colour_column="coverage_status",
+        colours=STATUS_COLOURS,
+    )
+    fields = {c: c for c in ("name", "newly_covered_weight") if c in chosen}
+    maps.add_points(
+        m, chosen, name="推荐选址 recommended", fields=fields, colour="#000000"
+    )
+    return maps.save(m, path)
+
+
+def _located(candidates: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
+    """Leave out, and say so, candidates with no location: nothing is built there."""
+    missing = candidates.geometry.isna() | candidates.geometry.is_empty
+    if missing.all():
+        msg = f"None of the {len(candidates)} candidates has a usable location."
+        raise ValidationError(msg)
+    if missing.any():
+        rows = candidates.get("source_row", candidates.index.to_series())
+        note(
+            f"{int(missing.sum())} candidates have no usable location and are left "
+            f"out (rows {rows[missing].tolist()[:10]})",
+            notes,
+        )
+    return candidates[~missing]
+
+
+def _measure(
+    args: RecommendJob,
+) -> tuple[Callable[..., costs.CostTable], object | None]:
+    """Straight-line costs, or street-network costs (and the network)."""
+    if args.network is None:
+        return costs.euclidean_costs, None
+    from ..network import network_costs, network_from_osm
+
+    step(f"路网 building the {args.mode} network from {args.network}")
+    net = network_from_osm(args.network, mode=args.mode)
+    return functools.partial(network_costs, network=net), net
+
+
+def _capacitated_curve(
+    cov: siting.Coverage, capacity: pd.Series, n: int, args: RecommendJob
+) -> pd.DataFrame:
+    """Covered share with the best 0..n capacitated sites (at most 30 solves)."""
+    already = cov.weights[cov.covered_now].sum() / cov.total_weight
+    shares = [float(already)]
+    for k in range(1, min(n, 30) + 1):
+        best = siting.mclp(cov, k=k, capacity=capacity, time_limit_s=args.time_limit_s)
+        shares.append(best.covered_share)
+    return pd.DataFrame({"sites": range(len(shares)), "covered_share": shares})
+
+
+def _candidates(args: RecommendJob) -> gpd.GeoDataFrame:
+    if args.candidates:
+        return layers.read_points(
+            args.candidates, coords=args.coords, duplicate_ids=args.duplicate_ids
+        )
+    if args.candidates_from:
+        gz = gazetteer.Gazetteer.load(args.store)
+        found = candidate_sites.from_gazetteer(gz, within=args.candidates_from)
+        if found.empty:
+            msg = (
+                f"No town or village below {args.candidates_from} has a point in "
+                f"the gazetteer ({found.attrs['without_point']} without one); "
+                "import points first (geoplan gazetteer import --format adcode …) "
+                "or pass --store."
+            )
+            raise ValidationError(msg)
+        return found
+    if args.units is None:
+        msg = "--candidates-grid needs --units, the polygons where sites may go."
+        raise ValidationError(msg)
+    units, repairs = repair_polygons(to_wgs84(layers.read_layer(args.units)))
+    if len(repairs):
+        print(f"{args.units}: {len(repairs)} invalid polygons made valid")  # noqa: T201
+    return candidate_sites.grid(
+        units, spacing_m=args.candidates_grid, unit_column=args.units_column
+    )
+
+
+def _groups(
+    spec: str, demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame
+) -> tuple[pd.Series, pd.Series]:
+    """Return the columns ``--keep-within`` names, digit codes padded."""
+    demand_column, _, candidate_column = spec.partition("=")
+    candidate_column = candidate_column or demand_column
+    for frame, column, role in (
+        (demand, demand_column, "demand"),
+        (candidates, candidate_column, "candidates"),
+    ):
+        if column not in frame.columns:
+            msg = (
+                f"--keep-within: the {role} have no column {column!r}; "
+                f"columns are {list(frame.columns.drop('geometry'))}."
+            )
+            raise ValidationError(msg)
+
+    def label(value: object) -> str:
+        text = "" if pd.isna(value) else str(value).strip()
+        return text.ljust(12, "0") if text.isdigit() and len(text) <= 12 else text
+
+    return demand[demand_column].map(label), candidates[candidate_column].map(label)
