@@ -13,9 +13,8 @@ from ._cli_args import (
     add_network,
     finish,
     job_from_args,
-    positive,
-    share,
 )
+from ._numbers import positive, share
 from .coords import SYSTEMS
 from .workflows.coverage import CoverageJob, run_coverage
 

@@ -10,12 +10,10 @@ from ._cli_args import (
     add_basemap,
     add_duplicate_ids,
     add_network,
-    count,
     finish,
     job_from_args,
-    positive,
-    share,
 )
+from ._numbers import count, positive, share
 from .coords import SYSTEMS
 from .workflows.recommend import RecommendJob, run_recommend
 

@@ -270,7 +270,7 @@ NUMBERS = {
 
 
 def _number_problems(data: dict[str, Any]) -> list[str]:
-    from . import _cli_args
+    from . import _numbers
 
     problems = []
     for (section, key), kind in NUMBERS.items():
@@ -278,7 +278,7 @@ def _number_problems(data: dict[str, Any]) -> list[str]:
         if value is None:
             continue
         try:
-            getattr(_cli_args, kind)(str(value))
+            getattr(_numbers, kind)(str(value))
         except argparse.ArgumentTypeError as error:
             problems.append(f"[{section}] {key} {error}")
     return problems

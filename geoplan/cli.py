@@ -25,7 +25,8 @@ from . import (
     demo,
     settings,
 )
-from ._cli_args import add_basemap, positive
+from ._cli_args import add_basemap
+from ._numbers import positive
 from ._progress import step
 from ._secrets import redact, redact_logging
 from .errors import GeoplanError
