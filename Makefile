@@ -23,6 +23,7 @@ test: $(STAMP)
 	bash .ci/system-deps.sh test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy geoplan
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -159,8 +159,8 @@ def run(args: argparse.Namespace) -> int:
     path = maps.save(m, args.out)
     size = maps.html_size_mb(path)
     print(
-        f"Map: {path} ({size:.1f} MB, basemap {m.geoplan['basemap']}, "
-        f"{m.geoplan['coord_system']})"
+        f"Map: {path} ({size:.1f} MB, basemap {maps.meta(m)['basemap']}, "
+        f"{maps.meta(m)['coord_system']})"
     )
     if args.png:
         png = maps.to_png(

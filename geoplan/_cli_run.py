@@ -132,11 +132,9 @@ def _recommend(
     maps_dir: Path,
 ) -> int:
     """Site new facilities within the coverage radius, existing ones fixed."""
-    from . import presets
-
     rec = job.section("recommend")
     name = f"{job.path.stem}-recommend"
-    radius = coverage_job.radius_m or presets.get(coverage_job.preset).distance_m
+    radius = coverage_job.reach_m
     target = rec.get("target_share", job.section("coverage").get("target_share"))
     task = RecommendJob(
         demand=coverage_job.demand,

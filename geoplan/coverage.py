@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from . import precision, presets
 from .costs import CostTable, euclidean_costs, to_common_metric
 from .errors import ValidationError
-from .network import network_costs
+from .network import StreetNetwork, network_costs
 from .precision import uncertainty_m
 
 logger = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def distance_coverage(
     radius_m: float | None = None,
     preset: str | None = None,
     method: str | None = None,
-    network: object | None = None,
+    network: StreetNetwork | None = None,
     use_precision: bool = True,
 ) -> pd.DataFrame:
     """
@@ -178,7 +178,9 @@ def distance_coverage(
                 "(.osm, .osm.bz2 or .osm.pbf), or use the euclidean method."
             )
             raise ValidationError(msg)
-        measure = functools.partial(network_costs, network=network)
+        measure: Callable[..., CostTable] = functools.partial(
+            network_costs, network=network
+        )
     else:
         measure = euclidean_costs
     zeros = pd.Series(0.0, index=demand.index)

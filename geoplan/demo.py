@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +33,9 @@ from .export import write_geopackage
 from .gazetteer import Gazetteer
 from .precision import uncertainty_m
 from .styles import PRECISION_COLOURS, category_style, share_style
+
+if TYPE_CHECKING:
+    import folium
 
 logger = logging.getLogger(__name__)
 
@@ -370,7 +374,7 @@ def _fixes_template(
 
 def _shangluo_map(
     counties: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, radius_m: float, basemap: str
-) -> object:
+) -> folium.Map:
     m = maps.coverage_map(
         counties,
         share_column="provided_share",

@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import _national
 from ._tables import write_csv
+from .coords import CoordSystem
 from .crs import WGS84
 from .errors import ValidationError
 from .gazetteer import LEVEL_DIGITS, Gazetteer, code_path, pad_code
@@ -75,7 +76,7 @@ class Overrides:
     pending: int = 0
 
     @classmethod
-    def read(cls, path: Path | str, *, coords: str = "wgs84") -> Overrides:
+    def read(cls, path: Path | str, *, coords: CoordSystem = "wgs84") -> Overrides:
         """
         Read a CSV of manual fixes: ``name``, ``lon``, ``lat``, optional ``code``.
 
@@ -397,6 +398,7 @@ def _one(
 ) -> tuple[list[object], tuple[float, float] | None]:
     point = overrides.find(name, context) if overrides is not None else None
     if point is not None:
+        assert overrides is not None  # a point came from them
         note = f"manual fix from {overrides.source} (always wins)"
         return ["manual", "override", "", "", "", 1.0, note, ""], point
     match = matcher.match(name, context=context)
@@ -431,14 +433,14 @@ def _placed(
 ) -> tuple[list[object], tuple[float, float] | None]:
     if match.status == "ambiguous":
         names = " | ".join(placer.name_path(c) for c in match.candidates)
-        code = match.code or ""
-        where, up, _ = placer.point(code) if code else ("", 0, "")
+        common = match.code or ""
+        where, up, _ = placer.point(common) if common else ("", 0, "")
         precision = placer.level[where] if where else "none"
         note = (
             f"ambiguous: {len(match.candidates)} units fit {name!r} ({names}); "
             "none picked" + (", placed at their common unit" if where else "")
         )
-        row = [precision, "ambiguous", code, "", where, 0.0, note, names]
+        row = [precision, "ambiguous", common, "", where, 0.0, note, names]
         return row, placer.xy(where)
     code = match.code or context
     if match.status == "unmatched" or code is None:

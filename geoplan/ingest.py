@@ -298,6 +298,7 @@ def ingest_points(  # noqa: C901, PLR0912, PLR0913, PLR0915
         error = CRSError if coords is None and len(problems) == 1 else ValidationError
         raise error(f"{name}: " + "; ".join(problems) + ".")
 
+    assert coords is not None  # checked above: an undeclared system is an error
     reasons = pd.Series("", index=table.index, dtype=object)
     details = pd.Series("", index=table.index, dtype=object)
     repaired_rows: set[int] = set()

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import folium
 import geopandas as gpd
@@ -36,6 +37,10 @@ from ._html import text
 from .coords import convert
 from .crs import WGS84
 from .styles import SHARE_CLASSES
+
+if TYPE_CHECKING:
+    from branca.element import Figure
+    from matplotlib.artist import Artist
 
 logger = logging.getLogger(__name__)
 
@@ -133,12 +138,12 @@ def new_map(
             [west, east], [south, north], source="wgs84", target="gcj02"
         )
     m.fit_bounds([[south, west], [north, east]])
-    m.geoplan = {
+    vars(m)["geoplan"] = {
         "basemap": chosen.id,
         "coord_system": chosen.coord_system,
         "legend": [],  # (section title, [LegendItem, ...]) drawn by save()
     }
-    root = m.get_root()
+    root = cast("Figure", m.get_root())
     root.header.add_child(
         folium.Element(
             f'<meta name="geoplan-basemap" content="{chosen.id}">'
@@ -271,6 +276,24 @@ def _swatch(item: LegendItem) -> str:
     )
 
 
+def meta(m: folium.Map) -> dict[str, Any]:
+    """
+    Return what geoplan records on a map: its basemap, coordinate system, legend.
+
+    Parameters
+    ----------
+    m
+        A map (from :func:`new_map`, or any folium map).
+
+    Returns
+    -------
+    dict
+        ``basemap``, ``coord_system`` and ``legend`` (sections drawn by
+        :func:`save`); created on first use for maps not made here.
+    """
+    return vars(m).setdefault("geoplan", {"basemap": "", "coord_system": "wgs84"})
+
+
 def legend_items(m: folium.Map) -> list[tuple[str, list[LegendItem]]]:
     """
     Return the legend sections the layers drawn so far have registered.
@@ -285,12 +308,10 @@ def legend_items(m: folium.Map) -> list[tuple[str, list[LegendItem]]]:
     list
         ``(section title, items)`` in drawing order.
     """
-    return m.geoplan.setdefault("legend", [])  # type: ignore[attr-defined]
+    return meta(m).setdefault("legend", [])
 
 
 def _register(m: folium.Map, title: str, items: list[LegendItem]) -> None:
-    if not hasattr(m, "geoplan"):
-        m.geoplan = {"basemap": "", "coord_system": "wgs84"}
     legend_items(m).append((title, items))
 
 
@@ -355,7 +376,7 @@ def coverage_map(
             tooltip=folium.Tooltip(_table_html(row, fields)),
         ).add_to(layer)
     layer.add_to(m)
-    root = m.get_root()
+    root = cast("Figure", m.get_root())
     items = [LegendItem(c, lbl, lbl) for _, _, c, lbl in SHARE_CLASSES]
     if (NO_DATA_COLOUR, NO_DATA_LABEL) in drawn:
         items.append(LegendItem(NO_DATA_COLOUR, NO_DATA_LABEL, NO_DATA_LABEL))
@@ -475,7 +496,7 @@ def add_points(
             marker.add_to(group)
         group.add_to(m)
         if cluster and len(shown) > 1:
-            m.geoplan.setdefault("clusters", True)  # type: ignore[attr-defined]
+            meta(m).setdefault("clusters", True)
     _register(m, name, items)
     return m
 
@@ -614,7 +635,7 @@ def _add_point_legend(m: folium.Map) -> None:
     sections = list(legend_items(m))
     if getattr(m, "geoplan", {}).get("clusters"):
         sections.append(("聚合 clusters", [CLUSTER_ITEM]))
-        m.get_root().header.add_child(folium.Element(CLUSTER_CSS))
+        cast("Figure", m.get_root()).header.add_child(folium.Element(CLUSTER_CSS))
     if not sections:
         return
     body = "".join(
@@ -622,7 +643,7 @@ def _add_point_legend(m: folium.Map) -> None:
         + "".join(_swatch(item) for item in items)
         for title, items in sections
     )
-    m.get_root().html.add_child(
+    cast("Figure", m.get_root()).html.add_child(
         _panel("geoplan-point-legend", "bottom:24px;right:12px", body)
     )
 
@@ -716,7 +737,7 @@ def to_png(  # noqa: PLR0913
             linewidth=0.8,
             alpha=0.8,
         )
-        handles = [
+        handles: list[Artist] = [
             Patch(facecolor=c, edgecolor="#333333", label=label_of(lbl))
             for _, _, c, lbl in SHARE_CLASSES
         ]
@@ -749,7 +770,7 @@ def _png_points(
     column: str | None,
     colours: Mapping[str, tuple[str, str]] | None,
     label_of: Callable[[str], str],
-) -> list[object]:
+) -> list[Artist]:
     """Draw the points; return their legend handles (one per colour drawn)."""
     from matplotlib.lines import Line2D
 
@@ -763,7 +784,7 @@ def _png_points(
     keys = dots[column].map(_class_key)
     fills = [colours[k][0] if k in colours else OTHER_COLOUR for k in keys]
     dots.plot(ax=ax, color=fills, markersize=14, edgecolor="white", linewidth=0.4)
-    handles = [
+    handles: list[Artist] = [
         Line2D([], [], marker="o", linestyle="", color=c, label=label_of(lbl))
         for value, (c, lbl) in colours.items()
         if value in set(keys)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -178,7 +178,7 @@ class Matcher:
         self, text: str, pos: int, allowed: tuple[str, ...]
     ) -> tuple[int, set[str], bool]:
         """Return the longest shipped village name at `pos` below the allowed units."""
-        best, hits = 0, set()
+        best, hits = 0, set[str]()
         for prefix in allowed:
             if len(prefix) < LEVEL_DIGITS["county"]:
                 continue
@@ -201,7 +201,7 @@ class Matcher:
             self._know(fresh)
         return best, hits, False
 
-    def _towns_below(self, prefix: str, forms: dict[str, object]) -> list[str]:
+    def _towns_below(self, prefix: str, forms: Mapping[str, object]) -> list[str]:
         """Return the towns (9 digits) with shipped villages below a prefix."""
         if len(prefix) >= LEVEL_DIGITS["town"]:
             return [prefix[:9]]

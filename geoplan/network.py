@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -28,6 +29,9 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from . import settings
 from .costs import CostTable, point_coordinates
 from .crs import metric_crs, require_metric
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 from .errors import CRSError, DataSourceError
 
 logger = logging.getLogger(__name__)
@@ -66,7 +70,7 @@ class StreetNetwork:
             raise ValueError(msg)
 
     @property
-    def crs(self) -> object:
+    def crs(self) -> CRS:
         """The network's metric CRS."""
         return self.nodes.crs
 

@@ -9,6 +9,7 @@ class breaks are the ones :mod:`geoplan.maps` draws with.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 from xml.sax.saxutils import escape, quoteattr
 
 #: Class breaks of a coverage share and their colours (red = far from target).
@@ -158,7 +159,7 @@ def to_qml(style: LayerStyle, aliases: dict[str, str] | None = None) -> str:
         for i, (value, colour, label) in enumerate(style.classes):
             symbols.append(_symbol_qml(i, style.geometry, colour))
             if style.kind == "graduated":
-                low, high = value  # type: ignore[misc]
+                low, high = cast("tuple[float, float]", value)
                 items.append(
                     f'<range lower="{low}" upper="{high}" symbol="{i}" '
                     f'label={quoteattr(label)} render="true"/>'
@@ -231,7 +232,7 @@ def to_sld(style: LayerStyle, layer: str) -> str:
     for value, colour, label in style.classes:
         attr = f"<ogc:PropertyName>{escape(style.attribute)}</ogc:PropertyName>"
         if style.kind == "graduated":
-            low, high = value  # type: ignore[misc]
+            low, high = cast("tuple[float, float]", value)
             condition = (
                 f"<ogc:And><ogc:PropertyIsGreaterThanOrEqualTo>{attr}<ogc:Literal>{low}"
                 f"</ogc:Literal></ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyIsLessThan>"

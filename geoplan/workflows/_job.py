@@ -29,6 +29,16 @@ class Job:
             out: Path = getattr(self, "out")  # noqa: B009
             object.__setattr__(self, "map", Path("maps") / f"{out.stem}.html")
 
+    @property
+    def reach_m(self) -> float:
+        """The radius in metres: given, or the preset's distance."""
+        from .. import presets
+
+        radius_m: float | None = getattr(self, "radius_m")  # noqa: B009
+        if radius_m is not None:
+            return float(radius_m)
+        return float(presets.get(str(getattr(self, "preset"))).distance_m)  # noqa: B009
+
     def replace(self, **changes: Any) -> Self:
         """Return a copy with some fields changed (checked again)."""
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]

@@ -192,20 +192,20 @@ def run_coverage(job: CoverageJob) -> CoverageResult:
         },
         {"--out": job.out, "the CSV beside --out": job.csv, "--map": job.map},
     )
-    read = {
-        "coords": job.coords,
-        "lon_column": job.lon_column,
-        "lat_column": job.lat_column,
-        "duplicate_ids": job.duplicate_ids,
-    }
-    demand = layers.read_points(
-        job.demand, layer=job.demand_layer, layer_option="--demand-layer", **read
-    )
-    facilities = layers.read_points(
-        job.facilities,
-        layer=job.facilities_layer,
-        layer_option="--facilities-layer",
-        **read,
+    demand, facilities = (
+        layers.read_points(
+            path,
+            layer=layer,
+            layer_option=option,
+            coords=job.coords,
+            lon_column=job.lon_column,
+            lat_column=job.lat_column,
+            duplicate_ids=job.duplicate_ids,
+        )
+        for path, layer, option in (
+            (job.demand, job.demand_layer, "--demand-layer"),
+            (job.facilities, job.facilities_layer, "--facilities-layer"),
+        )
     )
     step(f"读取 read {len(demand)} demand points, {len(facilities)} facilities")
     net = None

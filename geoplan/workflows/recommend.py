@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import candidates as candidate_sites
-from .. import costs, coverage, gazetteer, layers, precision, presets, siting
+from .. import costs, coverage, gazetteer, layers, precision, siting
 from .._guard import refuse_overwriting_inputs
 from .._progress import note, step
 from .._tables import write_csv
@@ -28,6 +28,7 @@ from ..crs import metric_crs, to_wgs84
 from ..errors import ValidationError
 from ..export import write_geopackage
 from ..ingest import repair_polygons
+from ..network import StreetNetwork
 from ..precision import uncertainty_m
 from ..styles import COVERAGE_COLOURS, category_style
 from ._job import Job
@@ -98,8 +99,16 @@ class RecommendJob(Job):
     map: Path | None = None
     basemap: str = "auto"
 
-    PATHS = ("demand", "candidates", "units", "store", "existing", "out", "map")
-    PATHS += ("network",)
+    PATHS = (
+        "demand",
+        "candidates",
+        "units",
+        "store",
+        "existing",
+        "out",
+        "map",
+        "network",
+    )
 
     def __post_init__(self) -> None:
         """Check the job as a whole; fill defaults that depend on other fields."""
@@ -228,7 +237,7 @@ def run_recommend(job: RecommendJob) -> RecommendResult:
         },
         {"--out": args.out, "the curve CSV beside --out": curve_csv, "--map": map_path},
     )
-    radius = args.radius_m or presets.get(args.preset).distance_m
+    radius = job.reach_m
     demand = layers.read_points(
         args.demand, coords=args.coords, duplicate_ids=args.duplicate_ids
     )
@@ -288,6 +297,7 @@ def run_recommend(job: RecommendJob) -> RecommendResult:
             cov, k=args.k, capacity=capacity, time_limit_s=args.time_limit_s
         )
     else:
+        assert args.target_share is not None  # the job has k or a target share
         result = siting.lscp(
             cov,
             target_share=args.target_share,
@@ -340,6 +350,7 @@ def _status(
 ) -> np.ndarray:
     """Return existing / new / undetermined / none for each demand point."""
     within = np.asarray(cov.matrix[:, chosen].sum(axis=1)).ravel() > 0
+    assert table.pairs is not None  # measured with_pairs
     rows, cols, cost = table.pairs
     spread = np.nan_to_num(u_demand[rows] + u_candidates[cols], nan=np.inf)
     maybe = np.zeros(len(now), dtype=bool)
@@ -409,7 +420,7 @@ def _located(candidates: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame
 
 def _measure(
     args: RecommendJob,
-) -> tuple[Callable[..., costs.CostTable], object | None]:
+) -> tuple[Callable[..., costs.CostTable], StreetNetwork | None]:
     """Straight-line costs, or street-network costs (and the network)."""
     if args.network is None:
         return costs.euclidean_costs, None
@@ -455,6 +466,7 @@ def _candidates(args: RecommendJob) -> gpd.GeoDataFrame:
     units, repairs = repair_polygons(to_wgs84(layers.read_layer(args.units)))
     if len(repairs):
         print(f"{args.units}: {len(repairs)} invalid polygons made valid")  # noqa: T201
+    assert args.candidates_grid is not None  # the only source left
     return candidate_sites.grid(
         units, spacing_m=args.candidates_grid, unit_column=args.units_column
     )
