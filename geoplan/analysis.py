@@ -112,22 +112,60 @@ class Analysis:
 
     @property
     def job(self) -> str:
-        """The job to run."""
+        """
+        The job to run.
+
+        Returns
+        -------
+        str
+            The job to run.
+        """
         return self.data["analysis"]["job"]
 
     def section(self, name: str) -> dict[str, Any]:
-        """Return a section (empty when absent)."""
+        """
+        Return a section (empty when absent).
+
+        Parameters
+        ----------
+        name
+            The section's name, e.g. ``"coverage"``.
+
+        Returns
+        -------
+        dict[str, Any]
+            Return a section (empty when absent).
+        """
         return dict(self.data.get(name, {}))
 
     def resolve(self, value: str) -> Path:
-        """Resolve a path relative to the analysis file (``a/../b`` as ``b``)."""
+        """
+        Resolve a path relative to the analysis file (``a/../b`` as ``b``).
+
+        Parameters
+        ----------
+        value
+            A path as written in the file.
+
+        Returns
+        -------
+        Path
+            Resolve a path relative to the analysis file (``a/../b`` as ``b``).
+        """
         path = Path(value)
         return Path(
             os.path.normpath(path if path.is_absolute() else self.path.parent / path)
         )
 
     def adcode_files(self) -> list[Path]:
-        """Expand the gazetteer's adcode globs."""
+        """
+        Expand the gazetteer's adcode globs.
+
+        Returns
+        -------
+        list[Path]
+            Expand the gazetteer's adcode globs.
+        """
         patterns = self.section("gazetteer").get("import_adcode", [])
         found = [glob.glob(str(self.resolve(p))) for p in patterns]  # noqa: PTH207
         files = sorted(Path(f) for group in found for f in group)

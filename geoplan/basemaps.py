@@ -43,7 +43,14 @@ class Basemap:
 
     @property
     def needs_key(self) -> bool:
-        """Whether the tile URLs need an API key."""
+        """
+        Whether the tile URLs need an API key.
+
+        Returns
+        -------
+        bool
+            Whether the tile URLs need an API key.
+        """
         return any("{key}" in t for t in self.tiles)
 
     def urls(self, key: str | None = None) -> list[str]:

@@ -113,7 +113,7 @@ def grid(
     Returns
     -------
     geopandas.GeoDataFrame
-        Points in EPSG:4326 with ``unit``, index ``g0``, ``g1``, …
+        Points in EPSG:4326 with ``unit``, index ``g0``, ``g1`` and so on.
     """
     if not spacing_m > 0:
         msg = f"`spacing_m` must be positive, got {spacing_m!r}."

@@ -249,11 +249,14 @@ def run_shangluo(
         ``settings.sources_folder``.
     gazetteer
         The gazetteer store to place sites with; default the store at
-        ``settings.gazetteer_path``, else the built-in gazetteer (county
-        points only, so sites get county precision).
+        ``settings.gazetteer_path``, else the built-in gazetteer (town
+        points and villages; sites without a place name stay at their county).
     cemetery_radius_m
         Radius within which a site counts as served by its assigned
         cemetery; default the ``rural-cemetery-5km`` preset.
+    overrides
+        A filled-in fixes table (name, code, lon, lat in WGS-84); its points
+        always win and are reported as manual.
     basemap
         The map's basemap (see :mod:`geoplan.basemaps`).
     write_map

@@ -251,21 +251,52 @@ class _Placer:
         )
 
     def add(self, units: pd.DataFrame) -> None:
-        """Know units a matcher loaded later (villages: names, no points)."""
+        """
+        Know units a matcher loaded later (villages: names, no points).
+
+        Parameters
+        ----------
+        units
+            Units with ``name``, ``level``, ``lon`` and ``lat``.
+        """
         codes = units.index.tolist()
         self.name.update(zip(codes, units["name"].tolist(), strict=True))
         self.level.update(zip(codes, units["level"].tolist(), strict=True))
         self._points(units)
 
     def path(self, code: str) -> list[str]:
-        """Codes from the province down to `code`."""
+        """
+        Return the codes from the province down to `code`.
+
+        Parameters
+        ----------
+        code
+            A 12-digit unit code.
+
+        Returns
+        -------
+        list[str]
+            Codes from the province down to `code`.
+        """
         return code_path(code, self.level[code], self.level)
 
     def name_path(self, code: str) -> str:
         return "/".join(self.name[c] for c in self.path(code))
 
     def xy(self, code: str) -> tuple[float, float] | None:
-        """Return the point of `code`: its own, or the mean of points inside it."""
+        """
+        Return the point of `code`: its own, or the mean of points inside it.
+
+        Parameters
+        ----------
+        code
+            A 12-digit unit code.
+
+        Returns
+        -------
+        tuple[float, float] | None
+            Return the point of `code`: its own, or the mean of points inside it.
+        """
         if not code:
             return None
         if code in self.xy_of:
@@ -274,7 +305,21 @@ class _Placer:
         return (float(inner[0]), float(inner[1])) if inner else None
 
     def point(self, code: str, siblings: Sequence[str] = ()) -> tuple[str, int, str]:
-        """(code with a point, levels walked up, note) for a matched unit."""
+        """
+        (code with a point, levels walked up, note) for a matched unit.
+
+        Parameters
+        ----------
+        code
+            A 12-digit unit code.
+        siblings
+            Other codes of the same match, tried in turn.
+
+        Returns
+        -------
+        tuple[str, int, str]
+            (code with a point, levels walked up, note) for a matched unit.
+        """
         for candidate in (code, *siblings):
             if candidate in self.xy_of:
                 note = "" if candidate == code else f" (point of {candidate})"

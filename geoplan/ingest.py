@@ -79,7 +79,14 @@ class IngestReport:
 
     @property
     def rows_repaired(self) -> int:
-        """Return how many of the rows used were repaired first."""
+        """
+        Return how many of the rows used were repaired first.
+
+        Returns
+        -------
+        int
+            Return how many of the rows used were repaired first.
+        """
         return len(self.repaired_rows)
 
     def summary(self) -> pd.DataFrame:

@@ -105,13 +105,27 @@ class Matcher:
         self._index(gazetteer.units)
 
     def on_load(self, listener: Callable[[pd.DataFrame], None]) -> None:
-        """Call `listener` with the shipped villages matched so far, then as matched."""
+        """
+        Call `listener` with the shipped villages matched so far, then as matched.
+
+        Parameters
+        ----------
+        listener
+            A function of the units frame.
+        """
         if self._known:
             listener(pd.concat(self._known))
         self._listeners.append(listener)
 
     def off_load(self, listener: Callable[[pd.DataFrame], None]) -> None:
-        """Stop calling `listener` (see :meth:`on_load`)."""
+        """
+        Stop calling `listener` (see :meth:`on_load`).
+
+        Parameters
+        ----------
+        listener
+            A function of the units frame.
+        """
         if listener in self._listeners:
             self._listeners.remove(listener)
 

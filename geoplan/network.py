@@ -71,12 +71,26 @@ class StreetNetwork:
 
     @property
     def crs(self) -> CRS:
-        """The network's metric CRS."""
+        """
+        The network's metric CRS.
+
+        Returns
+        -------
+        CRS
+            The network's metric CRS.
+        """
         return self.nodes.crs
 
     @cached_property
     def edge_nodes(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """Positions of each edge's end nodes in `nodes`."""
+        """
+        Return the positions of each edge's end nodes in `nodes`.
+
+        Returns
+        -------
+        tuple[NDArray[np.int64], NDArray[np.int64]]
+            Positions of each edge's end nodes in `nodes`.
+        """
         return (
             self.nodes.index.get_indexer(self.edges["u"]),
             self.nodes.index.get_indexer(self.edges["v"]),
@@ -84,7 +98,14 @@ class StreetNetwork:
 
     @cached_property
     def component(self) -> NDArray[np.int64]:
-        """Connected-component label of each node."""
+        """
+        Connected-component label of each node.
+
+        Returns
+        -------
+        NDArray[np.int64]
+            Connected-component label of each node.
+        """
         _, labels = connected_components(self.matrix(), directed=False)
         return labels
 
@@ -313,7 +334,21 @@ class _Snap:
 
 
 def snap_to_edges(network: StreetNetwork, xy: NDArray[np.float64]) -> _Snap:
-    """Snap points (metric x/y) to their nearest edge: edge, position, access."""
+    """
+    Snap points (metric x/y) to their nearest edge: edge, position, access.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    xy
+        Metric x/y of the points, one row each.
+
+    Returns
+    -------
+    _Snap
+        Snap points (metric x/y) to their nearest edge: edge, position, access.
+    """
     points = shapely.points(xy)
     which, edge = network._tree.query_nearest(points, all_matches=False)
     edge = edge[np.argsort(which, kind="stable")]

@@ -67,7 +67,14 @@ class Indicator:
 
     @property
     def target_value(self) -> float | None:
-        """The numeric target (absolute; ``+N`` targets add the baseline)."""
+        """
+        The numeric target (absolute; ``+N`` targets add the baseline).
+
+        Returns
+        -------
+        float | None
+            The numeric target (absolute; ``+N`` targets add the baseline).
+        """
         value = self.target.get("value")
         if value is None:
             return None
@@ -76,7 +83,19 @@ class Indicator:
         return float(value)
 
     def printed(self, which: str) -> str:
-        """Return the baseline or target as the plan prints it."""
+        """
+        Return the baseline or target as the plan prints it.
+
+        Parameters
+        ----------
+        which
+            ``"baseline"`` or ``"target"``.
+
+        Returns
+        -------
+        str
+            Return the baseline or target as the plan prints it.
+        """
         cell = self.baseline if which == "baseline" else self.target
         if "printed" in cell:
             return str(cell["printed"])

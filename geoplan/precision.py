@@ -67,7 +67,14 @@ class Precision:
 
     @property
     def label(self) -> str:
-        """Return ``"乡镇级 town"``-style bilingual label."""
+        """
+        Return ``"乡镇级 town"``-style bilingual label.
+
+        Returns
+        -------
+        str
+            Return ``"乡镇级 town"``-style bilingual label.
+        """
         return f"{self.name_zh} {self.name_en}"
 
 

@@ -40,7 +40,14 @@ class Preset:
 
     @property
     def walk_speed_m_s(self) -> float | None:
-        """The walking speed the preset implies, if it names minutes."""
+        """
+        The walking speed the preset implies, if it names minutes.
+
+        Returns
+        -------
+        float | None
+            The walking speed the preset implies, if it names minutes.
+        """
         if not self.minutes:
             return None
         return self.distance_m / (self.minutes * 60.0)

@@ -77,11 +77,30 @@ class ProviderAnswer:
 
     @property
     def point(self) -> tuple[float, float]:
-        """The point as (lon, lat) in WGS-84."""
+        """
+        The point as (lon, lat) in WGS-84.
+
+        Returns
+        -------
+        tuple[float, float]
+            The point as (lon, lat) in WGS-84.
+        """
         return self.lon, self.lat
 
     def row(self, name: str) -> list[object]:
-        """Return the result row of this answer (see geocode.RESULT_COLUMNS)."""
+        """
+        Return the result row of this answer (see geocode.RESULT_COLUMNS).
+
+        Parameters
+        ----------
+        name
+            The section's name, e.g. ``"coverage"``.
+
+        Returns
+        -------
+        list[object]
+            Return the result row of this answer (see geocode.RESULT_COLUMNS).
+        """
         note = (
             f"not placed finely offline; {self.provider} matched {name!r} as "
             f"{self.label!r} (level {self.level})"
@@ -277,7 +296,7 @@ class Provider:
 
 
 class Tianditu(Provider):
-    """天地图 geocoder (CGCS2000 ≈ WGS-84); key from ``TIANDITU_KEY``."""
+    """The 天地图 geocoder (CGCS2000 ≈ WGS-84); key from ``TIANDITU_KEY``."""
 
     name = "tianditu"
     default_url = "https://api.tianditu.gov.cn/geocoder"
@@ -311,7 +330,7 @@ class Tianditu(Provider):
 
 
 class AMap(Provider):
-    """高德 geocoder (GCJ-02, converted to WGS-84); key from ``AMAP_KEY``."""
+    """The 高德 geocoder (GCJ-02, converted to WGS-84); key from ``AMAP_KEY``."""
 
     name = "amap"
     coords: CoordSystem = "gcj02"

@@ -61,7 +61,14 @@ class Coverage:
 
     @property
     def total_weight(self) -> float:
-        """Total demand weight."""
+        """
+        Total demand weight.
+
+        Returns
+        -------
+        float
+            Total demand weight.
+        """
         return float(self.weights.sum())
 
 

@@ -36,7 +36,7 @@ Method = Literal["euclidean", "network"]
 
 
 @dataclass(frozen=True)
-class CoverageJob(Job):
+class CoverageJob(Job):  # numpydoc ignore=PR02
     """
     What to measure: demand and facility layers, the reach, and where to write.
 
@@ -115,7 +115,14 @@ class CoverageJob(Job):
 
     @property
     def csv(self) -> Path:
-        """The CSV written beside the GeoPackage."""
+        """
+        The CSV written beside the GeoPackage.
+
+        Returns
+        -------
+        Path
+            The CSV written beside the GeoPackage.
+        """
         return self.out.with_suffix(".csv")
 
 
@@ -163,7 +170,14 @@ class CoverageResult:
         return [job.out, job.csv, job.map]
 
     def summary(self) -> str:
-        """Return the lines the command line prints about the result."""
+        """
+        Return the lines the command line prints about the result.
+
+        Returns
+        -------
+        str
+            Return the lines the command line prints about the result.
+        """
         return _summary(
             self.job, self.demand, self.facilities, self.table, self.share, self.gap
         )

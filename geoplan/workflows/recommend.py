@@ -35,7 +35,7 @@ from ._job import Job
 
 
 @dataclass(frozen=True)
-class RecommendJob(Job):
+class RecommendJob(Job):  # numpydoc ignore=PR02
     """
     Where to look for sites, what they must reach, and where to write.
 
@@ -130,7 +130,14 @@ class RecommendJob(Job):
 
     @property
     def curve_csv(self) -> Path:
-        """The coverage-curve CSV written beside the GeoPackage."""
+        """
+        The coverage-curve CSV written beside the GeoPackage.
+
+        Returns
+        -------
+        Path
+            The coverage-curve CSV written beside the GeoPackage.
+        """
         return self.out.with_name(self.out.stem + "-curve.csv")
 
 
@@ -182,7 +189,14 @@ class RecommendResult:
         return [args.out, args.map]
 
     def summary(self) -> str:
-        """Return the lines the command line prints about the result."""
+        """
+        Return the lines the command line prints about the result.
+
+        Returns
+        -------
+        str
+            Return the lines the command line prints about the result.
+        """
         result, radius = self.result, self.radius_m
         lines = [
             f"{result.model.upper()} ({result.status}, gap {result.mip_gap:.2%}): "
