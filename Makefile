@@ -24,6 +24,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy geoplan
+	$(BIN)/lint-imports
 	$(BIN)/python -m numpydoc lint $$(find geoplan -name '*.py' ! -path '*/_*')
 	$(BIN)/pytest
 

@@ -6,10 +6,8 @@ civil-affairs plans (十四五民政事业发展规划), and shows the gaps as m
 GeoPackage layers and tables.
 """
 
-import contextlib
-from importlib.metadata import PackageNotFoundError, version
-
 from . import boundaries, coverage, crs, errors, geocode, settings
+from ._version import __version__
 from .gazetteer import Gazetteer
 from .workflows import (
     CoverageJob,
@@ -26,6 +24,7 @@ __all__ = [
     "Gazetteer",
     "RecommendJob",
     "RecommendResult",
+    "__version__",
     "boundaries",
     "coverage",
     "crs",
@@ -35,7 +34,3 @@ __all__ = [
     "run_recommend",
     "settings",
 ]
-
-__version__ = "0.0.0"
-with contextlib.suppress(PackageNotFoundError):  # works when not installed
-    __version__ = version("geoplan")

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import (
-    __version__,
     _cli_coverage,
     _cli_export,
     _cli_geocode,
@@ -29,6 +28,7 @@ from ._cli_args import add_basemap
 from ._numbers import positive
 from ._progress import step
 from ._secrets import redact, redact_logging
+from ._version import __version__
 from .errors import GeoplanError
 
 EXIT_OK = 0

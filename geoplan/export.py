@@ -319,7 +319,7 @@ def _write_style(
 def _write_provenance(
     con: sqlite3.Connection, provenance: Mapping[str, object]
 ) -> None:
-    from . import __version__  # deferred: the package imports this module
+    from ._version import __version__
 
     record = {
         "geoplan_version": __version__,
