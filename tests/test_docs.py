@@ -58,3 +58,17 @@ def test_doc_commands_parse(argv, capsys):
         _build_parser().parse_args(argv)
     except SystemExit:  # argparse's way to report a bad option
         pytest.fail(f"geoplan {' '.join(argv)}: {capsys.readouterr().err}")
+
+
+def test_the_architecture_graph_is_current():
+    import subprocess
+    import sys
+
+    printed = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "import_graph.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert printed in page, "rerun scripts/import_graph.py into docs/architecture.md"
