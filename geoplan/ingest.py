@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import boundaries, categories
+from . import boundaries
 from .coords import SYSTEMS, CoordSystem, convert
 from .crs import WGS84
 from .errors import CRSError, DataSourceError, ValidationError
@@ -214,6 +214,7 @@ def ingest_points(  # noqa: C901, PLR0912, PLR0913, PLR0915
     duplicate_ids: Literal["reject", "keep"] = "reject",
     code_columns: tuple[str, ...] = (),
     category_column: str | None = None,
+    category_check: Callable[[str], object] | None = None,
     lon_column: str | None = None,
     lat_column: str | None = None,
     required: tuple[str, ...] = (),
@@ -239,7 +240,11 @@ def ingest_points(  # noqa: C901, PLR0912, PLR0913, PLR0915
         lets the declared coordinate system be checked against the county
         polygons.
     category_column
-        Column of facility categories, checked against the registry.
+        Column of facility categories, checked with `category_check`.
+    category_check
+        Raises ``KeyError`` (with the closest known names) for an unknown
+        category, e.g. :func:`geoplan.categories.category`; needed with
+        `category_column`.
     lon_column, lat_column
         Coordinate columns (detected by name when omitted).
     required
@@ -377,10 +382,13 @@ def ingest_points(  # noqa: C901, PLR0912, PLR0913, PLR0915
         table[column] = repaired
 
     if category_column:
+        if category_check is None:
+            msg = "category_column needs category_check (e.g. categories.category)"
+            raise ValueError(msg)
         unknown = {}
         for value in table[category_column].unique():
             try:
-                categories.category(value)
+                category_check(value)
             except KeyError as exc:
                 unknown[value] = str(exc)
         mask = table[category_column].isin(list(unknown))

@@ -17,12 +17,12 @@ import grimp
 
 #: Layers, lowest first: name -> the modules in it (by module name).
 GROUPS = {
-    "ground": ["errors", "settings", "crs", "coords", "precision", "_version",
-               "_progress", "_secrets", "_numbers"],
+    "ground": ["errors", "settings", "crs", "coords", "boundaries", "precision",
+               "_version", "_progress", "_secrets", "_numbers"],
     "io": ["_atomic", "_guard", "_tables", "_io", "layers", "ingest", "export",
            "styles"],
-    "places": ["boundaries", "gazetteer", "_national", "reconcile", "matcher",
-               "geocode", "providers"],
+    "places": ["gazetteer", "_national", "reconcile", "matcher", "geocode",
+               "providers"],
     "access": ["costs", "network", "coverage", "service_areas", "presets"],
     "planning": ["categories", "plans", "candidates", "siting", "report",
                  "analysis"],

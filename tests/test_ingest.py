@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
-from geoplan import demo, ingest, relocation
+from geoplan import categories, demo, ingest, relocation
 from geoplan.errors import CRSError, ValidationError
 from geoplan.matcher import Matcher
 
@@ -118,7 +118,10 @@ def test_whole_file_problems_are_one_message(tmp_path):
 def test_unknown_categories_get_suggestions(tmp_path):
     text = "name,category,lon,lat\n甲,社工站,110.1,33.9\n乙,日间照料站,110.1,33.9\n"
     used, report = ingest.ingest_points(
-        write(tmp_path / "k.csv", text), coords="wgs84", category_column="category"
+        write(tmp_path / "k.csv", text),
+        coords="wgs84",
+        category_column="category",
+        category_check=categories.category,
     )
     assert used["name"].tolist() == ["甲"]
     (detail,) = report.rejected["detail"]
