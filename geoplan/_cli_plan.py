@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import (
     categories,
+    charts,
     demo,
     geocode,
     maps,
@@ -300,7 +301,7 @@ def run_check(args: argparse.Namespace) -> int:
         )
     if layers.relocation_totals is not None:
         names.update(layers.relocation_totals["county"].to_dict())
-    charts = report.write_charts(progress, out / "charts", names=names)
+    drawn = charts.write_charts(progress, out / "charts", names=names)
     computed = progress[progress["current"].notna() & (progress["scope"] == "all")]
     print(
         f"{plan.name_zh}: {len(plan.indicators)} indicators, "
@@ -319,5 +320,5 @@ def run_check(args: argparse.Namespace) -> int:
     print(f"  {len(skipped)} not computable:")
     for _, row in skipped.iterrows():
         print(f"    {row['indicator']} {row['text_zh']}: {row['reason']}")
-    print(f"Written: {', '.join(map(str, files))} and {len(charts)} charts")
+    print(f"Written: {', '.join(map(str, files))} and {len(drawn)} charts")
     return 0
