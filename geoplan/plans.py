@@ -17,13 +17,14 @@ import dataclasses
 import importlib.resources
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from . import categories, relocation
+from . import categories
 from ._io import read_toml
 from .errors import ValidationError
 
@@ -307,6 +308,29 @@ ROW = [
 ]
 
 
+#: How a bundled case computes one kind of indicator: the progress rows.
+Compute = Callable[[Plan, Indicator, "Layers"], list[dict[str, Any]]]
+#: Computations bundled cases contribute, by name.
+CASE_COMPUTATIONS: dict[str, Compute] = {}
+
+
+def register_computation(name: str, compute: Compute) -> None:
+    """
+    Let a bundled case compute one kind of indicator (plans import no case).
+
+    Parameters
+    ----------
+    name
+        The indicator's ``computation``, e.g. ``"relocation_provision"``.
+    compute
+        Returns the progress rows (see :func:`progress_row`) of an indicator.
+    """
+    if name not in COMPUTATIONS:
+        msg = f"unknown computation {name!r}; known: {list(COMPUTATIONS)}"
+        raise ValueError(msg)
+    CASE_COMPUTATIONS[name] = compute
+
+
 def evaluate(plan: Plan, layers: Layers) -> pd.DataFrame:
     """
     Compute every indicator the layers allow; say why for the others.
@@ -332,17 +356,20 @@ def evaluate(plan: Plan, layers: Layers) -> pd.DataFrame:
             rows += _admin_ratio(plan, item, layers)
         elif item.computation == "count":
             rows += _count(plan, item, layers)
-        elif item.computation == "relocation_provision":
-            rows += _relocation(plan, item, layers)
-        else:
+        elif item.computation in CASE_COMPUTATIONS:
+            rows += CASE_COMPUTATIONS[item.computation](plan, item, layers)
+        elif item.computation in REASONS:
             rows.append(
-                _row(
+                progress_row(
                     plan,
                     item,
                     reason=REASONS[item.computation]
                     + (f"; {item.note}" if item.note else ""),
                 )
             )
+        else:  # a case's computation whose module was never imported
+            reason = f"{item.computation} is computed by a bundled case's module"
+            rows.append(progress_row(plan, item, reason=reason))
     table = pd.DataFrame(rows, columns=ROW)
     return table.astype({"denominator_units": "Int64", "covered_units": "Int64"})
 
@@ -403,7 +430,7 @@ def unit_status(plan: Plan, layers: Layers) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _row(  # noqa: PLR0913
+def progress_row(  # noqa: PLR0913
     plan: Plan,
     item: Indicator,
     *,
@@ -415,6 +442,27 @@ def _row(  # noqa: PLR0913
     status: str = STATUS_NOT_COMPUTABLE,
     reason: str = "",
 ) -> dict[str, Any]:
+    """
+    Return one row of a progress table (see :func:`evaluate`).
+
+    Parameters
+    ----------
+    plan, item
+        The plan and the indicator.
+    scope
+        ``"all"`` for the jurisdiction, or a unit code.
+    current, units, covered, gap
+        The value reached, the denominator, the units with one, the gap.
+    status
+        ``met``, ``short by …`` or ``not computable``.
+    reason
+        Why, in words.
+
+    Returns
+    -------
+    dict
+        The row.
+    """
     return {
         "plan": plan.id,
         "indicator": item.id,
@@ -469,10 +517,10 @@ def _unit_counts(
 def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
     target = item.target_value
     if target is None:
-        return [_row(plan, item, reason="the plan prints no numeric target")]
+        return [progress_row(plan, item, reason="the plan prints no numeric target")]
     found = _unit_counts(item, layers)
     if isinstance(found, str):
-        return [_row(plan, item, reason=found)]
+        return [progress_row(plan, item, reason=found)]
     units, counts, chosen = found
     wanted = units["unit_type"].iloc[0]
     covered = counts > 0
@@ -492,7 +540,7 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
         short = max(0, needed - hit)
         status = STATUS_MET if short == 0 else f"short by {short} units"
         out.append(
-            _row(
+            progress_row(
                 plan,
                 item,
                 scope=str(scope),
@@ -510,13 +558,17 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
 def _count(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
     target = item.target_value
     if target is None:
-        return [_row(plan, item, reason="the plan prints no numeric target")]
+        return [progress_row(plan, item, reason="the plan prints no numeric target")]
     if layers.facilities is None:
-        return [_row(plan, item, reason=f"missing layer: facilities ({item.category})")]
+        return [
+            progress_row(
+                plan, item, reason=f"missing layer: facilities ({item.category})"
+            )
+        ]
     chosen = _facilities_of(item, layers.facilities)
     if chosen.empty:
         return [
-            _row(
+            progress_row(
                 plan,
                 item,
                 reason=f"missing layer: no {item.category} facilities "
@@ -527,7 +579,7 @@ def _count(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
     short = max(0.0, target - current)
     status = STATUS_MET if short == 0 else f"short by {short:g}"
     return [
-        _row(
+        progress_row(
             plan,
             item,
             current=current,
@@ -536,53 +588,6 @@ def _count(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
             reason=f"{current:g} {item.category} facilities counted",
         )
     ]
-
-
-def _relocation(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
-    if layers.relocation_sites is None or layers.relocation_totals is None:
-        return [_row(plan, item, reason="missing layer: relocation sites and totals")]
-    table = relocation.coverage_by_county(
-        layers.relocation_sites, layers.relocation_totals
-    )
-    sites = layers.relocation_sites
-    reach = (
-        pd.crosstab(sites["county_code"], sites["coverage_status"])
-        if "coverage_status" in sites
-        else None
-    )
-    out = []
-    for code, row in table.iterrows():
-        scope = "all" if code == table.index[-1] else str(code)
-        inside = ""
-        if reach is not None:
-            counts = reach.sum() if scope == "all" else reach.reindex([code]).iloc[0]
-            counts = counts.fillna(0).astype(int)
-            inside = (
-                f"; {counts.get('covered', 0)} within the radius of their assigned "
-                f"cemetery for certain, {counts.get('undetermined', 0)} undetermined "
-                "(points too coarse to tell)"
-            )
-        status = (
-            STATUS_MET
-            if row["gap_sites"] == 0
-            else f"short by {row['gap_sites']} units"
-        )
-        out.append(
-            _row(
-                plan,
-                item,
-                scope=scope,
-                current=round(row["provided_share"] * 100, 2),
-                units=int(row["sites"]),
-                covered=int(row["sites_named"]),
-                gap=int(row["gap_sites"]),
-                status=status,
-                reason=f"{row['sites_named']} of {row['sites']} sites have a named "
-                f"arrangement, {row['sites_unnamed']} unnamed{inside}; a cemetery is "
-                "never counted as a covered site",
-            )
-        )
-    return out
 
 
 UNIT_LEVELS = {

@@ -19,11 +19,12 @@ three UTF-8 CSV files:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import settings
+from . import plans, settings
 from ._io import read_csv_table
 
 SITES_FILE = "shangluo-relocation-cemetery-sites.csv"
@@ -305,3 +306,73 @@ def validation_report(
             "incomplete",
         )
     return pd.DataFrame(rows)
+
+
+def provision_rows(
+    plan: plans.Plan, item: plans.Indicator, layers: plans.Layers
+) -> list[dict[str, Any]]:
+    """
+    Compute the relocation-site cemetery provision indicator, per county.
+
+    Parameters
+    ----------
+    plan, item
+        The plan and its ``relocation_provision`` indicator.
+    layers
+        With ``relocation_sites`` and ``relocation_totals``.
+
+    Returns
+    -------
+    list of dict
+        Progress rows (:func:`geoplan.plans.progress_row`): each county, then
+        the city.
+    """
+    if layers.relocation_sites is None or layers.relocation_totals is None:
+        return [
+            plans.progress_row(
+                plan, item, reason="missing layer: relocation sites and totals"
+            )
+        ]
+    table = coverage_by_county(layers.relocation_sites, layers.relocation_totals)
+    sites = layers.relocation_sites
+    reach = (
+        pd.crosstab(sites["county_code"], sites["coverage_status"])
+        if "coverage_status" in sites
+        else None
+    )
+    out = []
+    for code, row in table.iterrows():
+        scope = "all" if code == table.index[-1] else str(code)
+        inside = ""
+        if reach is not None:
+            counts = reach.sum() if scope == "all" else reach.reindex([code]).iloc[0]
+            counts = counts.fillna(0).astype(int)
+            inside = (
+                f"; {counts.get('covered', 0)} within the radius of their assigned "
+                f"cemetery for certain, {counts.get('undetermined', 0)} undetermined "
+                "(points too coarse to tell)"
+            )
+        status = (
+            plans.STATUS_MET
+            if row["gap_sites"] == 0
+            else f"short by {row['gap_sites']} units"
+        )
+        out.append(
+            plans.progress_row(
+                plan,
+                item,
+                scope=scope,
+                current=round(row["provided_share"] * 100, 2),
+                units=int(row["sites"]),
+                covered=int(row["sites_named"]),
+                gap=int(row["gap_sites"]),
+                status=status,
+                reason=f"{row['sites_named']} of {row['sites']} sites have a named "
+                f"arrangement, {row['sites_unnamed']} unnamed{inside}; a cemetery is "
+                "never counted as a covered site",
+            )
+        )
+    return out
+
+
+plans.register_computation("relocation_provision", provision_rows)
