@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -26,7 +27,6 @@ from .. import coverage, layers, precision
 from .._guard import refuse_overwriting_inputs
 from .._progress import step
 from .._tables import write_csv
-from ..coords import SYSTEMS, CoordSystem
 from ..errors import ValidationError
 from ..export import write_geopackage
 from ..styles import COVERAGE_COLOURS, category_style
@@ -35,7 +35,7 @@ from ._job import Job
 Method = Literal["euclidean", "network"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CoverageJob(Job):  # numpydoc ignore=PR02
     """
     What to measure: demand and facility layers, the reach, and where to write.
@@ -74,34 +74,23 @@ class CoverageJob(Job):  # numpydoc ignore=PR02
         Tiles of the map.
     """
 
-    demand: Path
     facilities: Path
-    coords: CoordSystem | None = None
-    radius_m: float | None = None
-    preset: str | None = None
     method: Method | None = None
-    network: Path | None = None
-    mode: str = "walk"
     demand_layer: str | None = None
     facilities_layer: str | None = None
     lon_column: str | None = None
     lat_column: str | None = None
-    duplicate_ids: Literal["reject", "keep"] = "reject"
-    weight_column: str | None = None
     by_column: str | None = None
-    target_share: float | None = None
     out: Path = Path("layers/coverage.gpkg")
-    map: Path | None = None
-    basemap: str = "auto"
-
-    PATHS = ("demand", "facilities", "out", "map", "network")
+    PATHS: tuple[str, ...] = dataclasses.field(
+        default=("demand", "facilities", "out", "map", "network"),
+        init=False,
+        repr=False,
+    )
 
     def __post_init__(self) -> None:
         """Check the job as a whole; fill defaults that depend on other fields."""
-        self._common()
-        if self.coords is not None and self.coords not in SYSTEMS:
-            msg = f"coords must be one of {list(SYSTEMS)}, got {self.coords!r}."
-            raise ValidationError(msg)
+        self._common(self.out)
         if self.method is None:
             method = "network" if self.network is not None else "euclidean"
             object.__setattr__(self, "method", method)

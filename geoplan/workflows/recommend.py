@@ -8,11 +8,11 @@ command line and analysis files build the same job.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -23,7 +23,6 @@ from .. import costs, coverage, gazetteer, layers, precision, siting
 from .._guard import refuse_overwriting_inputs
 from .._progress import note, step
 from .._tables import write_csv
-from ..coords import CoordSystem
 from ..crs import metric_crs, to_wgs84
 from ..errors import ValidationError
 from ..export import write_geopackage
@@ -34,7 +33,7 @@ from ..styles import COVERAGE_COLOURS, category_style
 from ._job import Job
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RecommendJob(Job):  # numpydoc ignore=PR02
     """
     Where to look for sites, what they must reach, and where to write.
@@ -75,7 +74,6 @@ class RecommendJob(Job):  # numpydoc ignore=PR02
         (default ``maps/<out name>.html``) and its tiles.
     """
 
-    demand: Path
     candidates: Path | None = None
     candidates_from: str | None = None
     candidates_grid: float | None = None
@@ -84,35 +82,29 @@ class RecommendJob(Job):  # numpydoc ignore=PR02
     store: Path | None = None
     keep_within: str | None = None
     existing: Path | None = None
-    coords: CoordSystem | None = None
-    duplicate_ids: Literal["reject", "keep"] = "reject"
-    weight_column: str | None = None
     capacity_column: str | None = None
-    radius_m: float | None = None
-    preset: str | None = None
-    target_share: float | None = None
     k: int | None = None
-    network: Path | None = None
-    mode: str = "walk"
     time_limit_s: float = 60.0
     out: Path = Path("layers/recommend.gpkg")
-    map: Path | None = None
-    basemap: str = "auto"
 
-    PATHS = (
-        "demand",
-        "candidates",
-        "units",
-        "store",
-        "existing",
-        "out",
-        "map",
-        "network",
+    PATHS: tuple[str, ...] = dataclasses.field(
+        default=(
+            "demand",
+            "candidates",
+            "units",
+            "store",
+            "existing",
+            "out",
+            "map",
+            "network",
+        ),
+        init=False,
+        repr=False,
     )
 
     def __post_init__(self) -> None:
         """Check the job as a whole; fill defaults that depend on other fields."""
-        self._common()
+        self._common(self.out)
         sources = [
             s
             for s in ("candidates", "candidates_from", "candidates_grid")
