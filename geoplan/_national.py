@@ -111,12 +111,6 @@ def village_points() -> pd.DataFrame:
     return table.set_index("code")[["lon", "lat", "point_source"]]
 
 
-#: Committee suffixes and what they become (as gazetteer.COMMITTEES).
-_PLAIN = r"(?<=.)(村民委员会|村委会)$", r"(?<=.)(居民委员会|居委会)$"
-#: How villages are also written after their short name.
-_VILLAGE_SUFFIXES = ("村", "社区", "村委会", "居委会")
-
-
 @functools.cache
 def village_forms(
     province: str,
@@ -142,13 +136,22 @@ def village_forms(
     table = villages(province)
     if table.empty:
         return {}, {}
+    # the gazetteer's own rules (plain_village_name, short_name), vectorised
+    from .gazetteer import COMMITTEES, SUFFIXES, VARIANT_SUFFIXES
+
     names = table["name"]
-    plain = names.str.replace(_PLAIN[0], "村", regex=True).str.replace(
-        _PLAIN[1], "", regex=True
+    committee = dict(COMMITTEES)
+    plain = names.str.replace(
+        "(?<=.)(" + "|".join(committee) + ")$",
+        lambda m: committee[m.group(1)],
+        regex=True,
     )
-    short = plain.str.replace(r"^(.{2,}?)(社区|村)$", r"\1", regex=True)
+    stripped = "^(.{2,}?)(" + "|".join(SUFFIXES["village"]) + ")$"
+    short = plain.str.replace(stripped, r"\1", regex=True)
     short = short.where(short.str.len() >= 2, plain)
-    forms = pd.concat([names, plain, short, *(short + x for x in _VILLAGE_SUFFIXES)])
+    forms = pd.concat(
+        [names, plain, short, *(short + x for x in VARIANT_SUFFIXES["village"])]
+    )
     codes = pd.Series(forms.index.to_numpy(), index=forms.index)
     town = codes.str[:9]
     pairs = pd.DataFrame(

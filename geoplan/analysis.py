@@ -118,7 +118,7 @@ class Analysis:
         Returns
         -------
         str
-            The job to run.
+            The ``[analysis] job`` value, e.g. ``"coverage"``.
         """
         return self.data["analysis"]["job"]
 
@@ -134,7 +134,7 @@ class Analysis:
         Returns
         -------
         dict[str, Any]
-            Return a section (empty when absent).
+            A copy of the section's keys and values; ``{}`` when absent.
         """
         return dict(self.data.get(name, {}))
 
@@ -150,7 +150,7 @@ class Analysis:
         Returns
         -------
         Path
-            Resolve a path relative to the analysis file (``a/../b`` as ``b``).
+            The normalised path.
         """
         path = Path(value)
         return Path(
@@ -164,7 +164,7 @@ class Analysis:
         Returns
         -------
         list[Path]
-            Expand the gazetteer's adcode globs.
+            The matching files, sorted; an error when patterns match none.
         """
         patterns = self.section("gazetteer").get("import_adcode", [])
         found = [glob.glob(str(self.resolve(p))) for p in patterns]  # noqa: PTH207

@@ -49,7 +49,7 @@ class Basemap:
         Returns
         -------
         bool
-            Whether the tile URLs need an API key.
+            True when a tile URL holds ``{key}``.
         """
         return any("{key}" in t for t in self.tiles)
 

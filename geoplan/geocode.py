@@ -276,7 +276,7 @@ class _Placer:
         Returns
         -------
         list[str]
-            Codes from the province down to `code`.
+            Ancestor codes that exist, then `code`.
         """
         return code_path(code, self.level[code], self.level)
 
@@ -295,7 +295,7 @@ class _Placer:
         Returns
         -------
         tuple[float, float] | None
-            Return the point of `code`: its own, or the mean of points inside it.
+            (lon, lat) in WGS-84, or None when neither exists.
         """
         if not code:
             return None
@@ -318,7 +318,8 @@ class _Placer:
         Returns
         -------
         tuple[str, int, str]
-            (code with a point, levels walked up, note) for a matched unit.
+            The code whose point is used (``""`` when none), how many levels
+            above `code` it is, and a note for the explanation.
         """
         for candidate in (code, *siblings):
             if candidate in self.xy_of:

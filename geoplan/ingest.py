@@ -85,7 +85,7 @@ class IngestReport:
         Returns
         -------
         int
-            Return how many of the rows used were repaired first.
+            The number of distinct rows in ``repaired_rows``.
         """
         return len(self.repaired_rows)
 

@@ -77,7 +77,7 @@ class StreetNetwork:
         Returns
         -------
         CRS
-            The network's metric CRS.
+            The CRS of the nodes (metric).
         """
         return self.nodes.crs
 
@@ -89,7 +89,7 @@ class StreetNetwork:
         Returns
         -------
         tuple[NDArray[np.int64], NDArray[np.int64]]
-            Positions of each edge's end nodes in `nodes`.
+            Row positions of each edge's ``u`` and ``v`` node.
         """
         return (
             self.nodes.index.get_indexer(self.edges["u"]),
@@ -104,7 +104,7 @@ class StreetNetwork:
         Returns
         -------
         NDArray[np.int64]
-            Connected-component label of each node.
+            One label per node; nodes sharing a label are connected.
         """
         _, labels = connected_components(self.matrix(), directed=False)
         return labels
@@ -347,7 +347,8 @@ def snap_to_edges(network: StreetNetwork, xy: NDArray[np.float64]) -> _Snap:
     Returns
     -------
     _Snap
-        Snap points (metric x/y) to their nearest edge: edge, position, access.
+        Per point: the edge, the position along it (0-1) and the access
+        distance in metres.
     """
     points = shapely.points(xy)
     which, edge = network._tree.query_nearest(points, all_matches=False)

@@ -74,7 +74,7 @@ class Indicator:
         Returns
         -------
         float | None
-            The numeric target (absolute; ``+N`` targets add the baseline).
+            The target value, or None when the plan prints none.
         """
         value = self.target.get("value")
         if value is None:
@@ -95,7 +95,7 @@ class Indicator:
         Returns
         -------
         str
-            Return the baseline or target as the plan prints it.
+            The printed text, or the comparison and value, or ``""``.
         """
         cell = self.baseline if which == "baseline" else self.target
         if "printed" in cell:

@@ -73,7 +73,7 @@ class Precision:
         Returns
         -------
         str
-            Return ``"乡镇级 town"``-style bilingual label.
+            ``name_zh`` and ``name_en`` joined by a space.
         """
         return f"{self.name_zh} {self.name_en}"
 

@@ -46,7 +46,7 @@ class Preset:
         Returns
         -------
         float | None
-            The walking speed the preset implies, if it names minutes.
+            Metres per second (distance over minutes), or None.
         """
         if not self.minutes:
             return None

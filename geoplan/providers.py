@@ -83,7 +83,7 @@ class ProviderAnswer:
         Returns
         -------
         tuple[float, float]
-            The point as (lon, lat) in WGS-84.
+            ``(lon, lat)``.
         """
         return self.lon, self.lat
 
@@ -94,12 +94,12 @@ class ProviderAnswer:
         Parameters
         ----------
         name
-            The section's name, e.g. ``"coverage"``.
+            The name or address that was asked for.
 
         Returns
         -------
         list[object]
-            Return the result row of this answer (see geocode.RESULT_COLUMNS).
+            One value per result column, in their order.
         """
         note = (
             f"not placed finely offline; {self.provider} matched {name!r} as "

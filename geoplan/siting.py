@@ -67,7 +67,7 @@ class Coverage:
         Returns
         -------
         float
-            Total demand weight.
+            The sum of ``weights``.
         """
         return float(self.weights.sum())
 

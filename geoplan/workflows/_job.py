@@ -76,7 +76,7 @@ class Job:
         Returns
         -------
         float
-            The radius in metres: given, or the preset's distance.
+            `radius_m`, else the `preset`'s ``distance_m``.
         """
         from .. import presets
 

@@ -110,7 +110,7 @@ class CoverageJob(Job):  # numpydoc ignore=PR02
         Returns
         -------
         Path
-            The CSV written beside the GeoPackage.
+            `out` with the ``.csv`` suffix.
         """
         return self.out.with_suffix(".csv")
 
@@ -165,7 +165,8 @@ class CoverageResult:
         Returns
         -------
         str
-            Return the lines the command line prints about the result.
+            The radius and method, the shares table, the undetermined note
+            and the gap to target, one per line.
         """
         return _summary(
             self.job, self.demand, self.facilities, self.table, self.share, self.gap

@@ -128,7 +128,7 @@ class RecommendJob(Job):  # numpydoc ignore=PR02
         Returns
         -------
         Path
-            The coverage-curve CSV written beside the GeoPackage.
+            ``<out stem>-curve.csv`` beside `out`.
         """
         return self.out.with_name(self.out.stem + "-curve.csv")
 
@@ -187,7 +187,8 @@ class RecommendResult:
         Returns
         -------
         str
-            Return the lines the command line prints about the result.
+            The model, sites chosen and share reached, then the
+            undetermined and out-of-reach notes, one per line.
         """
         result, radius = self.result, self.radius_m
         lines = [
