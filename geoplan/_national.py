@@ -116,10 +116,11 @@ def village_forms(
     province: str,
 ) -> tuple[dict[str, str | tuple[str, ...]], dict[str, tuple[int, ...]]]:
     """
-    Return how each village of a province may be written, keyed by its town.
+    Return how each village of a province may be written, keyed by its county.
 
     Forms: the name, without its committee suffix (张河村委会 -> 张河村),
-    the short name (张河) and the short name with each village suffix.
+    the short name (张河) and the short name with each village suffix, by the
+    gazetteer's own rules.
 
     Parameters
     ----------
@@ -129,52 +130,32 @@ def village_forms(
     Returns
     -------
     tuple
-        ``"<town 9 digits>|<form>"`` -> the village code (a tuple of codes
-        where villages of a town share a form), and town -> the form
+        ``"<county 6 digits>|<form>"`` -> the village code (a tuple of codes
+        where villages of a county share a form), and county -> the form
         lengths, longest first.
     """
-    table = villages(province)
-    if table.empty:
-        return {}, {}
-    # the gazetteer's own rules (plain_village_name, short_name), vectorised
-    from .gazetteer import COMMITTEES, SUFFIXES, VARIANT_SUFFIXES
+    from .gazetteer import VARIANT_SUFFIXES, plain_village_name, short_name
 
-    names = table["name"]
-    committee = dict(COMMITTEES)
-    plain = names.str.replace(
-        "(?<=.)(" + "|".join(committee) + ")$",
-        lambda m: committee[m.group(1)],
-        regex=True,
-    )
-    stripped = "^(.{2,}?)(" + "|".join(SUFFIXES["village"]) + ")$"
-    short = plain.str.replace(stripped, r"\1", regex=True)
-    short = short.where(short.str.len() >= 2, plain)
-    forms = pd.concat(
-        [names, plain, short, *(short + x for x in VARIANT_SUFFIXES["village"])]
-    )
-    codes = pd.Series(forms.index.to_numpy(), index=forms.index)
-    town = codes.str[:9]
-    pairs = pd.DataFrame(
-        {"key": (town + "|" + forms).to_numpy(), "code": codes.to_numpy()}
-    ).drop_duplicates()
-    shared = pairs["key"].duplicated(keep=False).to_numpy()
-    # one code (most forms) as text, several as a tuple
-    index: dict[str, str | tuple[str, ...]] = dict(
-        zip(
-            pairs["key"][~shared].tolist(), pairs["code"][~shared].tolist(), strict=True
-        )
-    )
-    for key, group in pairs[shared].groupby("key")["code"]:
-        index[key] = tuple(sorted(group))
-    lengths = (
-        pd.DataFrame({"town": town.to_numpy(), "n": forms.str.len().to_numpy()})
-        .drop_duplicates()
-        .sort_values("n", ascending=False)
-        .groupby("town", sort=False)["n"]
-        .agg(tuple)
-        .to_dict()
-    )
-    return index, lengths
+    table = villages(province)
+    variants = ("", *VARIANT_SUFFIXES["village"])
+    index: dict[str, str | tuple[str, ...]] = {}
+    lengths: dict[str, set[int]] = {}
+    for code, name in zip(table.index.tolist(), table["name"].tolist(), strict=True):
+        county = code[:6]
+        short = short_name(name, "village")
+        forms = {name, plain_village_name(name), *(short + v for v in variants)}
+        for form in forms:
+            key = f"{county}|{form}"
+            held = index.get(key)
+            if held is None:
+                index[key] = code
+            elif isinstance(held, str):
+                index[key] = (held, code) if held != code else held
+            elif code not in held:
+                index[key] = (*held, code)
+        lengths.setdefault(county, set()).update(map(len, forms))
+    ordered = {c: tuple(sorted(n, reverse=True)) for c, n in lengths.items()}
+    return index, ordered
 
 
 def village_name(code: str) -> str:

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+import ahocorasick
 import numpy as np
 import pandas as pd
 
@@ -42,9 +43,17 @@ PLACEHOLDERS = (
     "县",
 )
 MAX_CANDIDATES = 64
+#: Steps remembered (keys at a position, units allowed) before starting afresh.
+MAX_STEPS = 500_000
 CONFIDENCE_FULL = 1.0
 CONFIDENCE_SHORT = 0.9
 CONFIDENCE_PARENT_POINT = 0.8
+
+
+#: One step of the matcher: characters read, the units they name, whether by a
+#: short name.
+Step = tuple[int, frozenset[str], bool]
+NO_STEP: Step = (0, frozenset(), False)
 
 
 def normalise(text: str) -> str:
@@ -99,9 +108,10 @@ class Matcher:
         self._lengths: dict[str, list[int]] = {}
         self._keys: set[str] = set()
         self._listeners: list[Callable[[pd.DataFrame], None]] = []
-        self._towns_of: dict[str, list[str]] = {}
         self._units: set[str] = set()
         self._known: list[pd.DataFrame] = []
+        self._automaton: ahocorasick.Automaton | None = None
+        self._steps: dict[tuple[object, ...], Step] = {}
         self._index(gazetteer.units)
 
     def on_load(self, listener: Callable[[pd.DataFrame], None]) -> None:
@@ -187,43 +197,57 @@ class Matcher:
                 found | set(self._lengths.get(char, ())), reverse=True
             )
         self._keys |= fresh
+        self._automaton = None  # rebuilt on the next match
+        self._steps.clear()
 
-    def _village(
-        self, text: str, pos: int, allowed: tuple[str, ...]
-    ) -> tuple[int, set[str], bool]:
+    def _scan(self, text: str) -> dict[int, tuple[str, ...]]:
+        """Return the keys starting at each position of `text`, longest first."""
+        automaton = self._automaton
+        if automaton is None:
+            automaton = ahocorasick.Automaton()
+            for key in self._keys:
+                if len(key) >= MIN_KEY:
+                    automaton.add_word(key, key)
+            automaton.make_automaton()
+            self._automaton = automaton
+        found: dict[int, list[str]] = {}
+        for end, key in automaton.iter(text):
+            start = end - len(key) + 1
+            keys = found.get(start)
+            if keys is None:
+                found[start] = [key]
+            else:
+                keys.append(key)
+        # keys ending later are reported later: reversed, the longest first
+        return {start: tuple(reversed(keys)) for start, keys in found.items()}
+
+    def _village(self, text: str, pos: int, allowed: tuple[str, ...]) -> Step:
         """Return the longest shipped village name at `pos` below the allowed units."""
         best, hits = 0, set[str]()
         for prefix in allowed:
             if len(prefix) < LEVEL_DIGITS["county"]:
                 continue
+            county = prefix[:6]
             forms, lengths_of = _national.village_forms(prefix[:2])
-            for town in self._towns_below(prefix, lengths_of):
-                for length in lengths_of.get(town, ()):
-                    if length < best:
-                        break
-                    found = forms.get(f"{town}|{text[pos : pos + length]}")
-                    if found:
+            for length in lengths_of.get(county, ()):
+                if length < best:
+                    break
+                found = forms.get(f"{county}|{text[pos : pos + length]}")
+                if found:
+                    codes = (found,) if isinstance(found, str) else found
+                    below = [c for c in codes if c.startswith(prefix)]
+                    if below:
                         if length > best:
                             best, hits = length, set()
-                        hits.update((found,) if isinstance(found, str) else found)
+                        hits.update(below)
                         break
         hits = {c for c in hits if c not in self._units}  # imported: main index
         if not hits:
-            return 0, set(), False
+            return NO_STEP
         fresh = [c for c in hits if c not in self._level]
         if fresh:
             self._know(fresh)
-        return best, hits, False
-
-    def _towns_below(self, prefix: str, forms: Mapping[str, object]) -> list[str]:
-        """Return the towns (9 digits) with shipped villages below a prefix."""
-        if len(prefix) >= LEVEL_DIGITS["town"]:
-            return [prefix[:9]]
-        towns = self._towns_of.get(prefix)
-        if towns is None:
-            towns = [t for t in forms if t.startswith(prefix)]
-            self._towns_of[prefix] = towns
-        return towns
+        return best, frozenset(hits), False
 
     def _know(self, codes: list[str]) -> None:
         """Make shipped villages known units (names, levels, points) once matched."""
@@ -249,19 +273,24 @@ class Matcher:
         return code[: LEVEL_DIGITS[self._level[code]]] if code else ""
 
     def _longest(
-        self, text: str, pos: int, allowed: tuple[str, ...], ancestors: set[str]
-    ) -> tuple[int, set[str], bool]:
-        """Longest key at `pos` naming a unit below `allowed` (or an ancestor)."""
-        room = len(text) - pos
-        for length in self._lengths.get(text[pos], ()):
-            if length > room:
-                continue
-            key = text[pos : pos + length]
-            if key not in self._keys:
-                continue
-            full_codes, short_codes = self._full.get(key), self._short.get(key)
-            full = self._below(full_codes or (), allowed, ancestors)
-            short = self._below(short_codes or (), allowed, ancestors)
+        self, keys: tuple[str, ...], allowed: tuple[str, ...], root: str
+    ) -> Step:
+        """Longest of `keys` naming a unit below `allowed` (or the root's path)."""
+        memo = (keys, allowed, root)
+        step = self._steps.get(memo)
+        if step is None:
+            if len(self._steps) >= MAX_STEPS:
+                self._steps.clear()
+            step = self._steps[memo] = self._resolve(keys, allowed, root)
+        return step
+
+    def _resolve(
+        self, keys: tuple[str, ...], allowed: tuple[str, ...], root: str
+    ) -> Step:
+        ancestors = set(self.gazetteer.path(root)) if root else set()
+        for key in keys:
+            full = self._below(self._full.get(key, ()), allowed, ancestors)
+            short = self._below(self._short.get(key, ()), allowed, ancestors)
             if full or short:
                 # a full name beats a short one, except between villages, whose
                 # committee suffixes make 王村委会 and 王村村委会 both 王村; and
@@ -269,13 +298,13 @@ class Matcher:
                 villages = {c for c in short if self._level[c] == "village"}
                 below = (full | villages) if full else short
                 depth = {c: LEVELS.index(self._level[c]) for c in below}
-                top = {c for c in below if depth[c] == min(depth.values())}
-                return length, top, not (top & full)
-        return 0, set(), False
+                top = frozenset(c for c in below if depth[c] == min(depth.values()))
+                return len(key), top, not (top & full)
+        return NO_STEP
 
     def _wider(
-        self, text: str, pos: int, states: list[str], ancestors: set[str]
-    ) -> tuple[int, set[str], bool]:
+        self, keys: tuple[str, ...], states: list[str], root: str
+    ) -> Step:
         """
         Look for a county or town anywhere in the province of a city or county.
 
@@ -285,11 +314,11 @@ class Matcher:
         """
         levels = {self._level.get(s) for s in states}
         if not states or not levels <= {"city", "county"}:
-            return 0, set(), False
+            return NO_STEP
         provinces = tuple(sorted({s[:2] for s in states}))
-        length, found, is_short = self._longest(text, pos, provinces, ancestors)
-        found = {c for c in found if self._level[c] in ("county", "town")}
-        return (length, found, is_short) if found else (0, set(), False)
+        length, found, is_short = self._longest(keys, provinces, root)
+        found = frozenset(c for c in found if self._level[c] in ("county", "town"))
+        return (length, found, is_short) if found else NO_STEP
 
     @staticmethod
     def _below(
@@ -327,23 +356,26 @@ class Matcher:
         if root and root not in self._level:
             root = ""
         ancestors = set(self.gazetteer.path(root)) if root else set()
+        at = self._scan(text)
         states = [root]
         matched: list[str] = []
         pos = shorts = 0
         widened = ""
         while pos < len(text):
             allowed = tuple(self._prefix(s) for s in states)
-            length, found, is_short = self._longest(text, pos, allowed, ancestors)
+            keys = at.get(pos, ())
+            length, found, is_short = self._longest(keys, allowed, root)
             if not length or is_short or any(len(a) >= 9 for a in allowed):
                 village = self._village(text, pos, allowed)
                 if village[0] > length:  # 米粮寺村 (a village) before 米粮 (a town)
                     length, found, is_short = village
-            skip = next((t for t in PLACEHOLDERS if text.startswith(t, pos)), "")
-            if not length and skip:  # 市辖区, a stray 县: they name no unit
-                pos += len(skip)
-                continue
+            if not length:
+                skip = next((t for t in PLACEHOLDERS if text.startswith(t, pos)), "")
+                if skip:  # 市辖区, a stray 县: they name no unit
+                    pos += len(skip)
+                    continue
             if not length and not widened and not root:  # a context is a bound
-                length, found, is_short = self._wider(text, pos, states, ancestors)
+                length, found, is_short = self._wider(keys, states, root)
                 widened = ",".join(states) if length else ""
                 shorts += bool(length)  # a lower confidence for the detour
             if not length:
