@@ -111,54 +111,68 @@ def village_points() -> pd.DataFrame:
     return table.set_index("code")[["lon", "lat", "point_source"]]
 
 
+#: A county's villages: form -> village code (a tuple of codes where villages
+#: share a form), and first character -> the forms' lengths, longest first.
+CountyForms = tuple[dict[str, str | tuple[str, ...]], dict[str, tuple[int, ...]]]
+
+
 @functools.cache
-def village_forms(
-    province: str,
-) -> tuple[dict[str, str | tuple[str, ...]], dict[str, tuple[int, ...]]]:
+def _county_villages(province: str) -> dict[str, list[tuple[str, str]]]:
+    """Group a province's villages (code, name) by six-digit county code."""
+    table = villages(province)
+    by_county: dict[str, list[tuple[str, str]]] = {}
+    for code, name in zip(table.index.tolist(), table["name"].tolist(), strict=True):
+        by_county.setdefault(code[:6], []).append((code, name))
+    return by_county
+
+
+@functools.cache
+def village_forms(county: str) -> CountyForms | None:
     """
-    Return how each village of a province may be written, keyed by its county.
+    Return how each village of a county may be written (None: no villages).
 
     Forms: the name, without its committee suffix (张河村委会 -> 张河村),
     the short name (张河) and the short name with each village suffix, by the
-    gazetteer's own rules.
+    gazetteer's own rules. Built when a county is first reached.
 
     Parameters
     ----------
-    province
-        Two-digit province code.
+    county
+        Six-digit county code.
 
     Returns
     -------
-    tuple
-        ``"<county 6 digits>|<form>"`` -> the village code (a tuple of codes
-        where villages of a county share a form), and county -> the form
-        lengths, longest first.
+    CountyForms or None
+        Form -> village code(s), and first character -> form lengths.
     """
     from .gazetteer import VARIANT_SUFFIXES, plain_village_name, short_name
 
-    table = villages(province)
+    rows = _county_villages(county[:2]).get(county)
+    if not rows:
+        return None
     variants = ("", *VARIANT_SUFFIXES["village"])
-    index: dict[str, str | tuple[str, ...]] = {}
-    lengths: dict[str, set[int]] = {}
-    for code, name in zip(table.index.tolist(), table["name"].tolist(), strict=True):
-        county = code[:6]
+    held_by: dict[str, str | tuple[str, ...]] = {}
+    sizes: dict[str, set[int]] = {}
+    for code, name in rows:
         short = short_name(name, "village")
-        forms = {name, plain_village_name(name), *(short + v for v in variants)}
-        for form in forms:
-            key = f"{county}|{form}"
-            held = index.get(key)
+        for form in {name, plain_village_name(name), *(short + v for v in variants)}:
+            held = held_by.get(form)
             if held is None:
-                index[key] = code
+                held_by[form] = code
             elif isinstance(held, str):
-                index[key] = (held, code) if held != code else held
+                held_by[form] = (held, code)
             elif code not in held:
-                index[key] = (*held, code)
-        lengths.setdefault(county, set()).update(map(len, forms))
-    ordered = {c: tuple(sorted(n, reverse=True)) for c, n in lengths.items()}
-    return index, ordered
+                held_by[form] = (*held, code)
+            sizes.setdefault(form[0], set()).add(len(form))
+    return held_by, {c: tuple(sorted(n, reverse=True)) for c, n in sizes.items()}
 
 
 def village_name(code: str) -> str:
     """Return a shipped village's name ("" when unknown)."""
-    table = villages(code[:2])
-    return str(table["name"].get(code, ""))
+    return _village_names(code[:2]).get(code, "")
+
+
+@functools.cache
+def _village_names(province: str) -> dict[str, str]:
+    table = villages(province)
+    return dict(zip(table.index.tolist(), table["name"].tolist(), strict=True))

@@ -17,8 +17,10 @@ for rows the gazetteer could not place finely enough. Every row comes back:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -222,6 +224,8 @@ class _Placer:
             code: [n.split("@") for n in names.split(";")]
             for code, names in renamed["former_names"].items()
         }
+        self._name_paths: dict[str, str] = {}
+        self.answers: dict[tuple[object, ...], Answer] = {}  # matched rows, once
         self.xy_of: dict[str, tuple[float, float]] = {}
         self.inner: dict[str, tuple[float, float, int]] = {}
         self._points(units)
@@ -250,19 +254,17 @@ class _Placer:
             {code: (row.lon, row.lat, int(row.n)) for code, row in means.iterrows()}
         )
 
-    def add(self, units: pd.DataFrame) -> None:
+    def add(self, villages: Mapping[str, str]) -> None:
         """
-        Know units a matcher loaded later (villages: names, no points).
+        Know the shipped villages a matcher loaded later (their points are known).
 
         Parameters
         ----------
-        units
-            Units with ``name``, ``level``, ``lon`` and ``lat``.
+        villages
+            Names by code.
         """
-        codes = units.index.tolist()
-        self.name.update(zip(codes, units["name"].tolist(), strict=True))
-        self.level.update(zip(codes, units["level"].tolist(), strict=True))
-        self._points(units)
+        self.name.update(villages)
+        self.level.update(dict.fromkeys(villages, "village"))
 
     def path(self, code: str) -> list[str]:
         """
@@ -281,7 +283,25 @@ class _Placer:
         return code_path(code, self.level[code], self.level)
 
     def name_path(self, code: str) -> str:
-        return "/".join(self.name[c] for c in self.path(code))
+        """
+        Return the names from the province down to `code`, joined by ``/``.
+
+        Parameters
+        ----------
+        code
+            A 12-digit unit code.
+
+        Returns
+        -------
+        str
+            For example ``"陕西省/商洛市/商州区/北宽坪镇"``.
+        """
+        text = self._name_paths.get(code)
+        if text is None:
+            text = self._name_paths[code] = "/".join(
+                self.name[c] for c in self.path(code)
+            )
+        return text
 
     def xy(self, code: str) -> tuple[float, float] | None:
         """
@@ -398,27 +418,29 @@ def geocode(  # noqa: PLR0913
         if isinstance(context, pd.Series)
         else pd.Series(context, index=names.index)
     )
+    extras = fallback.reindex(names.index).tolist() if fallback is not None else None
+    known: dict[object, str | None] = {}  # a context as given -> today's code
+    answers: dict[tuple[str, str | None, str | None], Answer] = {}  # once each
     rows, points = [], []
-    for done, (label, name) in enumerate(names.items(), start=1):
-        row_context = contexts[label]
-        row_context = (
-            matcher.current(pad_code(row_context)) if pd.notna(row_context) else None
-        )
-        extra = fallback[label] if fallback is not None else None
-        row, point = _one(
-            str(name),
-            row_context,
-            extra,
-            fallback_label,
-            matcher,
-            placer,
-            overrides,
-            providers,
-        )
-        rows.append(row)
-        points.append(point)
-        if progress is not None:
-            progress(done)
+    with _collector_paused():
+        for done, (name, given) in enumerate(
+            zip(names.tolist(), contexts.tolist(), strict=True), start=1
+        ):
+            if given not in known:
+                known[given] = (
+                    matcher.current(pad_code(given)) if pd.notna(given) else None
+                )
+            extra = extras[done - 1] if extras is not None else None
+            key = (str(name), known[given], extra if isinstance(extra, str) else None)
+            answer = answers.get(key)
+            if answer is None:
+                answer = answers[key] = _one(
+                    *key, fallback_label, matcher, placer, overrides, providers
+                )
+            rows.append(answer[0])
+            points.append(answer[1])
+            if progress is not None:
+                progress(done)
     matcher.off_load(placer.add)
     table = pd.DataFrame(rows, index=names.index, columns=RESULT_COLUMNS)
     geometry = gpd.points_from_xy(
@@ -432,16 +454,32 @@ def geocode(  # noqa: PLR0913
     return out
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cycle collector: rows make no cycles, the index is large to scan."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+#: A geocoded row and its point.
+Answer = tuple[list[object], tuple[float, float] | None]
+
+
 def _one(
     name: str,
     context: str | None,
-    extra: object,
+    extra: str | None,
     fallback_label: str,
     matcher: Matcher,
     placer: _Placer,
     overrides: Overrides | None,
     providers: Sequence[object],
-) -> tuple[list[object], tuple[float, float] | None]:
+) -> Answer:
     point = overrides.find(name, context) if overrides is not None else None
     if point is not None:
         assert overrides is not None  # a point came from them
@@ -449,7 +487,7 @@ def _one(
         return ["manual", "override", "", "", "", 1.0, note, ""], point
     match = matcher.match(name, context=context)
     status, factor, prefix = match.status, 1.0, ""
-    if status == "unmatched" and isinstance(extra, str) and extra:
+    if status == "unmatched" and extra:
         second = matcher.match(extra, context=context)
         if second.status == "matched":
             match, status, factor = second, "matched_fallback", FALLBACK_FACTOR
@@ -459,7 +497,8 @@ def _one(
             )
     row, point = _placed(name, match, status, factor, prefix, context, placer)
     if context is not None and context not in placer.level:
-        row[6] = f"context {context} is not a unit of the gazetteer, not used; {row[6]}"
+        note = f"context {context} is not a unit of the gazetteer, not used; {row[6]}"
+        row = [*row[:6], note, *row[7:]]  # rows of matches are shared: a copy
     if row[0] in ("county", "city", "province", "none") and status != "ambiguous":
         for provider in providers:
             answer = provider.geocode(name)  # type: ignore[attr-defined]
@@ -480,7 +519,7 @@ def _placed(
     if match.status == "ambiguous":
         names = " | ".join(placer.name_path(c) for c in match.candidates)
         common = match.code or ""
-        where, up, _ = placer.point(common) if common else ("", 0, "")
+        where, _, _ = placer.point(common) if common else ("", 0, "")
         precision = placer.level[where] if where else "none"
         note = (
             f"ambiguous: {len(match.candidates)} units fit {name!r} ({names}); "
@@ -493,7 +532,7 @@ def _placed(
         if context is None or context not in placer.level:
             note = f"no unit of the gazetteer recognised in {name!r}"
             return ["none", "unmatched", "", "", "", 0.0, note, ""], None
-        where, up, _ = placer.point(context)
+        where, _, _ = placer.point(context)
         precision = placer.level[where] if where else "none"
         note = (
             f"no place name recognised in {name!r}; placed at the context "
@@ -510,12 +549,32 @@ def _placed(
             "",
         ]
         return row, placer.xy(where)
+    former = _former_names(name, match, placer)
+    key = (prefix, status, factor, code, *match.units, "|", *match.candidates)
+    key += (match.short_names, match.widened, former)
+    answer = placer.answers.get(key)
+    if answer is None:
+        answer = placer.answers[key] = _matched(
+            match, code, status, factor, (prefix, former), placer
+        )
+    return answer
+
+
+def _matched(
+    match: Match,
+    code: str,
+    status: str,
+    factor: float,
+    notes: tuple[str, str],
+    placer: _Placer,
+) -> Answer:
+    """Place a matched unit (`notes`: the texts before and after "matched")."""
     siblings = [c for c in match.candidates if c != code]
     where, up, via = placer.point(code, siblings)
     level = placer.level[code]
     precision = placer.level[where] if where else "none"
-    note = f"{prefix}matched {level} {placer.name_path(code)}"
-    note += _former_names(name, match, placer)
+    before, former = notes
+    note = f"{before}matched {level} {placer.name_path(code)}{former}"
     if match.widened:
         under = "/".join(placer.name[c] for c in match.widened.split(",")[:2])
         note += f"; not found under {under}, found elsewhere in its province"
@@ -538,10 +597,13 @@ def _placed(
 
 def _former_names(name: str, match: Match, placer: _Placer) -> str:
     """Say which units the text named by a former name, and since when."""
+    codes = [*match.units, match.code or ""]
+    if not any(c in placer.former for c in codes):
+        return ""
     text = normalise(name)
     notes = [
         f"{old} is the former name of {placer.name[code]} (changed {year})"
-        for code in dict.fromkeys([*match.units, match.code or ""])
+        for code in dict.fromkeys(codes)
         for old, year in placer.former.get(code, ())
         if old in text and placer.name[code] not in text
     ]

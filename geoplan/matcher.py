@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import ahocorasick
-import numpy as np
 import pandas as pd
 
 from . import _national
@@ -107,34 +106,40 @@ class Matcher:
         self._short: dict[str, set[str]] = defaultdict(set)
         self._lengths: dict[str, list[int]] = {}
         self._keys: set[str] = set()
-        self._listeners: list[Callable[[pd.DataFrame], None]] = []
+        self._listeners: list[Callable[[Mapping[str, str]], None]] = []
         self._units: set[str] = set()
-        self._known: list[pd.DataFrame] = []
-        self._automaton: ahocorasick.Automaton | None = None
+        self._known: dict[str, str] = {}  # shipped villages matched so far
+        self._trie: ahocorasick.Automaton | None = None
+        self._max_key = 0
         self._steps: dict[tuple[object, ...], Step] = {}
+        self._moves: dict[
+            tuple[frozenset[str], str],
+            tuple[tuple[str, ...], tuple[str, ...], bool],
+        ] = {}
         self._index(gazetteer.units)
 
-    def on_load(self, listener: Callable[[pd.DataFrame], None]) -> None:
+    def on_load(self, listener: Callable[[Mapping[str, str]], None]) -> None:
         """
         Call `listener` with the shipped villages matched so far, then as matched.
 
         Parameters
         ----------
         listener
-            A function of the units frame.
+            A function of the villages' names by code (their points are in
+            :func:`geoplan._national.village_points`).
         """
         if self._known:
-            listener(pd.concat(self._known))
+            listener(self._known)
         self._listeners.append(listener)
 
-    def off_load(self, listener: Callable[[pd.DataFrame], None]) -> None:
+    def off_load(self, listener: Callable[[Mapping[str, str]], None]) -> None:
         """
         Stop calling `listener` (see :meth:`on_load`).
 
         Parameters
         ----------
         listener
-            A function of the units frame.
+            A function of the villages' names by code.
         """
         if listener in self._listeners:
             self._listeners.remove(listener)
@@ -197,29 +202,25 @@ class Matcher:
                 found | set(self._lengths.get(char, ())), reverse=True
             )
         self._keys |= fresh
-        self._automaton = None  # rebuilt on the next match
+        self._trie = None  # rebuilt on the next match
+        self._moves.clear()
+        self._max_key = max(map(len, self._keys), default=0)
         self._steps.clear()
 
-    def _scan(self, text: str) -> dict[int, tuple[str, ...]]:
-        """Return the keys starting at each position of `text`, longest first."""
-        automaton = self._automaton
-        if automaton is None:
-            automaton = ahocorasick.Automaton()
+    def _head(self, text: str, pos: int) -> str:
+        """
+        Return the longest start of ``text[pos:]`` that leads into a name key.
+
+        Every key starting at `pos` is a start of it, so it decides the step.
+        """
+        trie = self._trie
+        if trie is None:
+            trie = ahocorasick.Automaton()
             for key in self._keys:
                 if len(key) >= MIN_KEY:
-                    automaton.add_word(key, key)
-            automaton.make_automaton()
-            self._automaton = automaton
-        found: dict[int, list[str]] = {}
-        for end, key in automaton.iter(text):
-            start = end - len(key) + 1
-            keys = found.get(start)
-            if keys is None:
-                found[start] = [key]
-            else:
-                keys.append(key)
-        # keys ending later are reported later: reversed, the longest first
-        return {start: tuple(reversed(keys)) for start, keys in found.items()}
+                    trie.add_word(key, None)
+            self._trie = trie
+        return text[pos : pos + trie.longest_prefix(text[pos : pos + self._max_key])]
 
     def _village(self, text: str, pos: int, allowed: tuple[str, ...]) -> Step:
         """Return the longest shipped village name at `pos` below the allowed units."""
@@ -227,20 +228,10 @@ class Matcher:
         for prefix in allowed:
             if len(prefix) < LEVEL_DIGITS["county"]:
                 continue
-            county = prefix[:6]
-            forms, lengths_of = _national.village_forms(prefix[:2])
-            for length in lengths_of.get(county, ()):
-                if length < best:
-                    break
-                found = forms.get(f"{county}|{text[pos : pos + length]}")
-                if found:
-                    codes = (found,) if isinstance(found, str) else found
-                    below = [c for c in codes if c.startswith(prefix)]
-                    if below:
-                        if length > best:
-                            best, hits = length, set()
-                        hits.update(below)
-                        break
+            length, below = _village_at(text, pos, prefix, best)
+            if length > best:
+                best, hits = length, set()
+            hits.update(below)
         hits = {c for c in hits if c not in self._units}  # imported: main index
         if not hits:
             return NO_STEP
@@ -250,45 +241,34 @@ class Matcher:
         return best, frozenset(hits), False
 
     def _know(self, codes: list[str]) -> None:
-        """Make shipped villages known units (names, levels, points) once matched."""
-        points = _national.village_points()
-        rows = pd.DataFrame(
-            {
-                "name": [_national.village_name(c) for c in codes],
-                "level": "village",
-                "lon": [points["lon"].get(c, np.nan) for c in codes],
-                "lat": [points["lat"].get(c, np.nan) for c in codes],
-            },
-            index=pd.Index(codes, name="code"),
-        )
-        for code, name in zip(codes, rows["name"], strict=True):
+        """Make shipped villages known units (names, levels) once matched."""
+        names = {c: _national.village_name(c) for c in codes}
+        for code, name in names.items():
             self._level[code] = "village"
             self._short_of[code] = short_name(name, "village")
             self._vintage[code] = _national.VILLAGE_VINTAGE
-        self._known.append(rows)
+        self._known.update(names)
         for listener in self._listeners:
-            listener(rows)
+            listener(names)
 
     def _prefix(self, code: str) -> str:
         return code[: LEVEL_DIGITS[self._level[code]]] if code else ""
 
-    def _longest(
-        self, keys: tuple[str, ...], allowed: tuple[str, ...], root: str
-    ) -> Step:
-        """Longest of `keys` naming a unit below `allowed` (or the root's path)."""
-        memo = (keys, allowed, root)
+    def _longest(self, head: str, allowed: tuple[str, ...], root: str) -> Step:
+        """Return the longest key starting `head` naming a unit below `allowed`."""
+        memo = (head, allowed, root)
         step = self._steps.get(memo)
         if step is None:
             if len(self._steps) >= MAX_STEPS:
                 self._steps.clear()
-            step = self._steps[memo] = self._resolve(keys, allowed, root)
+                self._moves.clear()
+            step = self._steps[memo] = self._resolve(head, allowed, root)
         return step
 
-    def _resolve(
-        self, keys: tuple[str, ...], allowed: tuple[str, ...], root: str
-    ) -> Step:
+    def _resolve(self, head: str, allowed: tuple[str, ...], root: str) -> Step:
         ancestors = set(self.gazetteer.path(root)) if root else set()
-        for key in keys:
+        starts = (head[:n] for n in range(len(head), MIN_KEY - 1, -1))
+        for key in (k for k in starts if k in self._keys):
             full = self._below(self._full.get(key, ()), allowed, ancestors)
             short = self._below(self._short.get(key, ()), allowed, ancestors)
             if full or short:
@@ -302,9 +282,15 @@ class Matcher:
                 return len(key), top, not (top & full)
         return NO_STEP
 
-    def _wider(
-        self, keys: tuple[str, ...], states: list[str], root: str
-    ) -> Step:
+    def _move(
+        self, found: frozenset[str], ancestors: set[str]
+    ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+        """Return the units reached, their code prefixes, and whether a town is."""
+        states = tuple(sorted(found - ancestors))
+        allowed = tuple(self._prefix(s) for s in states)
+        return states, allowed, any(len(a) >= LEVEL_DIGITS["town"] for a in allowed)
+
+    def _wider(self, head: str, states: Sequence[str], root: str) -> Step:
         """
         Look for a county or town anywhere in the province of a city or county.
 
@@ -316,7 +302,7 @@ class Matcher:
         if not states or not levels <= {"city", "county"}:
             return NO_STEP
         provinces = tuple(sorted({s[:2] for s in states}))
-        length, found, is_short = self._longest(keys, provinces, root)
+        length, found, is_short = self._longest(head, provinces, root)
         found = frozenset(c for c in found if self._level[c] in ("county", "town"))
         return (length, found, is_short) if found else NO_STEP
 
@@ -324,6 +310,11 @@ class Matcher:
     def _below(
         codes: Iterable[str], allowed: tuple[str, ...], ancestors: set[str]
     ) -> set[str]:
+        if not codes:
+            return set()
+        if len(allowed) == 1:
+            (a,) = allowed
+            return {c for c in codes if (c != a and c.startswith(a)) or c in ancestors}
         return {
             c
             for c in codes
@@ -356,16 +347,16 @@ class Matcher:
         if root and root not in self._level:
             root = ""
         ancestors = set(self.gazetteer.path(root)) if root else set()
-        at = self._scan(text)
-        states = [root]
+        states: tuple[str, ...] = (root,)
+        allowed: tuple[str, ...] = (self._prefix(root),)
         matched: list[str] = []
         pos = shorts = 0
         widened = ""
+        deep = False  # a town or deeper reached: villages looked up at each step
         while pos < len(text):
-            allowed = tuple(self._prefix(s) for s in states)
-            keys = at.get(pos, ())
-            length, found, is_short = self._longest(keys, allowed, root)
-            if not length or is_short or any(len(a) >= 9 for a in allowed):
+            head = self._head(text, pos)
+            length, found, is_short = self._longest(head, allowed, root)
+            if not length or is_short or deep:
                 village = self._village(text, pos, allowed)
                 if village[0] > length:  # 米粮寺村 (a village) before 米粮 (a town)
                     length, found, is_short = village
@@ -374,34 +365,36 @@ class Matcher:
                 if skip:  # 市辖区, a stray 县: they name no unit
                     pos += len(skip)
                     continue
-            if not length and not widened and not root:  # a context is a bound
-                length, found, is_short = self._wider(keys, states, root)
-                widened = ",".join(states) if length else ""
-                shorts += bool(length)  # a lower confidence for the detour
-            if not length:
-                break
+                if not widened and not root:  # a context is a bound
+                    length, found, is_short = self._wider(head, states, root)
+                    widened = ",".join(states) if length else ""
+                    shorts += bool(length)  # a lower confidence for the detour
+                if not length:
+                    break
             pos += length
-            deeper = found - ancestors
-            if not deeper:  # the context itself or its ancestors, written out
+            move = self._moves.get((found, root))
+            if move is None:
+                move = self._moves[(found, root)] = self._move(found, ancestors)
+            if not move[0]:  # the context itself or its ancestors, written out
                 continue
             shorts += is_short
-            states = sorted(deeper)
+            states, allowed, deep = move
             if len(states) > MAX_CANDIDATES:
-                first = states[:MAX_CANDIDATES]
+                first = list(states[:MAX_CANDIDATES])
                 return Match("ambiguous", root or None, matched, first, pos, shorts)
             if len(states) == 1:
                 matched.append(states[0])
-        if states == [root]:
+        if states == (root,):
             return Match("unmatched", root or None, [], [], 0, 0)
         if len(states) == 1:
             return Match("matched", states[0], matched, [], pos, shorts, widened)
         same = self._same_place(states)
         if same is not None:
-            return Match("matched", same, [*matched, same], states, pos, shorts)
+            return Match("matched", same, [*matched, same], list(states), pos, shorts)
         common = _common_ancestor(states, self._level)
-        return Match("ambiguous", common, matched, states, pos, shorts)
+        return Match("ambiguous", common, matched, list(states), pos, shorts)
 
-    def _same_place(self, codes: list[str]) -> str | None:
+    def _same_place(self, codes: Sequence[str]) -> str | None:
         """One place under several codes (renumbered): the newest code, else None."""
         levels = {self._level[c] for c in codes}
         if len(levels) != 1:
@@ -414,7 +407,27 @@ class Matcher:
         return max(codes, key=lambda c: ("@" not in c, self._vintage[c], c))
 
 
-def _common_ancestor(codes: list[str], level: dict[str, str]) -> str | None:
+def _village_at(
+    text: str, pos: int, prefix: str, shortest: int
+) -> tuple[int, list[str]]:
+    """Return the longest village form at `pos` below `prefix`, if not shorter."""
+    county = _national.village_forms(prefix[:6])
+    if county is None:
+        return 0, []
+    forms, lengths = county
+    for length in lengths.get(text[pos], ()):
+        if length < shortest:
+            break
+        found = forms.get(text[pos : pos + length])
+        if found:
+            codes = (found,) if isinstance(found, str) else found
+            below = [c for c in codes if c.startswith(prefix)]
+            if below:
+                return length, below
+    return 0, []
+
+
+def _common_ancestor(codes: Sequence[str], level: dict[str, str]) -> str | None:
     for lv in reversed(LEVELS):
         digits = LEVEL_DIGITS[lv]
         heads = {c[:digits] for c in codes}

@@ -51,7 +51,7 @@ def test_demo_prints_the_table_with_the_seed_totals(demo_run):
     ]
     # the shipped gazetteer has town points (and village points where adcode
     # has them): most sites at town precision, still too coarse for 5 km
-    assert "Sites located: town 112, county 8, village 4" in result.stdout
+    assert "Sites located: town 111, county 9, village 4" in result.stdout
     assert "未定 121 undetermined" in result.stdout
     assert "at town (up to 5 km off)" in result.stdout
     assert "a cemetery is not a site" in result.stdout

@@ -112,6 +112,20 @@ def test_village_names_place_sites_at_their_town(builtin):
     assert result["explanation"].str.contains("matched village").all()
 
 
+def test_a_short_text_does_not_match_a_longer_village_form(builtin):
+    # 王村 is the plain name of 石坡镇's and 永丰镇's 王村委会 and a form of
+    # 古城镇's 王村村委会: three villages fit, none is picked. (A slice past
+    # the text's end once let the town with the longest forms win.)
+    _, matcher = builtin
+    found = matcher.match("王村", context="611021")
+    assert found.status == "ambiguous"
+    assert found.candidates == ["611021102202", "611021108208", "611021114214"]
+    # 庙沟 (a village of 大坪镇) is read first; 凤凰居 is the site's own name
+    site = matcher.match("大坪镇庙沟凤凰居安置点", context="611025")
+    assert site.code == "611025103201"
+    assert site.consumed == len("大坪镇庙沟")
+
+
 def test_national_towns_resolve_to_the_current_unit_and_its_point(builtin):
     path = ADCODE / "towns-national.csv"
     if not path.is_file():
