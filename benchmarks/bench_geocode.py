@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from _common import save
 
-from geoplan import gazetteer, geocode, matcher
+from geoplan import gazetteer, gazetteer_files, geocode, matcher
 from geoplan.reconcile import reconcile
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -67,7 +67,7 @@ def cold_start(code: str) -> tuple[float, float]:
 
 def workloads(n: int) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
     """Addresses and their true current codes, per workload."""
-    raw = gazetteer._read_adcode_file(TOWNS)
+    raw = gazetteer_files._read_adcode_file(TOWNS)
     raw = raw[raw["level"].isin(gazetteer.LEVELS)].drop_duplicates("code")
     raw = raw.set_index("code")
     spine = gazetteer.Gazetteer.builtin().units

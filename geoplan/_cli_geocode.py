@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 from tqdm import tqdm
 
-from . import gazetteer, geocode, providers, settings
+from . import gazetteer, gazetteer_files, geocode, providers, settings
 from ._guard import refuse_overwriting_inputs
 from ._tables import write_csv
 from .coords import SYSTEMS
@@ -144,7 +144,9 @@ def run_import(args: argparse.Namespace) -> int:
             file=sys.stderr,
             disable=args.no_progress,
         ) as bar:
-            units = gazetteer.read_adcode(args.files, progress=lambda _: bar.update(1))
+            units = gazetteer_files.read_adcode(
+                args.files, progress=lambda _: bar.update(1)
+            )
     else:
         needed = {
             "--name-column": args.name_column,
@@ -158,7 +160,7 @@ def run_import(args: argparse.Namespace) -> int:
             raise ValidationError(msg)
         units = pd.concat(
             [
-                gazetteer.read_table(
+                gazetteer_files.read_table(
                     f,
                     name_column=args.name_column,
                     code_column=args.code_column,
@@ -169,7 +171,7 @@ def run_import(args: argparse.Namespace) -> int:
             ]
         )
     extended = base.extend(units)
-    extended.save(store)
+    gazetteer_files.save_gazetteer(extended, store)
     report = extended.import_report
     print(
         f"Imported {len(units)} units from {len(args.files)} files "
@@ -227,7 +229,7 @@ def run_geocode(args: argparse.Namespace) -> int:
     if args.context:
         _check_context(gz, args.context)
     overrides = (
-        geocode.Overrides.read(args.overrides, coords=args.overrides_coords)
+        gazetteer_files.read_overrides(args.overrides, coords=args.overrides_coords)
         if args.overrides
         else None
     )
@@ -280,7 +282,7 @@ def run_geocode(args: argparse.Namespace) -> int:
     if overrides is not None and overrides.pending:
         print(f"{overrides.pending} rows of {args.overrides} still have no lon/lat.")
     template = geocode.fixes_template(table[args.name_column], result, context)
-    if not geocode.write_fixes(template, fixes, reading=args.overrides):
+    if not gazetteer_files.write_fixes(template, fixes, reading=args.overrides):
         print(f"{fixes} is the overrides file read, so it is left as it is.")
     elif len(check):
         print(

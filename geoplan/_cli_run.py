@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import analysis, demo, gazetteer
+from . import analysis, demo, gazetteer, gazetteer_files
 from ._atomic import atomic_write_text
 from ._cli_args import finish
 from .errors import ValidationError
@@ -83,7 +83,9 @@ def _gazetteer(job: analysis.Analysis, layers_dir: Path) -> Path | None:
             if store.is_file()
             else gazetteer.Gazetteer.builtin()
         )
-        base.extend(gazetteer.read_adcode(files)).save(store)
+        gazetteer_files.save_gazetteer(
+            base.extend(gazetteer_files.read_adcode(files)), store
+        )
         print(f"      gazetteer: {len(files)} adcode files imported into {store}")
     return store
 

@@ -19,6 +19,7 @@ import pandas as pd
 from . import (
     boundaries,
     coverage,
+    gazetteer_files,
     geocode,
     maps,
     precision,
@@ -287,7 +288,7 @@ def run_shangluo(
     radius_m = cemetery_radius_m or presets.get("rural-cemetery-5km").distance_m
     gz = Gazetteer.load(gazetteer)
     county_polygons = boundaries.counties(prefix=SHANGLUO_PREFIX)
-    fixes = geocode.Overrides.read(overrides) if overrides else None
+    fixes = gazetteer_files.read_overrides(overrides) if overrides else None
     site_layer, target_layer = locate_sites(
         sites, gz, radius_m=radius_m, overrides=fixes
     )
@@ -371,7 +372,7 @@ def _fixes_template(
         ignore_index=True,
     ).drop_duplicates(["name", "code"])
     path = folder / "shangluo-fixes.csv"
-    written = geocode.write_fixes(template, path, reading=overrides)
+    written = gazetteer_files.write_fixes(template, path, reading=overrides)
     return {"fixes_csv": path} if written else {}
 
 

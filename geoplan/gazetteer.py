@@ -26,8 +26,7 @@ import importlib.resources
 import json
 import logging
 import re
-import warnings
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Container
 from pathlib import Path
 
 import geopandas as gpd
@@ -36,7 +35,6 @@ import pandas as pd
 import pyogrio
 
 from . import _national, boundaries, settings
-from .coords import CoordSystem, convert
 from .crs import WGS84
 from .errors import DataSourceError, ValidationError
 
@@ -240,7 +238,20 @@ def is_pseudo_unit(code: str, level: str) -> bool:
     return level == "town" and code[6] == "4"
 
 
-def _frame(records: pd.DataFrame) -> pd.DataFrame:
+def as_units(records: pd.DataFrame) -> pd.DataFrame:
+    """
+    Complete unit records to the :data:`COLUMNS` layout (short names, pseudo).
+
+    Parameters
+    ----------
+    records
+        Units by 12-digit code, with at least ``name`` and ``level``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :data:`COLUMNS`, missing ones blank (``lon``/``lat``: NaN).
+    """
     frame = records.copy()
     frame["short_name"] = [
         short_name(n, lv) for n, lv in zip(frame["name"], frame["level"], strict=True)
@@ -446,7 +457,7 @@ class Gazetteer:
         )
         points = _national.village_points()
         rows = rows.join(points[points.index.isin(rows.index)], how="left")
-        rows = _frame(rows)
+        rows = as_units(rows)
         known = [
             (c[:9], short) in have
             for c, short in zip(rows.index, rows["short_name"], strict=True)
@@ -573,37 +584,12 @@ class Gazetteer:
         )
         return gpd.GeoDataFrame(self.units, geometry=geometry.values, crs=WGS84)
 
-    def save(self, path: Path | None = None) -> Path:
-        """
-        Write the gazetteer to a GeoPackage (layer ``units``).
-
-        Parameters
-        ----------
-        path
-            Target file; default ``settings.gazetteer_path``.
-
-        Returns
-        -------
-        pathlib.Path
-            The file written.
-        """
-        from .export import write_geopackage  # deferred: export imports crs only
-
-        path = Path(path or settings.gazetteer_path)
-        units = self.to_frame().reset_index()
-        return write_geopackage(
-            path,
-            {"units": units},
-            provenance={
-                "sources": sorted(set(units["source"])),
-                "vintages": sorted(set(units["vintage"]) - {""}),
-            },
-        )
-
     @classmethod
     def load(cls, path: Path | None = None) -> Gazetteer:
         """
-        Read a gazetteer saved with :meth:`save`, or the built-in one.
+        Read a gazetteer store, or the built-in one.
+
+        Stores are written by :func:`geoplan.gazetteer_files.save_gazetteer`.
 
         Parameters
         ----------
@@ -723,7 +709,7 @@ def _builtin_units() -> pd.DataFrame:
     units.loc[towns & units["lon"].isna(), "point_source"] = (
         "no point: adcode 2016 has none for this town"
     )
-    frame = _frame(units)
+    frame = as_units(units)
     return _with_history(frame, _national.history())
 
 
@@ -747,252 +733,3 @@ def _with_history(units: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
         for name in dict.fromkeys(n.split("@")[0] for n in names):
             units.at[code, "aliases"] = _join_alias(units.at[code, "aliases"], name)
     return units
-
-
-ADCODE_COLUMNS = [
-    "code",
-    "parent",
-    "name",
-    "level",
-    "rank",
-    "adcode",
-    "post_code",
-    "area_code",
-    "ur_code",
-    "municipality",
-    "virtual",
-    "dummy",
-    "longitude",
-    "latitude",
-    "center",
-    "province",
-    "city",
-    "county",
-    "town",
-    "village",
-]
-
-
-def _read_adcode_file(path: Path | str) -> pd.DataFrame:
-    """One adcode CSV, every row checked; problems raised with file and row."""
-    fix = (
-        "adcode files are UTF-8 CSV without a header, 20 columns as in "
-        "adcode.ddl (code, parent, name, level, …)"
-    )
-    if not Path(path).is_file():
-        msg = f"{path}: file not found."
-        raise DataSourceError(msg)
-    try:
-        with warnings.catch_warnings():
-            # pandas warns, then cuts, rows wider than the 20 columns
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                path,
-                header=None,
-                names=ADCODE_COLUMNS,
-                index_col=False,
-                dtype=str,
-                keep_default_na=False,
-                encoding="utf-8",
-            )
-    except pd.errors.ParserWarning:
-        msg = f"{path}: some rows have more than {len(ADCODE_COLUMNS)} columns; {fix}."
-        raise ValidationError(msg) from None
-    except UnicodeDecodeError as error:
-        msg = f"{path}: not UTF-8 ({error.reason} at byte {error.start}); {fix}."
-        raise ValidationError(msg) from None
-    except pd.errors.EmptyDataError:
-        msg = f"{path}: the file is empty; {fix}."
-        raise ValidationError(msg) from None
-    except pd.errors.ParserError as error:
-        msg = f"{path}: {error}; {fix}."
-        raise ValidationError(msg) from None
-    if frame.empty:
-        msg = f"{path}: the file has no rows; {fix}."
-        raise ValidationError(msg)
-    bad_code = ~frame["code"].str.fullmatch(r"\d{12}")
-    bad_level = ~frame["level"].isin([*LEVELS, "country"])
-    bad = bad_code | bad_level
-    if bad.any():
-        rows = [
-            f"row {i + 1}: "
-            + ("code " + repr(frame.at[i, "code"]) if bad_code[i] else "")
-            + (", " if bad_code[i] and bad_level[i] else "")
-            + ("level " + repr(frame.at[i, "level"]) if bad_level[i] else "")
-            for i in frame.index[bad][:5]
-        ]
-        msg = (
-            f"{path}: {int(bad.sum())} rows are not adcode rows ({'; '.join(rows)}); "
-            f"{fix}, level one of {[*LEVELS, 'country']}."
-        )
-        raise ValidationError(msg)
-    return frame
-
-
-def read_adcode(
-    paths: Iterable[Path | str], *, progress: Callable[[int], None] | None = None
-) -> pd.DataFrame:
-    """
-    Read adcode CSV files (no header; points in GCJ-02) into gazetteer units.
-
-    The column layout is that of Vonng/adcode (``adcode.ddl``): code, parent,
-    name, level, rank, adcode, post_code, area_code, ur_code, municipality,
-    virtual, dummy, longitude, latitude, center, province, city, county, town,
-    village. Points are converted from GCJ-02 to WGS-84.
-
-    Parameters
-    ----------
-    paths
-        CSV files, e.g. one per county.
-    progress
-        Called with the number of files read after each file.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Units in the :data:`COLUMNS` layout (the country row left out; a unit
-        repeated across files, such as the city in every county file, once).
-
-    Raises
-    ------
-    ValidationError
-        For a file that is not UTF-8, has rows of another width, or rows
-        whose code is not 12 digits or whose level is unknown.
-    """
-    frames = []
-    for done, path in enumerate(paths, start=1):
-        frames.append(_read_adcode_file(path))
-        if progress is not None:
-            progress(done)
-    if not frames:
-        msg = "No adcode files given."
-        raise ValidationError(msg)
-    raw = pd.concat(frames, ignore_index=True)
-    raw = raw[raw["level"].isin(LEVELS)].drop_duplicates("code")
-    lon = pd.to_numeric(raw["longitude"], errors="coerce").to_numpy()
-    lat = pd.to_numeric(raw["latitude"], errors="coerce").to_numpy()
-    wgs_lon, wgs_lat = convert(lon, lat, source="gcj02", target="wgs84")
-    units = pd.DataFrame(
-        {
-            "name": raw["name"].to_numpy(),
-            "level": raw["level"].to_numpy(),
-            "parent_code": raw["parent"].to_numpy(),
-            "lon": wgs_lon,
-            "lat": wgs_lat,
-            "point_source": np.where(
-                np.isfinite(wgs_lon), "adcode centre (GCJ-02, converted)", ""
-            ),
-            "source": "adcode by Vonng, CC BY 4.0",
-            "vintage": "2016-07-31",
-        },
-        index=pd.Index(raw["code"].to_numpy(), name="code"),
-    )
-    return _frame(units)
-
-
-def _rows(frame: pd.DataFrame) -> list[object]:
-    """Row numbers as the user sees them: the table's line, else the feature."""
-    if "source_row" in frame.columns:
-        return frame["source_row"].tolist()
-    return [f"feature {i}" for i in range(1, len(frame) + 1)]
-
-
-def _unit_codes(path: Path | str, frame: pd.DataFrame, column: str) -> list[str]:
-    """Return a column of codes, repaired where lossless and padded; else raise."""
-    from .ingest import repair_code
-
-    codes, problems = [], []
-    for row, cell in zip(_rows(frame), frame[column], strict=True):
-        code, note = repair_code(cell)
-        if code is None:
-            problems.append(f"row {row}: {note}")
-            codes.append("")
-            continue
-        if note:
-            logger.info("%s row %s, %s: %s", path, row, column, note)
-        codes.append(pad_code(code))
-    if problems:
-        msg = (
-            f"{path}: column {column!r} has {len(problems)} cells that are not "
-            f"6-, 9- or 12-digit codes ({'; '.join(problems[:5])})."
-        )
-        raise ValidationError(msg)
-    return codes
-
-
-def read_table(  # noqa: PLR0913
-    path: Path | str,
-    *,
-    name_column: str,
-    code_column: str,
-    level: str,
-    coords: CoordSystem,
-    lon_column: str | None = None,
-    lat_column: str | None = None,
-    parent_column: str | None = None,
-    source: str = "",
-) -> pd.DataFrame:
-    """
-    Read any table of units with names, codes and points into gazetteer units.
-
-    Parameters
-    ----------
-    path
-        CSV/XLSX (with longitude/latitude columns) or a GIS point file.
-    name_column, code_column
-        Columns with the unit's name and its 6- to 12-digit code.
-    level
-        The level of every row (``"town"``, ``"village"``, ...).
-    coords
-        The coordinate system of the points: ``wgs84``, ``gcj02`` or ``bd09``.
-    lon_column, lat_column
-        Coordinate columns of a table (detected when omitted).
-    parent_column
-        Column with the parent's code, when the table has one.
-    source
-        Provenance to record; default the file name.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Units in the :data:`COLUMNS` layout.
-    """
-    from .layers import read_points
-
-    if level not in LEVELS:
-        msg = f"`level` must be one of {list(LEVELS)}, got {level!r}."
-        raise ValueError(msg)
-    frame = read_points(
-        path, coords=coords, lon_column=lon_column, lat_column=lat_column
-    )
-    wanted = [c for c in (name_column, code_column, parent_column) if c]
-    missing = [c for c in wanted if c not in frame.columns]
-    if missing:
-        columns = [c for c in frame.columns if c not in ("geometry", "location_note")]
-        msg = f"{path}: no column {missing}; columns are {columns}."
-        raise ValidationError(msg)
-    codes = _unit_codes(path, frame, code_column)
-    repeated = pd.Series(codes, index=_rows(frame)).duplicated(keep=False)
-    if repeated.any():
-        rows = repeated.index[repeated].tolist()
-        msg = (
-            f"{path}: codes repeat in rows {rows[:10]} of column {code_column!r}; "
-            "a unit appears once (keep one row per code)."
-        )
-        raise ValidationError(msg)
-    has = ~(frame.geometry.isna() | frame.geometry.is_empty)
-    units = pd.DataFrame(
-        {
-            "name": frame[name_column].astype(str).to_numpy(),
-            "level": level,
-            "parent_code": (
-                _unit_codes(path, frame, parent_column) if parent_column else ""
-            ),
-            "lon": np.where(has, frame.geometry.x.where(has), np.nan),
-            "lat": np.where(has, frame.geometry.y.where(has), np.nan),
-            "point_source": np.where(has, f"{Path(path).name} ({coords})", ""),
-            "source": source or Path(path).name,
-        },
-        index=pd.Index(codes, name="code"),
-    )
-    return _frame(units)

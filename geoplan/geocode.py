@@ -22,16 +22,12 @@ import gc
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from . import _national
-from ._tables import write_csv
-from .coords import CoordSystem
 from .crs import WGS84
-from .errors import ValidationError
 from .gazetteer import LEVEL_DIGITS, Gazetteer, code_path, pad_code
 from .matcher import Match, Matcher, confidence, normalise
 from .precision import registry as precision_registry
@@ -57,8 +53,20 @@ FIXES_COLUMNS = ["name", "code", "lon", "lat", "reason"]
 _SIGNIFICANT = sorted(LEVEL_DIGITS.values())
 
 
-def _unit_prefix(code: object) -> str:
-    """Return the significant digits of a unit code (``611024`` for 611024000000)."""
+def unit_prefix(code: object) -> str:
+    """
+    Return the significant digits of a unit code.
+
+    Parameters
+    ----------
+    code
+        A unit code, padded or not.
+
+    Returns
+    -------
+    str
+        For example ``"611024"`` for ``611024000000``.
+    """
     padded = pad_code(code)
     return next(padded[:n] for n in _SIGNIFICANT if not padded[n:].strip("0"))
 
@@ -76,70 +84,6 @@ class Overrides:
     points: dict[tuple[str, str], tuple[float, float]]
     source: str = "overrides"
     pending: int = 0
-
-    @classmethod
-    def read(cls, path: Path | str, *, coords: CoordSystem = "wgs84") -> Overrides:
-        """
-        Read a CSV of manual fixes: ``name``, ``lon``, ``lat``, optional ``code``.
-
-        Rows whose ``lon`` and ``lat`` are both blank are a template not yet
-        filled in (as written by :func:`fixes_template`): they are counted in
-        ``pending`` and logged, never applied. Any other row without a usable
-        point is an error naming the row.
-
-        Parameters
-        ----------
-        path
-            The CSV (UTF-8 or GBK).
-        coords
-            The coordinate system of its points (``wgs84``, ``gcj02``, ``bd09``).
-
-        Returns
-        -------
-        Overrides
-            (normalised name, unit-code prefix or ``""``) mapped to WGS-84
-            points.
-        """
-        from .layers import LAT_NAMES, LON_NAMES, read_points
-
-        table = read_points(path, coords=coords)
-        if "name" not in table.columns:
-            msg = f"{path}: a fixes table needs a 'name' column; it has {list(table)}."
-            raise ValidationError(msg)
-        placed = ~(table.geometry.isna() | table.geometry.is_empty)
-        raw = [c for c in table.columns if c.strip().lower() in LON_NAMES + LAT_NAMES]
-        blank = table[raw].fillna("").astype(str).apply(lambda c: c.str.strip() == "")
-        pending = ~placed & blank.all(axis=1)
-        bad = table[~placed & ~pending]
-        if len(bad):
-            rows = [
-                f"row {r} ({n}): {note}"
-                for r, n, note in zip(
-                    bad["source_row"], bad["name"], bad["location_note"], strict=True
-                )
-            ]
-            msg = f"{path}: fixes without a usable point: " + "; ".join(rows) + "."
-            raise ValidationError(msg)
-        codes = table["code"] if "code" in table.columns else pd.Series("", table.index)
-        points: dict[tuple[str, str], tuple[float, float]] = {}
-        for row in table[placed].itertuples():
-            code = str(codes[row.Index]).strip()
-            key = (normalise(row.name), _unit_prefix(code) if code else "")
-            xy = (row.geometry.x, row.geometry.y)
-            if points.setdefault(key, xy) != xy:
-                msg = (
-                    f"{path}: row {row.source_row} gives {row.name!r} a second, "
-                    "different point; keep one, or add a 'code' column to tell "
-                    "the units apart."
-                )
-                raise ValidationError(msg)
-        if pending.any():
-            logger.warning(
-                "%s: %d rows have no lon/lat yet (template rows), not applied",
-                path,
-                int(pending.sum()),
-            )
-        return cls(points, source=Path(path).name, pending=int(pending.sum()))
 
     def find(self, name: str, context: str | None) -> tuple[float, float] | None:
         """
@@ -645,35 +589,6 @@ def with_results(table: pd.DataFrame, result: gpd.GeoDataFrame) -> pd.DataFrame:
         f"geocode_{c}" if c.lower() in taken else c for c in answers.columns
     ]
     return table.join(answers)
-
-
-def write_fixes(
-    template: pd.DataFrame, path: Path, *, reading: Path | str | None = None
-) -> bool:
-    """
-    Write a fixes template, unless `path` is the overrides file being read.
-
-    A filled-in template passed back as overrides is never overwritten by the
-    run that reads it.
-
-    Parameters
-    ----------
-    template
-        As from :func:`fixes_template`.
-    path
-        Where to write it (UTF-8 with BOM, so that Excel reads the Chinese).
-    reading
-        The overrides file this run read, if any.
-
-    Returns
-    -------
-    bool
-        Whether the template was written.
-    """
-    if reading is not None and Path(path).resolve() == Path(reading).resolve():
-        return False
-    write_csv(template, path)
-    return True
 
 
 def match_report(result: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

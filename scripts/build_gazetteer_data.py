@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoplan import gazetteer
+from geoplan import gazetteer, gazetteer_files
 from geoplan.coords import convert
 from geoplan.reconcile import BY_CODE, reconcile
 
@@ -155,7 +155,7 @@ def towns(
     spine: pd.DataFrame, path: Path, moves: dict[str, str]
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """WGS-84 points of spine towns from adcode's 2016 towns; 2016 -> current codes."""
-    raw = gazetteer._read_adcode_file(path)
+    raw = gazetteer_files._read_adcode_file(path)
     raw = raw[raw["level"].isin(gazetteer.LEVELS)].drop_duplicates("code")
     raw = raw.set_index("code")
     parents = counties_onto_spine(spine, raw[raw["level"] == "county"], moves)
@@ -198,7 +198,7 @@ def village_points(
     files = sorted(folder.glob("*.csv"))
     if not files:
         return pd.DataFrame(columns=["code", "lon", "lat", "point_source"])
-    units = gazetteer.read_adcode(files)
+    units = gazetteer_files.read_adcode(files)
     old = units[(units["level"] == "village") & units["lon"].notna()]
     found = reconcile(current, old, parents=town_map)
     table = pd.DataFrame(

@@ -20,6 +20,7 @@ GROUPS = {
     "ground": ["errors", "settings", "crs", "coords", "boundaries", "precision",
                "_version", "_progress", "_secrets", "_numbers"],
     "io": ["_atomic", "_guard", "_tables", "_io", "layers", "ingest", "export",
+           "gazetteer_files",
            "styles"],
     "places": ["gazetteer", "_national", "reconcile", "matcher", "geocode",
                "providers"],

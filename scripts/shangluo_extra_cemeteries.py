@@ -28,7 +28,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from geoplan import candidates, costs, coverage, demo, geocode, relocation, siting
+from geoplan import (
+    candidates,
+    costs,
+    coverage,
+    demo,
+    gazetteer_files,
+    relocation,
+    siting,
+)
 from geoplan.export import write_geopackage
 from geoplan.gazetteer import Gazetteer
 
@@ -49,7 +57,7 @@ if towns["lon"].notna().sum() == 0:
         "(geoplan gazetteer import --format adcode …/611*.csv)."
     )
 
-fixes = geocode.Overrides.read(args.overrides) if args.overrides else None
+fixes = gazetteer_files.read_overrides(args.overrides) if args.overrides else None
 sites, targets = demo.locate_sites(
     relocation.load_sites(), gz, radius_m=args.radius_m, overrides=fixes
 )

@@ -105,7 +105,7 @@ def builtin_gazetteer():
 @pytest.fixture(scope="session")
 def shangluo_gazetteer(builtin_gazetteer):
     """The built-in gazetteer extended with adcode's Shangluo towns and villages."""
-    from geoplan.gazetteer import read_adcode
+    from geoplan.gazetteer_files import read_adcode
 
     return builtin_gazetteer.extend(read_adcode(adcode_files("611*.csv")))
 

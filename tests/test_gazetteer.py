@@ -9,7 +9,7 @@ import pytest
 from conftest import adcode_files
 from pyproj import Geod
 
-from geoplan import boundaries, gazetteer
+from geoplan import boundaries, gazetteer, gazetteer_files
 from geoplan.errors import ValidationError
 
 
@@ -91,7 +91,7 @@ def _own_county(code, counties):
 
 
 def test_shaanxi_town_points_fall_in_their_counties():
-    adcode = gazetteer.read_adcode(adcode_files("61*.csv"))
+    adcode = gazetteer_files.read_adcode(adcode_files("61*.csv"))
     towns = adcode[(adcode["level"] == "town") & adcode["lon"].notna()]
     counties = boundaries.counties(prefix="61").set_index("county_code")
     # counties renamed since 2016 (凤翔县 -> 凤翔区 ...): same city, same first
@@ -127,7 +127,7 @@ def _gcj(towns):
 
 
 def test_unconverted_gcj02_points_would_be_400_to_700_m_off():
-    adcode = gazetteer.read_adcode(adcode_files("611*.csv"))
+    adcode = gazetteer_files.read_adcode(adcode_files("611*.csv"))
     towns = adcode[(adcode["level"] == "town") & adcode["lon"].notna()]
     gcj_lon, gcj_lat = _gcj(towns)
     _, _, off = Geod(ellps="WGS84").inv(towns["lon"], towns["lat"], gcj_lon, gcj_lat)
@@ -137,7 +137,7 @@ def test_unconverted_gcj02_points_would_be_400_to_700_m_off():
 
 
 def test_store_round_trip(shangluo_gazetteer, tmp_path):
-    path = shangluo_gazetteer.save(tmp_path / "g.gpkg")
+    path = gazetteer_files.save_gazetteer(shangluo_gazetteer, tmp_path / "g.gpkg")
     back = gazetteer.Gazetteer.load(path)
     assert len(back) == len(shangluo_gazetteer)
     row = back.units.loc["611002115220"]
@@ -173,7 +173,7 @@ def test_adcode_rows_are_checked_with_file_and_row(tmp_path, content, message):
     else:
         path.write_text(content, encoding="utf-8")
     with pytest.raises(ValidationError, match=message) as error:
-        gazetteer.read_adcode([path])
+        gazetteer_files.read_adcode([path])
     assert str(path) in str(error.value)
     assert "adcode.ddl" in str(error.value)
 
@@ -182,7 +182,7 @@ def test_a_good_adcode_row_reads(tmp_path):
     path = tmp_path / "611002.csv"
     path.write_text(GOOD_ROW, encoding="utf-8")
     seen = []
-    units = gazetteer.read_adcode([path], progress=seen.append)
+    units = gazetteer_files.read_adcode([path], progress=seen.append)
     assert seen == [1]
     assert units.loc["611002115000", "name"] == "北宽坪镇"
     assert units.loc["611002115000", "lon"] < 110.15062  # moved west from GCJ-02
@@ -202,7 +202,7 @@ def test_table_import_converts_declared_systems(tmp_path):
     )
     csv = tmp_path / "towns.csv"
     table.to_csv(csv, index=False, encoding="gbk")
-    units = gazetteer.read_table(
+    units = gazetteer_files.read_table(
         csv, name_column="名称", code_column="代码", level="town", coords="gcj02"
     )
     assert units.index.tolist() == ["611002115000", "611002115220"]
@@ -217,7 +217,7 @@ def test_table_import_converts_declared_systems(tmp_path):
     assert units["point_source"].tolist() == ["towns.csv (gcj02)"] * 2
     xlsx = tmp_path / "towns.xlsx"
     table.to_excel(xlsx, index=False)
-    again = gazetteer.read_table(
+    again = gazetteer_files.read_table(
         xlsx, name_column="名称", code_column="代码", level="town", coords="gcj02"
     )
     assert np.allclose(again["lon"], units["lon"])
@@ -227,7 +227,7 @@ def test_table_import_converts_declared_systems(tmp_path):
         geometry=gpd.points_from_xy(lon, lat),
         crs="EPSG:4490",
     ).to_file(gpkg)
-    layer = gazetteer.read_table(
+    layer = gazetteer_files.read_table(
         gpkg, name_column="名称", code_column="代码", level="town", coords="wgs84"
     )
     assert np.allclose(layer["lon"], units["lon"])
@@ -249,7 +249,7 @@ def test_table_import_errors_name_file_and_row(tmp_path, rows, message):
     path = tmp_path / "t.csv"
     path.write_text(rows, encoding="utf-8")
     with pytest.raises(ValidationError, match=message) as error:
-        gazetteer.read_table(
+        gazetteer_files.read_table(
             path, name_column="名称", code_column="代码", level="town", coords="wgs84"
         )
     assert str(path) in str(error.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geoplan import boundaries, geocode
+from geoplan import boundaries, gazetteer_files, geocode
 from geoplan import geocode as gc
 from geoplan.errors import ValidationError
 from geoplan.matcher import Matcher
@@ -147,7 +147,7 @@ def test_overrides_win_and_every_row_is_kept(shangluo_gazetteer, matcher, tmp_pa
         gazetteer=shangluo_gazetteer,
         matcher=matcher,
         context=pd.Series(["611024", "611024", "611002", None]),
-        overrides=gc.Overrides.read(fixes),
+        overrides=gazetteer_files.read_overrides(fixes),
     )
     assert len(result) == 4
     assert result["status"].tolist() == ["override", "context", "matched", "unmatched"]
@@ -168,7 +168,7 @@ def test_a_fix_with_a_code_applies_only_inside_that_unit(
         "福临佳苑,611024000000,109.89,33.54\n",
         encoding="utf-8",
     )
-    overrides = gc.Overrides.read(fixes)
+    overrides = gazetteer_files.read_overrides(fixes)
     names = pd.Series(["信合小区", "信合小区", "信合小区", "福临佳苑", "福临佳苑"])
     context = pd.Series(["611024", "611024102", "611021", "611024", "611021"])
     result = gc.geocode(
@@ -219,7 +219,7 @@ def test_fixes_template_round_trip(sites, shangluo_gazetteer, matcher, tmp_path)
     filled["lat"] = [f"{p.y:.6f}" for p in points[:-1]] + [""]
     path = tmp_path / "fixes.csv"
     filled.to_csv(path, index=False, encoding="utf-8-sig")
-    overrides = gc.Overrides.read(path)
+    overrides = gazetteer_files.read_overrides(path)
     assert overrides.pending == 1
     second = run(overrides)
     assert second.index.equals(sites.index)
@@ -237,13 +237,13 @@ def test_fixes_without_a_usable_point_name_their_rows(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(ValidationError, match=r"row 3 \(信合小区\)") as error:
-        gc.Overrides.read(path)
+        gazetteer_files.read_overrides(path)
     assert "福临佳苑" not in str(error.value)  # blank lon/lat: a template row
     path.write_text(
         "name,lon,lat\n天竺佳苑,109.88,33.53\n天竺佳苑,109.9,33.5\n", encoding="utf-8"
     )
     with pytest.raises(ValidationError, match="second, different point"):
-        gc.Overrides.read(path)
+        gazetteer_files.read_overrides(path)
 
 
 def test_an_unknown_context_is_said_not_silently_dropped(shangluo_gazetteer, matcher):

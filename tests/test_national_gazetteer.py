@@ -9,6 +9,7 @@ from conftest import ADCODE, adcode_files
 from pyproj import Geod
 
 from geoplan import gazetteer as gz
+from geoplan import gazetteer_files
 from geoplan import geocode as gc
 from geoplan.coords import convert
 from geoplan.gazetteer import Gazetteer
@@ -131,7 +132,7 @@ def test_national_towns_resolve_to_the_current_unit_and_its_point(builtin):
     if not path.is_file():
         pytest.skip(f"adcode towns not found at {path}")
     gazetteer, _ = builtin
-    raw = gz._read_adcode_file(path)
+    raw = gazetteer_files._read_adcode_file(path)
     raw = raw[raw["level"].isin(gz.LEVELS)].drop_duplicates("code").set_index("code")
     towns = raw[(raw["level"] == "town") & (raw["longitude"] != "")]
     towns = towns[towns.index.str[6] != "4"]
@@ -178,7 +179,7 @@ def test_importing_shangluo_adds_only_units_the_spine_lacks():
     base = Gazetteer.builtin()
     base.load_villages("61")
     before = len(base)
-    imported = gz.read_adcode(files)
+    imported = gazetteer_files.read_adcode(files)
     merged = base.extend(imported)
     report = merged.import_report
     assert len(merged) - before == report["added"]

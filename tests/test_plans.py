@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import SHARED
 
-from geoplan import categories, plans, relocation, report
+from geoplan import categories, gazetteer_files, plans, relocation, report
 from geoplan.categories import CategoryError
 
 SEEDS = SHARED / "seeds"
@@ -280,7 +280,7 @@ def test_gap_map_shows_the_townships_with_and_without(tmp_path, shangluo_gazette
     from browser import COUNT_LAYERS, legend_meanings, opened
     from conftest import run_geoplan
 
-    store = shangluo_gazetteer.save(tmp_path / "gz.gpkg")
+    store = gazetteer_files.save_gazetteer(shangluo_gazetteer, tmp_path / "gz.gpkg")
     (tmp_path / "s.csv").write_text("name\n北宽坪镇\n腰市镇\n", encoding="utf-8")
     run = run_geoplan(
         "plan", "check", "shangluo", "--facilities", "s.csv", "--category", "社工站",

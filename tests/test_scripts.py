@@ -10,6 +10,8 @@ from pathlib import Path
 import pyogrio
 import pytest
 
+from geoplan import gazetteer_files
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -119,7 +121,7 @@ def test_shangluo_script_with_a_funeral_status_table(tmp_path):
 def test_shangluo_extra_cemeteries_script(tmp_path, shangluo_gazetteer):
     from pyproj import Geod
 
-    store = shangluo_gazetteer.save(tmp_path / "gz.gpkg")
+    store = gazetteer_files.save_gazetteer(shangluo_gazetteer, tmp_path / "gz.gpkg")
     out = tmp_path / "extra.gpkg"
     text = script(
         "shangluo_extra_cemeteries.py", str(store), "--out", str(out), home=tmp_path
