@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy geoplan
 	$(BIN)/lint-imports
-	$(BIN)/python -m numpydoc lint $$(find geoplan -name '*.py' ! -path '*/_*')
+	$(BIN)/python -m numpydoc lint $$(find geoplan \( -name '*.py' ! -name '_*' \) -o -name '__init__.py')
 	$(BIN)/pytest
 
 lint: $(STAMP)

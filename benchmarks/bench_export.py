@@ -21,7 +21,7 @@ import pyogrio
 from _common import best_of, save
 from shapely.geometry import mapping
 
-from geoplan import export
+from geoplan.io import export
 
 
 def main(n: int = 600_000) -> None:

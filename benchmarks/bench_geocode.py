@@ -10,7 +10,7 @@ Two workloads built from the national town table
 
 Both tools parse the same text with nothing but what they ship. cpca resolves
 province/city/county; geoplan down to town (and village). Truth is each 2016
-town reconciled onto today's codes (geoplan.reconcile), so both are scored on
+town reconciled onto today's codes (geoplan.places.reconcile), so both are scored on
 today's county, geoplan also on today's town. Cold start (import, gazetteer,
 index) and peak RSS are measured in fresh processes.
 
@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 from _common import save
 
-from geoplan import gazetteer, gazetteer_files, geocode, matcher
-from geoplan.reconcile import reconcile
+from geoplan.io import gazetteer_files
+from geoplan.places import gazetteer, geocode, matcher
+from geoplan.places.reconcile import reconcile
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TOWNS = SHARED / "data" / "adcode" / "towns-national.csv"
@@ -38,11 +39,13 @@ SITE_WORDS = ["移民安置点", "幸福小区一期", "敬老院", "社区服�
 
 COLD = {
     "geoplan": (
-        "from geoplan.gazetteer import Gazetteer; from geoplan.matcher import Matcher;"
+        "from geoplan.places.gazetteer import Gazetteer;"
+        "from geoplan.places.matcher import Matcher;"
         "g = Gazetteer.builtin(); m = Matcher(g); m.match('商州区北宽坪镇')"
     ),
     "geoplan, the villages of every county indexed": (
-        "from geoplan.gazetteer import Gazetteer; from geoplan.matcher import Matcher;"
+        "from geoplan.places.gazetteer import Gazetteer;"
+        "from geoplan.places.matcher import Matcher;"
         "g = Gazetteer.builtin(); m = Matcher(g); u = g.units;"
         "[m._village('x', 0, (c[:6],)) for c in u.index[u['level'] == 'county']];"
         "m.match('陕西省商洛市商州区北宽坪镇')"

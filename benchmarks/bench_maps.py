@@ -23,8 +23,8 @@ import numpy as np
 from _common import save
 from folium.plugins import FastMarkerCluster
 
-from geoplan import maps
-from geoplan._assets import inline
+from geoplan.render import maps
+from geoplan.render._assets import inline
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from browser import FIND_MAP, FLAGS

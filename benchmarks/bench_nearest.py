@@ -15,7 +15,7 @@ import numpy as np
 from _common import UTM_49N, best_of, save
 from scipy.spatial import cKDTree
 
-from geoplan import costs, coverage
+from geoplan.access import costs, coverage
 
 N_DEMAND, N_FACILITIES, RADIUS_M = 20_000, 2_000, 5_000.0
 

@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 from _common import best_of, grid_network, save
 
-from geoplan import network
+from geoplan.access import network
 
 N_FACILITIES, RADIUS_M = 100, 1000.0
 

@@ -25,7 +25,8 @@ from _common import UTM_49N, save
 from scipy.spatial.distance import cdist
 from spopt.locate import LSCP, MCLP
 
-from geoplan import costs, siting
+from geoplan.access import costs
+from geoplan.planning import siting
 
 RADIUS_M = 1500.0
 SIZES = [(500, 5_000, 40), (1_000, 20_000, 80)]  # candidates, demand, k

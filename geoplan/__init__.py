@@ -1,4 +1,4 @@
-"""geoplan: facility-coverage planning for China's civil-affairs plans.
+"""Facility-coverage planning for China's civil-affairs (民政) plans.
 
 geoplan geocodes facility and settlement lists written in Chinese, computes
 administrative and spatial coverage against the targets of the 14th Five-Year
@@ -6,10 +6,12 @@ civil-affairs plans (十四五民政事业发展规划), and shows the gaps as m
 GeoPackage layers and tables.
 """
 
-from . import boundaries, coverage, crs, errors, geocode, settings
-from ._version import __version__
-from .gazetteer import Gazetteer
-from .workflows import (
+from geoplan import errors, settings
+from geoplan._version import __version__
+from geoplan.access import coverage
+from geoplan.places import boundaries, crs, geocode
+from geoplan.places.gazetteer import Gazetteer
+from geoplan.workflows import (
     CoverageJob,
     CoverageResult,
     RecommendJob,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from . import settings
+from geoplan import settings
 
 _started = time.perf_counter()
 

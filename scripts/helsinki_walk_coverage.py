@@ -20,8 +20,8 @@ from pathlib import Path
 import geopandas as gpd
 import pyrosm
 
-from geoplan import coverage, network, presets
-from geoplan.export import write_geopackage
+from geoplan.access import coverage, network, presets
+from geoplan.io.export import write_geopackage
 
 SERVICES = [
     "social_facility",

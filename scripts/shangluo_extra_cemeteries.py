@@ -28,17 +28,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from geoplan import (
-    candidates,
-    costs,
-    coverage,
-    demo,
-    gazetteer_files,
-    relocation,
-    siting,
-)
-from geoplan.export import write_geopackage
-from geoplan.gazetteer import Gazetteer
+from geoplan.access import costs, coverage
+from geoplan.cases.shangluo import demo, relocation
+from geoplan.io import gazetteer_files
+from geoplan.io.export import write_geopackage
+from geoplan.places.gazetteer import Gazetteer
+from geoplan.planning import candidates, siting
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("gazetteer", nargs="?", type=Path)

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from geoplan import plans, relocation
-from geoplan.gazetteer import Gazetteer, pad_code
-from geoplan.layers import read_text_table
+from geoplan.cases.shangluo import relocation
+from geoplan.io.layers import read_text_table
+from geoplan.places.gazetteer import Gazetteer, pad_code
+from geoplan.planning import plans
 
 table = relocation.coverage_by_county(
     relocation.load_sites(), relocation.load_county_totals()

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from geoplan import plans
-from geoplan.gazetteer import Gazetteer, pad_code
-from geoplan.layers import read_text_table
+from geoplan.io.layers import read_text_table
+from geoplan.places.gazetteer import Gazetteer, pad_code
+from geoplan.planning import plans
 
 plan = plans.load(sys.argv[1])
 status = read_text_table(Path(sys.argv[2]))

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from geoplan import geocode, plans
-from geoplan.gazetteer import Gazetteer
-from geoplan.layers import read_text_table
+from geoplan.io.layers import read_text_table
+from geoplan.places import geocode
+from geoplan.places.gazetteer import Gazetteer
+from geoplan.planning import plans
 
 XIANAN = "421202"
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geoplan import coverage, geocode, plans
-from geoplan.gazetteer import Gazetteer
+from geoplan.access import coverage
+from geoplan.places import geocode
+from geoplan.places.gazetteer import Gazetteer
+from geoplan.planning import plans
 
 XINCHENG = "150102"
 PLANNED = pd.Series(["保合少镇", "成吉思汗大街街道"])

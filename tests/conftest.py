@@ -8,7 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-from geoplan import relocation
+from geoplan.cases.shangluo import relocation
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("GEOPLAN_SHARED", REPO.parent / "shared"))
@@ -57,7 +57,7 @@ def u_street():
     """
     from shapely.geometry import LineString, Point
 
-    from geoplan import network
+    from geoplan.access import network
 
     nodes = gpd.GeoDataFrame(
         index=list("abcd"),
@@ -97,7 +97,7 @@ def adcode_files(pattern: str) -> list[Path]:
 
 @pytest.fixture(scope="session")
 def builtin_gazetteer():
-    from geoplan.gazetteer import Gazetteer
+    from geoplan.places.gazetteer import Gazetteer
 
     return Gazetteer.builtin()
 
@@ -105,7 +105,7 @@ def builtin_gazetteer():
 @pytest.fixture(scope="session")
 def shangluo_gazetteer(builtin_gazetteer):
     """The built-in gazetteer extended with adcode's Shangluo towns and villages."""
-    from geoplan.gazetteer_files import read_adcode
+    from geoplan.io.gazetteer_files import read_adcode
 
     return builtin_gazetteer.extend(read_adcode(adcode_files("611*.csv")))
 

@@ -14,7 +14,7 @@ import urllib.parse
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from geoplan.coords import convert
+from geoplan.places.coords import convert
 
 # 天竺佳苑's made-up true position (WGS-84), near 山阳县城
 TRUE_LON, TRUE_LAT = 109.8805, 33.5310

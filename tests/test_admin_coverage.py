@@ -8,7 +8,7 @@ import pytest
 from conftest import UTM_49N, points
 from shapely.geometry import box
 
-from geoplan import coverage
+from geoplan.access import coverage
 from geoplan.errors import ValidationError
 
 

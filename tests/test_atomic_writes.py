@@ -43,7 +43,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 #: flushed into place (after every byte of it was written beside the target).
 KILLED_WRITER = """
 import os, sys, time
-from geoplan import _atomic
+from geoplan.io import _atomic
 real = os.fsync
 def fsync(fd):
     name = os.readlink(f"/proc/self/fd/{fd}")

@@ -9,8 +9,9 @@ import pytest
 from conftest import UTM_49N, points
 from shapely.geometry import box
 
-from geoplan import candidates, costs, siting
+from geoplan.access import costs
 from geoplan.errors import ValidationError
+from geoplan.planning import candidates, siting
 
 
 def test_grid_points_lie_on_whole_multiples_inside_their_unit():

@@ -11,8 +11,9 @@ import pyogrio
 import pytest
 from conftest import run_geoplan
 
-from geoplan import coords, layers
 from geoplan.errors import CRSError
+from geoplan.io import layers
+from geoplan.places import coords
 
 GEOPLAN = Path(sys.executable).with_name("geoplan")
 

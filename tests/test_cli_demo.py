@@ -13,7 +13,7 @@ import pyogrio
 import pytest
 from conftest import adcode_files, run_geoplan
 
-from geoplan import boundaries
+from geoplan.places import boundaries
 
 GEOPLAN = Path(sys.executable).with_name("geoplan")
 
@@ -250,7 +250,7 @@ def test_demo_with_adcode_towns_places_sites_finely(tmp_path, sites):
         tmp_path / "layers" / "shangluo.gpkg", layer="relocation_sites"
     )
     assert fixed["precision"].isin(["town", "village", "manual"]).all()
-    from geoplan.export import read_provenance
+    from geoplan.io.export import read_provenance
 
     (record,) = read_provenance(tmp_path / "layers" / "shangluo.gpkg")
     assert record["manual_fixes"].startswith("shangluo-fixes.csv: ")

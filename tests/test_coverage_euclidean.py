@@ -9,7 +9,7 @@ from conftest import UTM_49N, points
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from geoplan import costs, coverage
+from geoplan.access import costs, coverage
 from geoplan.errors import CRSError, ValidationError
 
 

@@ -6,8 +6,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geoplan import boundaries, crs
 from geoplan.errors import CRSError, ValidationError
+from geoplan.places import boundaries, crs
 
 SHANGLUO = {
     "611002": "商州区",

@@ -17,9 +17,9 @@ import pyogrio
 import pytest
 from shapely.geometry import Point
 
-from geoplan import export
 from geoplan.errors import ValidationError
-from geoplan.styles import PRECISION_COLOURS, category_style, share_style
+from geoplan.io import export
+from geoplan.io.styles import PRECISION_COLOURS, category_style, share_style
 
 VALIDATOR = Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py")
 
@@ -165,7 +165,7 @@ def test_updating_one_layer_keeps_the_others(sites, tmp_path):
 
 WRITER = """
 import sys, numpy as np, geopandas as gpd
-from geoplan import export
+from geoplan.io import export
 n = 2_000_000
 xy = np.random.rand(2, n) + [[109], [33]]
 frame = gpd.GeoDataFrame(

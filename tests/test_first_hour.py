@@ -30,7 +30,7 @@ CENTRES = [
 
 def town_point() -> tuple[float, float]:
     """The shipped point of 北宽坪镇 (adcode 2016, converted to WGS-84)."""
-    from geoplan.gazetteer import Gazetteer
+    from geoplan.places.gazetteer import Gazetteer
 
     row = Gazetteer.builtin().units.loc["611002115000"]
     return float(row["lon"]), float(row["lat"])

@@ -28,16 +28,19 @@ from openpyxl import load_workbook
 from payloads import PAYLOADS
 from shapely.geometry import Point
 
-from geoplan import _html, analysis, ingest, layers, maps, plans
-from geoplan._tables import (
+from geoplan.errors import GeoplanError
+from geoplan.io import ingest, layers
+from geoplan.io._tables import (
     FORMULA_START,
     plain_text,
     spreadsheet_text,
     write_csv,
     write_xlsx,
 )
-from geoplan.errors import GeoplanError
-from geoplan.matcher import Matcher
+from geoplan.places.matcher import Matcher
+from geoplan.planning import plans
+from geoplan.render import _html, maps
+from geoplan.workflows import analysis
 
 EXAMPLES = int(os.environ.get("GEOPLAN_FUZZ_EXAMPLES", "30"))
 FUZZ = settings(

@@ -9,8 +9,9 @@ import pytest
 from conftest import adcode_files
 from pyproj import Geod
 
-from geoplan import boundaries, gazetteer, gazetteer_files
 from geoplan.errors import ValidationError
+from geoplan.io import gazetteer_files
+from geoplan.places import boundaries, gazetteer
 
 
 def test_builtin_has_every_town_offline(builtin_gazetteer):
@@ -121,7 +122,7 @@ def test_shaanxi_town_points_fall_in_their_counties():
 
 
 def _gcj(towns):
-    from geoplan.coords import convert
+    from geoplan.places.coords import convert
 
     return convert(towns["lon"], towns["lat"], source="wgs84", target="gcj02")
 
@@ -189,7 +190,7 @@ def test_a_good_adcode_row_reads(tmp_path):
 
 
 def test_table_import_converts_declared_systems(tmp_path):
-    from geoplan.coords import convert
+    from geoplan.places.coords import convert
 
     # 北宽坪镇 and one of its villages, written in GCJ-02 as read off Amap
     table = pd.DataFrame(

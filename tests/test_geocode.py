@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geoplan import boundaries, gazetteer_files, geocode
-from geoplan import geocode as gc
 from geoplan.errors import ValidationError
-from geoplan.matcher import Matcher
+from geoplan.io import gazetteer_files
+from geoplan.places import boundaries, geocode
+from geoplan.places import geocode as gc
+from geoplan.places.matcher import Matcher
 
 
 def test_every_site_lies_inside_its_own_county(sites):

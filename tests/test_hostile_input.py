@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from shapely.geometry import Point
 
-from geoplan import boundaries, ingest, layers
-from geoplan.coords import convert
 from geoplan.errors import ValidationError
+from geoplan.io import ingest, layers
+from geoplan.places import boundaries
+from geoplan.places.coords import convert
 
 
 def write(path, text, encoding="utf-8"):

@@ -13,8 +13,9 @@ from browser import FIND_MAP, opened
 from payloads import PAYLOADS, RCE
 from shapely.geometry import Point, box
 
-from geoplan import _html, maps, settings
+from geoplan import settings
 from geoplan.cli import main
+from geoplan.render import _html, maps
 
 #: What `id` prints: the sign that the injected command ran.
 RAN = re.compile(r"uid=\d+\(")

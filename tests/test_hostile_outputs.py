@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 from payloads import PAYLOADS
 from shapely.geometry import Point
 
-from geoplan import export, layers
-from geoplan._tables import FORMULA_START, markdown_cell, spreadsheet_text
 from geoplan.cli import main
+from geoplan.io import export, layers
+from geoplan.io._tables import FORMULA_START, markdown_cell, spreadsheet_text
 
 FORMULAS = [p for p in PAYLOADS if p.startswith(FORMULA_START)]
 PLANS = Path(__file__).parent.parent / "geoplan" / "data" / "plans"

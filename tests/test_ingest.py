@@ -12,9 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
-from geoplan import categories, demo, ingest, relocation
+from geoplan.cases.shangluo import demo, relocation
 from geoplan.errors import CRSError, ValidationError
-from geoplan.matcher import Matcher
+from geoplan.io import ingest
+from geoplan.places.matcher import Matcher
+from geoplan.planning import categories
 
 
 def write(path, text, encoding="utf-8"):
@@ -231,7 +233,7 @@ def test_fuzz_csv_reader(tmp_path_factory, data):
 
 
 def test_shapefile_with_missing_or_wrong_cpg(tmp_path):
-    from geoplan import layers
+    from geoplan.io import layers
 
     frame = gpd.GeoDataFrame(
         {"name": ["北宽坪镇全脉村安置点", "茅坪回族镇"]},

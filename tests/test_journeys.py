@@ -159,7 +159,8 @@ def test_gis_team_exports_the_layers(tmp_path):
 
 
 def test_analyst_geocodes_a_list_then_fixes_the_rest_by_hand(tmp_path):
-    from geoplan import boundaries, relocation
+    from geoplan.cases.shangluo import relocation
+    from geoplan.places import boundaries
 
     files = adcode_files("611*.csv")
     sites = relocation.load_sites()

@@ -11,8 +11,9 @@ import pytest
 from browser import COUNT_LAYERS, FIND_MAP, legend_meanings, opened, screenshot
 from shapely.geometry import Point, box
 
-from geoplan import basemaps, coords, maps
-from geoplan.basemaps import BasemapError
+from geoplan.places import coords
+from geoplan.render import basemaps, maps
+from geoplan.render.basemaps import BasemapError
 
 GEOPLAN = Path(sys.executable).with_name("geoplan")
 

@@ -8,13 +8,13 @@ import pytest
 from conftest import ADCODE, adcode_files
 from pyproj import Geod
 
-from geoplan import gazetteer as gz
-from geoplan import gazetteer_files
-from geoplan import geocode as gc
-from geoplan.coords import convert
-from geoplan.gazetteer import Gazetteer
-from geoplan.matcher import Matcher
-from geoplan.reconcile import reconcile
+from geoplan.io import gazetteer_files
+from geoplan.places import gazetteer as gz
+from geoplan.places import geocode as gc
+from geoplan.places.coords import convert
+from geoplan.places.gazetteer import Gazetteer
+from geoplan.places.matcher import Matcher
+from geoplan.places.reconcile import reconcile
 
 GEOD = Geod(ellps="WGS84")
 
@@ -33,7 +33,7 @@ def run(builtin, names, context=None):
 
 
 def test_every_shipped_town_point_lies_in_its_own_county(builtin):
-    from geoplan import boundaries
+    from geoplan.places import boundaries
 
     gazetteer, _ = builtin
     towns = gazetteer.units[

@@ -11,7 +11,7 @@ from conftest import SHARED, points
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geoplan import coverage, network, service_areas
+from geoplan.access import coverage, network, service_areas
 
 
 def test_network_distance_goes_around_the_u(u_street):

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from conftest import SHARED
 
-from geoplan import categories, gazetteer_files, plans, relocation, report
-from geoplan.categories import CategoryError
+from geoplan.cases.shangluo import relocation
+from geoplan.io import gazetteer_files
+from geoplan.planning import categories, plans, report
+from geoplan.planning.categories import CategoryError
 
 SEEDS = SHARED / "seeds"
 GEOPLAN = Path(sys.executable).with_name("geoplan")
@@ -170,7 +172,7 @@ def test_xianan_social_work_stations_from_a_list(tmp_path):
     assert page.count("汀泗桥镇") >= 1
     assert "No gap map" not in run.stderr
     # the gap list: the built-in township list of 咸安区 minus the towns listed
-    from geoplan.gazetteer import Gazetteer
+    from geoplan.places.gazetteer import Gazetteer
 
     all_towns = set(Gazetteer.builtin().children("421202", level="town")["name"])
     missing = sorted(all_towns - set(towns))
@@ -255,7 +257,7 @@ def test_excel_holds_the_numbers_of_the_csv(tmp_path):
 
 
 def test_located_sites_report_those_within_the_cemetery_radius(shangluo_gazetteer):
-    from geoplan import demo
+    from geoplan.cases.shangluo import demo
 
     sites = relocation.load_sites()
     located, _ = demo.locate_sites(sites, shangluo_gazetteer, radius_m=5000)

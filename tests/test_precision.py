@@ -9,8 +9,9 @@ from conftest import points
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geoplan import coverage, geocode, precision
+from geoplan.access import coverage
 from geoplan.errors import ValidationError
+from geoplan.places import geocode, precision
 
 
 def test_registry_covers_every_geocoding_precision_and_grows_coarser():

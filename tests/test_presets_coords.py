@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from pyproj import Geod
 
-from geoplan import coords, presets
+from geoplan.access import presets
 from geoplan.errors import PresetError
+from geoplan.places import coords
 
 GEOD = Geod(ellps="WGS84")
 

@@ -9,8 +9,8 @@ import pytest
 from fake_services import KEY, TRUE_LAT, TRUE_LON, FakeServices
 from pyproj import Geod
 
-from geoplan import geocode, providers
 from geoplan.errors import ProviderError, QuotaError
+from geoplan.places import geocode, providers
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from geoplan import relocation
+from geoplan.cases.shangluo import relocation
 from geoplan.errors import ValidationError
 
 # Hand-counted from the plan's table (seed lines 767-843):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from geoplan import gazetteer_files
+from geoplan.io import gazetteer_files
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,10 +7,10 @@ import logging
 import pytest
 from fake_services import KEY, FakeServices
 
-from geoplan import providers
 from geoplan._secrets import redact
 from geoplan.cli import main
 from geoplan.errors import ProviderError
+from geoplan.places import providers
 
 
 @pytest.mark.parametrize(

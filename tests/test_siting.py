@@ -12,8 +12,9 @@ from conftest import points, run_geoplan
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geoplan import costs, siting
+from geoplan.access import costs
 from geoplan.errors import ValidationError
+from geoplan.planning import siting
 
 
 def world(seed, n=14, m=7, radius=400.0, existing=0):

@@ -3,8 +3,8 @@
 Each task takes a typed, checked job and returns a result that writes itself.
 """
 
-from .coverage import CoverageJob, CoverageResult, run_coverage
-from .recommend import RecommendJob, RecommendResult, run_recommend
+from geoplan.workflows.coverage import CoverageJob, CoverageResult, run_coverage
+from geoplan.workflows.recommend import RecommendJob, RecommendResult, run_recommend
 
 __all__ = [
     "CoverageJob",

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from ..coords import SYSTEMS, CoordSystem
-from ..errors import ValidationError
+from geoplan.errors import ValidationError
+from geoplan.places.coords import SYSTEMS, CoordSystem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +78,7 @@ class Job:
         float
             `radius_m`, else the `preset`'s ``distance_m``.
         """
-        from .. import presets
+        from geoplan.access import presets
 
         if self.radius_m is not None:
             return float(self.radius_m)

@@ -23,14 +23,16 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 
-from .. import coverage, layers, precision
-from .._guard import refuse_overwriting_inputs
-from .._progress import step
-from .._tables import write_csv
-from ..errors import ValidationError
-from ..export import write_geopackage
-from ..styles import COVERAGE_COLOURS, category_style
-from ._job import Job
+from geoplan._progress import step
+from geoplan.access import coverage
+from geoplan.errors import ValidationError
+from geoplan.io import layers
+from geoplan.io._guard import refuse_overwriting_inputs
+from geoplan.io._tables import write_csv
+from geoplan.io.export import write_geopackage
+from geoplan.io.styles import COVERAGE_COLOURS, category_style
+from geoplan.places import precision
+from geoplan.workflows._job import Job
 
 Method = Literal["euclidean", "network"]
 
@@ -214,7 +216,7 @@ def run_coverage(job: CoverageJob) -> CoverageResult:
     step(f"读取 read {len(demand)} demand points, {len(facilities)} facilities")
     net = None
     if job.network is not None:
-        from ..network import network_from_osm
+        from geoplan.access.network import network_from_osm
 
         step(
             f"路网 building the {job.mode} network from {job.network} "
@@ -249,7 +251,7 @@ def run_coverage(job: CoverageJob) -> CoverageResult:
         "qa_report": _qa_report(demand, facilities, table),
     }
     if net is not None:
-        from ..service_areas import service_areas
+        from geoplan.access.service_areas import service_areas
 
         step(f"服务范围 drawing {len(facilities)} service areas")
         out_layers["service_areas"] = service_areas(
@@ -335,8 +337,8 @@ def _draw(
     table: pd.DataFrame,
 ) -> Path:
     """Demand by coverage status, facilities with their reach, service areas."""
-    from .. import maps
-    from ..crs import metric_crs
+    from geoplan.places.crs import metric_crs
+    from geoplan.render import maps
 
     located = result[~(result.geometry.isna() | result.geometry.is_empty)]
     west, south, east, north = located.to_crs(4326).total_bounds

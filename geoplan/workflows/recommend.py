@@ -18,19 +18,22 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import candidates as candidate_sites
-from .. import costs, coverage, gazetteer, layers, precision, siting
-from .._guard import refuse_overwriting_inputs
-from .._progress import note, step
-from .._tables import write_csv
-from ..crs import metric_crs, to_wgs84
-from ..errors import ValidationError
-from ..export import write_geopackage
-from ..ingest import repair_polygons
-from ..network import StreetNetwork
-from ..precision import uncertainty_m
-from ..styles import COVERAGE_COLOURS, category_style
-from ._job import Job
+from geoplan._progress import note, step
+from geoplan.access import costs, coverage
+from geoplan.access.network import StreetNetwork
+from geoplan.errors import ValidationError
+from geoplan.io import layers
+from geoplan.io._guard import refuse_overwriting_inputs
+from geoplan.io._tables import write_csv
+from geoplan.io.export import write_geopackage
+from geoplan.io.ingest import repair_polygons
+from geoplan.io.styles import COVERAGE_COLOURS, category_style
+from geoplan.places import gazetteer, precision
+from geoplan.places.crs import metric_crs, to_wgs84
+from geoplan.places.precision import uncertainty_m
+from geoplan.planning import candidates as candidate_sites
+from geoplan.planning import siting
+from geoplan.workflows._job import Job
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -386,7 +389,7 @@ def _draw(
     radius_m: float,
 ) -> Path:
     """Demand by coverage status, the recommended sites and their radius."""
-    from .. import maps
+    from geoplan.render import maps
 
     located = demand[~(demand.geometry.isna() | demand.geometry.is_empty)]
     m = maps.new_map(tuple(located.to_crs(4326).total_bounds), basemap=args.basemap)
@@ -431,7 +434,7 @@ def _measure(
     """Straight-line costs, or street-network costs (and the network)."""
     if args.network is None:
         return costs.euclidean_costs, None
-    from ..network import network_costs, network_from_osm
+    from geoplan.access.network import network_costs, network_from_osm
 
     step(f"路网 building the {args.mode} network from {args.network}")
     net = network_from_osm(args.network, mode=args.mode)

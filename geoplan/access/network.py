@@ -1,0 +1,576 @@
+"""Street networks from local OSM files, and network costs on them.
+
+A :class:`StreetNetwork` is two frames in a metric CRS: nodes and undirected
+edges with ``length_m`` and line geometry. Demand and facilities snap to their
+nearest edge; the off-network access distance is added and reported. One
+multi-source Dijkstra pass (``scipy.sparse.csgraph.dijkstra`` with
+``min_only``) gives every point its nearest facility. Disconnected fragments
+are kept: their points get an infinite cost and their component is reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from numpy.typing import NDArray
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from geoplan import settings
+from geoplan.access.costs import CostTable, point_coordinates
+from geoplan.places.crs import metric_crs, require_metric
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+from geoplan.errors import CRSError, DataSourceError
+
+logger = logging.getLogger(__name__)
+
+MODES = ("walk", "drive", "all")
+_PYROSM_MODES = {"walk": "walking", "drive": "driving", "all": "all"}
+
+
+@dataclass
+class StreetNetwork:
+    """
+    An undirected street network in a metric CRS.
+
+    Attributes
+    ----------
+    nodes
+        Node points indexed by node id.
+    edges
+        Columns ``u``, ``v`` (node ids), ``length_m`` and line geometry.
+    source
+        Where the network came from.
+    """
+
+    nodes: gpd.GeoDataFrame
+    edges: gpd.GeoDataFrame
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        """Check the CRS and that every edge ends at known nodes."""
+        require_metric(self.nodes, self.edges)
+        unknown = ~(self.edges["u"].isin(self.nodes.index)) | ~(
+            self.edges["v"].isin(self.nodes.index)
+        )
+        if unknown.any():
+            msg = f"{unknown.sum()} edges end at nodes missing from `nodes`."
+            raise ValueError(msg)
+
+    @property
+    def crs(self) -> CRS:
+        """
+        The network's metric CRS.
+
+        Returns
+        -------
+        CRS
+            The CRS of the nodes (metric).
+        """
+        return self.nodes.crs
+
+    @cached_property
+    def edge_nodes(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """
+        Return the positions of each edge's end nodes in `nodes`.
+
+        Returns
+        -------
+        tuple[NDArray[np.int64], NDArray[np.int64]]
+            Row positions of each edge's ``u`` and ``v`` node.
+        """
+        return (
+            self.nodes.index.get_indexer(self.edges["u"]),
+            self.nodes.index.get_indexer(self.edges["v"]),
+        )
+
+    @cached_property
+    def component(self) -> NDArray[np.int64]:
+        """
+        Connected-component label of each node.
+
+        Returns
+        -------
+        NDArray[np.int64]
+            One label per node; nodes sharing a label are connected.
+        """
+        _, labels = connected_components(self.matrix(), directed=False)
+        return labels
+
+    @cached_property
+    def _tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.edges.geometry.to_numpy())
+
+    @cached_property
+    def _matrix(self) -> csr_array:
+        u, v = self.edge_nodes
+        return _csr(u, v, self.edges["length_m"].to_numpy(), len(self.nodes))
+
+    def matrix(self) -> csr_array:
+        """
+        Return the network as a sparse adjacency matrix of lengths in metres.
+
+        Built once and cached: treat the frames of a network as read-only.
+
+        Returns
+        -------
+        scipy.sparse.csr_array
+            One entry per node pair (the shortest parallel edge), upper
+            triangle; use with ``directed=False``.
+        """
+        return self._matrix
+
+
+def _csr(
+    u: NDArray[np.int64], v: NDArray[np.int64], w: NDArray[np.float64], n: int
+) -> csr_array:
+    """Undirected adjacency from edge arrays: min over parallel edges, no loops."""
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    keep = a != b
+    a, b, w = a[keep], b[keep], w[keep]
+    key = np.sort(a.astype(np.int64) * n + b)
+    if not (key[1:] == key[:-1]).any():  # no parallel edges: build directly
+        return csr_array((w, (a, b)), shape=(n, n))
+    order = np.lexsort((w, b, a))
+    a, b, w = a[order], b[order], w[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return csr_array((w[first], (a[first], b[first])), shape=(n, n))
+
+
+def network_from_frames(
+    nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, *, source: str = "frames"
+) -> StreetNetwork:
+    """
+    Build a network from node and edge frames, projecting to metres if needed.
+
+    Parameters
+    ----------
+    nodes
+        Node points indexed by node id.
+    edges
+        Edges with ``u``, ``v`` and line geometry; ``length_m`` is computed
+        from the geometry in the metric CRS when missing.
+    source
+        A label for reports.
+
+    Returns
+    -------
+    StreetNetwork
+        The network in a metric CRS.
+    """
+    if nodes.crs is None or edges.crs is None:
+        msg = "Network nodes and edges must declare a CRS."
+        raise CRSError(msg)
+    if nodes.crs.is_geographic:
+        target = metric_crs(nodes)
+        nodes, edges = nodes.to_crs(target), edges.to_crs(target)
+    edges = edges[["u", "v", "geometry"]].copy()
+    edges["length_m"] = edges.geometry.length.to_numpy()
+    edges = edges.reset_index(drop=True)
+    return StreetNetwork(nodes[["geometry"]], edges, source)
+
+
+def network_from_graph(
+    graph: object, *, source: str = "networkx graph"
+) -> StreetNetwork:
+    """
+    Build a network from an osmnx/networkx graph with node ``x``/``y``.
+
+    Parameters
+    ----------
+    graph
+        A graph as returned by osmnx (``graph.graph["crs"]`` declared).
+    source
+        A label for reports.
+
+    Returns
+    -------
+    StreetNetwork
+        The network in a metric CRS.
+    """
+    import osmnx as ox
+
+    nodes, edges = ox.graph_to_gdfs(graph)
+    edges = edges.reset_index()[["u", "v", "geometry"]]
+    return network_from_frames(nodes, edges, source=source)
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def network_from_osm(
+    path: Path | str,
+    *,
+    mode: str = "walk",
+    cache_folder: Path | None = None,
+    use_cache: bool = True,
+) -> StreetNetwork:
+    """
+    Read a street network from a local OSM file, cached after the first build.
+
+    ``.osm``/``.osm.bz2``/``.xml`` files are read with osmnx
+    (``graph_from_xml(..., retain_all=True)``, so disconnected fragments are
+    kept); ``.osm.pbf`` files with pyrosm.
+
+    Parameters
+    ----------
+    path
+        The OSM file.
+    mode
+        ``"walk"``, ``"drive"`` or ``"all"`` (PBF only filters by mode; XML
+        extracts are taken whole).
+    cache_folder
+        Where the built network is cached as a GeoPackage; default
+        ``settings.cache_folder``.
+    use_cache
+        Read and write the cache.
+
+    Returns
+    -------
+    StreetNetwork
+        The network in the UTM zone of its area.
+    """
+    path = Path(path)
+    if mode not in MODES:
+        msg = f"`mode` must be one of {list(MODES)}, got {mode!r}."
+        raise ValueError(msg)
+    if not path.is_file():
+        msg = f"{path}: OSM file not found."
+        raise DataSourceError(msg)
+    folder = Path(cache_folder or settings.cache_folder)
+    cached = folder / f"network-{path.name}-{_file_digest(path)}-{mode}.gpkg"
+    if use_cache and cached.is_file():
+        nodes = pyogrio.read_dataframe(cached, layer="nodes").set_index("node_id")
+        edges = pyogrio.read_dataframe(cached, layer="edges")
+        logger.info("Read cached network %s", cached)
+        return StreetNetwork(nodes, edges, f"{path.name} (cached)")
+    network = _read_osm(path, mode)
+    logger.info(
+        "Built network from %s: %d nodes, %d edges",
+        path.name,
+        len(network.nodes),
+        len(network.edges),
+    )
+    if use_cache:
+        folder.mkdir(parents=True, exist_ok=True)
+        nodes = network.nodes.rename_axis("node_id").reset_index()
+        pyogrio.write_dataframe(nodes, cached, layer="nodes", driver="GPKG")
+        pyogrio.write_dataframe(network.edges, cached, layer="edges", driver="GPKG")
+    return network
+
+
+def _read_osm(path: Path, mode: str) -> StreetNetwork:
+    """Build the network of an OSM file; a file that is not one says so."""
+    fix = "export the area again as .osm, .osm.bz2 or .osm.pbf"
+    if path.name.endswith(".pbf"):
+        try:
+            return _from_pbf(path, mode)
+        except DataSourceError:
+            raise
+        except Exception as error:  # pyrosm's own and its parser's errors
+            msg = f"{path}: not a readable OSM PBF file ({error}); {fix}."
+            raise DataSourceError(msg) from None
+    from xml.etree.ElementTree import ParseError
+
+    import osmnx as ox
+
+    try:
+        graph = ox.graph_from_xml(path, retain_all=True)
+    except (ParseError, UnicodeDecodeError, OSError, EOFError) as error:
+        msg = f"{path}: not well-formed OSM XML ({error}); {fix}."
+        raise DataSourceError(msg) from None
+    except KeyError as error:
+        msg = f"{path}: an OSM node has no {error} coordinate; {fix}."
+        raise DataSourceError(msg) from None
+    except ValueError as error:  # osmnx: no OSM elements, ways with missing nodes
+        msg = f"{path}: not a usable OSM extract ({error}); {fix}."
+        raise DataSourceError(msg) from None
+    if graph.number_of_edges() == 0:
+        msg = (
+            f"{path}: no streets in this OSM extract ({graph.number_of_nodes()} "
+            "nodes, no ways with a highway tag); export an area with streets."
+        )
+        raise DataSourceError(msg)
+    return network_from_graph(graph, source=path.name)
+
+
+def _from_pbf(path: Path, mode: str) -> StreetNetwork:
+    try:
+        import pyrosm
+    except ModuleNotFoundError as exc:
+        msg = "Reading .osm.pbf needs pyrosm: pip install pyrosm"
+        raise DataSourceError(msg) from exc
+    nodes, edges = pyrosm.OSM(str(path)).get_network(
+        network_type=_PYROSM_MODES[mode], nodes=True
+    )
+    nodes = nodes.set_index("id")[["geometry"]]
+    edges = edges[["u", "v", "geometry"]].explode(index_parts=False)
+    return network_from_frames(nodes, edges, source=path.name)
+
+
+@dataclass(frozen=True)
+class _Snap:
+    edge: NDArray[np.int64]
+    fraction: NDArray[np.float64]
+    access_m: NDArray[np.float64]
+
+
+def snap_to_edges(network: StreetNetwork, xy: NDArray[np.float64]) -> _Snap:
+    """
+    Snap points (metric x/y) to their nearest edge: edge, position, access.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    xy
+        Metric x/y of the points, one row each.
+
+    Returns
+    -------
+    _Snap
+        Per point: the edge, the position along it (0-1) and the access
+        distance in metres.
+    """
+    points = shapely.points(xy)
+    which, edge = network._tree.query_nearest(points, all_matches=False)
+    edge = edge[np.argsort(which, kind="stable")]
+    lines = network.edges.geometry.to_numpy()[edge]
+    along = shapely.line_locate_point(lines, points)
+    length = shapely.length(lines)
+    fraction = np.divide(along, length, out=np.zeros_like(along), where=length > 0)
+    access = shapely.distance(points, lines)
+    return _Snap(edge, np.clip(fraction, 0.0, 1.0), access)
+
+
+_Edges = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
+
+
+def _augment(
+    network: StreetNetwork, snaps: list[_Snap]
+) -> tuple[_Edges, int, list[NDArray[np.int64]]]:
+    """Split snapped edges at the snap points: edges, node count, node per snap."""
+    u, v = network.edge_nodes
+    length = network.edges["length_m"].to_numpy()
+    n_nodes = len(network.nodes)
+    edge = np.concatenate([s.edge for s in snaps])
+    frac = np.concatenate([s.fraction for s in snaps])
+    node = np.where(frac <= 0.0, u[edge], v[edge])
+    inner = (frac > 0.0) & (frac < 1.0)
+    keys = pd.DataFrame({"edge": edge[inner], "frac": frac[inner]})
+    unique = keys.drop_duplicates().sort_values(["edge", "frac"]).reset_index(drop=True)
+    unique["node"] = n_nodes + np.arange(len(unique))
+    node[inner] = keys.merge(unique, on=["edge", "frac"], how="left")["node"].to_numpy()
+    # chain each split edge: u - p1 - ... - pk - v
+    chains = unique.groupby("edge", sort=True)
+    split = np.asarray(list(chains.groups), dtype=np.int64)
+    keep = np.ones(len(u), dtype=bool)
+    keep[split] = False
+    seg_a, seg_b, seg_w = [u[keep]], [v[keep]], [length[keep]]
+    for e, chain in chains:
+        stops = np.concatenate([[u[e]], chain["node"].to_numpy(), [v[e]]])
+        at = np.concatenate([[0.0], chain["frac"].to_numpy(), [1.0]])
+        seg_a.append(stops[:-1])
+        seg_b.append(stops[1:])
+        seg_w.append(np.diff(at) * length[e])
+    total = n_nodes + len(unique)
+    parts = np.cumsum([0, *(len(s.edge) for s in snaps)])
+    per_snap = [node[parts[i] : parts[i + 1]] for i in range(len(snaps))]
+    edges = (np.concatenate(seg_a), np.concatenate(seg_b), np.concatenate(seg_w))
+    return edges, total, per_snap
+
+
+def network_costs(
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    network: StreetNetwork,
+    *,
+    cutoff_m: float,
+    with_pairs: bool = False,
+) -> CostTable:
+    """
+    Measure street-network costs from demand points to facilities.
+
+    Costs are access (straight line to the nearest edge) + along the network
+    + access at the facility. Points are projected to the network's CRS.
+
+    Parameters
+    ----------
+    demand
+        Demand points in any declared CRS.
+    facilities
+        Facility points in the same CRS as `demand`.
+    network
+        The street network.
+    cutoff_m
+        The coverage radius in metres: counts and pairs are kept within it.
+    with_pairs
+        Also return every demand–facility pair within `cutoff_m`.
+
+    Returns
+    -------
+    CostTable
+        With extra columns ``access_m`` and ``network_component`` per demand.
+    """
+    if not cutoff_m > 0:
+        msg = f"`cutoff_m` must be positive, got {cutoff_m!r}."
+        raise ValueError(msg)
+    if demand.crs is None or facilities.crs is None:
+        msg = "Both `demand` and `facilities` must declare a CRS."
+        raise CRSError(msg)
+    d_xy, d_ok = point_coordinates(demand.to_crs(network.crs), role="demand")
+    f_xy, f_ok = point_coordinates(facilities.to_crs(network.crs), role="facilities")
+    d_snap = snap_to_edges(network, d_xy[d_ok])
+    f_snap = snap_to_edges(network, f_xy[f_ok])
+    (a, b, w), n_total, (d_node, f_node) = _augment(network, [d_snap, f_snap])
+    # facilities hang off their snap node by their access distance
+    f_pos = np.flatnonzero(f_ok)
+    pendant = f_snap.access_m > 0
+    source = f_node.copy()
+    source[pendant] = n_total + np.arange(pendant.sum())
+    a = np.concatenate([a, f_node[pendant]])
+    b = np.concatenate([b, source[pendant]])
+    w = np.concatenate([w, f_snap.access_m[pendant]])
+    graph = _csr(a, b, w, n_total + int(pendant.sum()))
+    owner = pd.Series(f_pos, index=source).groupby(level=0).first()
+
+    n = len(demand)
+    nearest_pos = np.full(n, -1, dtype=np.int64)
+    nearest_m = np.where(d_ok, np.inf, np.nan)
+    counts = np.zeros(n, dtype=np.int64)
+    access = np.full(n, np.nan)
+    access[d_ok] = d_snap.access_m
+    component = np.full(n, -1, dtype=np.int64)
+    _, labels = connected_components(graph, directed=False)
+    component[d_ok] = labels[d_node]
+    pairs = None
+    if len(f_pos) and d_ok.any():
+        dist, _, nearest_src = dijkstra(
+            graph,
+            directed=False,
+            indices=owner.index.to_numpy(),
+            min_only=True,
+            return_predecessors=True,
+        )
+        reached = np.isfinite(dist[d_node])
+        located = np.flatnonzero(d_ok)
+        nearest_m[located] = dist[d_node] + d_snap.access_m
+        nearest_pos[located[reached]] = owner.loc[nearest_src[d_node[reached]]]
+        counts, pairs = _within(
+            graph,
+            source,
+            f_pos,
+            d_node,
+            d_snap.access_m,
+            located,
+            n,
+            cutoff_m,
+            with_pairs=with_pairs,
+        )
+    logger.info(
+        "Network costs: %d demand x %d facilities, %d unreachable, %d not located",
+        n,
+        len(f_pos),
+        int(np.isinf(nearest_m).sum()),
+        int((~d_ok).sum()),
+    )
+    return CostTable(
+        demand_index=demand.index,
+        facility_index=facilities.index,
+        nearest_pos=nearest_pos,
+        nearest_m=nearest_m,
+        cutoff_m=float(cutoff_m),
+        within_count=counts,
+        method="network",
+        crs=network.crs.to_string(),
+        pairs=pairs,
+        extra={"access_m": access, "network_component": component},
+    )
+
+
+def _within(  # noqa: PLR0913
+    graph: csr_array,
+    source: NDArray[np.int64],
+    f_pos: NDArray[np.int64],
+    d_node: NDArray[np.int64],
+    d_access: NDArray[np.float64],
+    located: NDArray[np.int64],
+    n: int,
+    cutoff_m: float,
+    *,
+    with_pairs: bool,
+    chunk: int = 64,
+) -> tuple[NDArray[np.int64], _Edges | None]:
+    """Count (and optionally list) facilities within `cutoff_m`, chunked."""
+    counts = np.zeros(n, dtype=np.int64)
+    rows, cols, costs = [], [], []
+    for start in range(0, len(source), chunk):
+        block = source[start : start + chunk]
+        dist = dijkstra(graph, directed=False, indices=block, limit=cutoff_m)
+        cost = dist[:, d_node] + d_access  # facilities x located demand
+        hit_f, hit_d = np.nonzero(cost <= cutoff_m)
+        np.add.at(counts, located[hit_d], 1)
+        if with_pairs:
+            rows.append(located[hit_d])
+            cols.append(f_pos[start + hit_f])
+            costs.append(cost[hit_f, hit_d])
+    pairs = None
+    if with_pairs:
+        pairs = (
+            np.concatenate(rows) if rows else np.array([], dtype=np.int64),
+            np.concatenate(cols) if cols else np.array([], dtype=np.int64),
+            np.concatenate(costs) if costs else np.array([], dtype=float),
+        )
+    return counts, pairs
+
+
+def node_distances(
+    network: StreetNetwork, source_nodes: list[object], *, limit_m: float = np.inf
+) -> pd.Series:
+    """
+    Return each node's network distance to the nearest of `source_nodes`.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    source_nodes
+        Node ids to measure from.
+    limit_m
+        Stop searching beyond this distance (farther nodes get ``inf``).
+
+    Returns
+    -------
+    pandas.Series
+        ``dist_to_nearest_m`` indexed by node id.
+    """
+    positions = network.nodes.index.get_indexer(source_nodes)
+    if (positions < 0).any():
+        msg = "Some `source_nodes` are not nodes of the network."
+        raise KeyError(msg)
+    dist = dijkstra(
+        network.matrix(),
+        directed=False,
+        indices=positions,
+        min_only=True,
+        limit=limit_m,
+    )
+    return pd.Series(dist, index=network.nodes.index, name="dist_to_nearest_m")

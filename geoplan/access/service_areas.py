@@ -1,0 +1,114 @@
+"""Service areas for display: the network-reachable area and the circle.
+
+These polygons are for maps only. Coverage is always decided from costs
+(:mod:`geoplan.access.coverage`), never from these shapes.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+import shapely.ops
+from numpy.typing import NDArray
+from scipy.sparse.csgraph import dijkstra
+
+from geoplan.access.costs import point_coordinates
+from geoplan.access.network import StreetNetwork, _augment, _csr, snap_to_edges
+
+
+def _reached_pieces(
+    network: StreetNetwork, dist: NDArray[np.float64], radius_m: float
+) -> list[shapely.Geometry]:
+    """Substrings of edges reachable within `radius_m`, from node distances."""
+    u, v = network.edge_nodes
+    length = network.edges["length_m"].to_numpy()
+    lines = network.edges.geometry.to_numpy()
+    from_u = np.clip(radius_m - dist[u], 0.0, None)
+    from_v = np.clip(radius_m - dist[v], 0.0, None)
+    pieces: list[shapely.Geometry] = []
+    whole = from_u + from_v >= length
+    pieces.extend(lines[whole & ((from_u > 0) | (from_v > 0))])
+    partial = np.flatnonzero(~whole)
+    for e in partial[from_u[partial] > 0]:
+        pieces.append(shapely.ops.substring(lines[e], 0.0, from_u[e]))
+    for e in partial[from_v[partial] > 0]:
+        pieces.append(shapely.ops.substring(lines[e], length[e] - from_v[e], length[e]))
+    return pieces
+
+
+def service_areas(
+    facilities: gpd.GeoDataFrame,
+    network: StreetNetwork,
+    *,
+    radius_m: float,
+    buffer_m: float = 25.0,
+) -> gpd.GeoDataFrame:
+    """
+    Draw each facility's network service area and its Euclidean circle.
+
+    The network area is the union of the street pieces reachable within
+    `radius_m` (access distance included), buffered by `buffer_m`; the
+    circle has radius `radius_m`. Comparing the two shows the detour.
+
+    Parameters
+    ----------
+    facilities
+        Facility points (any declared CRS).
+    network
+        The street network.
+    radius_m
+        Reach in metres.
+    buffer_m
+        Half-width of the drawn street corridor in metres.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Two rows per located facility: ``facility`` (index label), ``kind``
+        (``network``/``euclidean``), ``radius_m``, ``area_m2``; in the
+        network's metric CRS.
+    """
+    xy, ok = point_coordinates(facilities.to_crs(network.crs), role="facilities")
+    snap = snap_to_edges(network, xy[ok])
+    (a, b, w), n_total, (f_node,) = _augment(network, [snap])
+    graph = _csr(a, b, w, n_total)
+    n_nodes = len(network.nodes)
+    lines = network.edges.geometry.to_numpy()
+    length = network.edges["length_m"].to_numpy()
+    rows = []
+    for k, label in enumerate(facilities.index[ok]):
+        budget = radius_m - snap.access_m[k]
+        pieces: list[shapely.Geometry] = []
+        if budget > 0:
+            dist = dijkstra(graph, directed=False, indices=f_node[k], limit=budget)
+            pieces = _reached_pieces(network, dist[:n_nodes], budget)
+            e, at = snap.edge[k], snap.fraction[k] * length[snap.edge[k]]
+            pieces.append(
+                shapely.ops.substring(
+                    lines[e], max(0.0, at - budget), min(length[e], at + budget)
+                )
+            )
+        area = (
+            shapely.union_all(shapely.buffer(pieces, buffer_m))
+            if pieces
+            else shapely.Polygon()
+        )
+        circle = shapely.Point(xy[ok][k]).buffer(radius_m, quad_segs=32)
+        rows += [
+            {
+                "facility": label,
+                "kind": "network",
+                "radius_m": radius_m,
+                "area_m2": area.area,
+                "geometry": area,
+            },
+            {
+                "facility": label,
+                "kind": "euclidean",
+                "radius_m": radius_m,
+                "area_m2": circle.area,
+                "geometry": circle,
+            },
+        ]
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=network.crs)

@@ -1,0 +1,5 @@
+"""
+Bundled examples built on the generic layers.
+
+Nothing generic imports them.
+"""

@@ -1,0 +1,111 @@
+"""Options shared by the commands; numbers are checked by :mod:`geoplan._numbers`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def add_basemap(parser: argparse.ArgumentParser, *, what: str = "the map") -> None:
+    """Add ``--basemap``, checked against the basemap registry."""
+    from geoplan.render.basemaps import available
+
+    parser.add_argument(
+        "--basemap",
+        default="auto",
+        choices=available(),
+        help=f"tiles of {what}: auto (Tianditu with TIANDITU_KEY, else OSM), "
+        "tianditu-vec, gaode, osm, none",
+    )
+
+
+def add_network(parser: argparse.ArgumentParser, *, what: str) -> None:
+    """Add ``--network`` (a local OSM file) and ``--mode``."""
+    parser.add_argument(
+        "--network",
+        type=Path,
+        metavar="OSM",
+        help=f"{what} along streets from a local .osm/.osm.bz2/.osm.pbf file "
+        "(default: straight lines)",
+    )
+    parser.add_argument(
+        "--mode",
+        default="walk",
+        choices=["walk", "drive", "all"],
+        help="which streets of --network to use: walk (default), drive or all",
+    )
+
+
+def add_duplicate_ids(parser: argparse.ArgumentParser) -> None:
+    """Add ``--duplicate-ids``: what to do with table rows that repeat an id."""
+    parser.add_argument(
+        "--duplicate-ids",
+        choices=("reject", "keep"),
+        default="reject",
+        help="table rows that repeat an earlier id (column id, 编号 or 序号): "
+        "reject them (default) or keep them; either way they are listed",
+    )
+
+
+class Deprecated(argparse.Action):
+    """Store an option given by its old name, and say which name replaces it."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,  # noqa: ARG002 (argparse's signature)
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        """Warn on stderr, then store the value under the new name."""
+        new = "--" + self.dest.replace("_", "-")
+        print(
+            f"geoplan: {option_string} is deprecated; use {new} (same meaning).",
+            file=sys.stderr,
+        )
+        setattr(namespace, self.dest, values)
+
+
+def job_from_args(cls: type[T], args: argparse.Namespace) -> T:
+    """
+    Build a workflow's job from parsed options of the same names.
+
+    Parameters
+    ----------
+    cls
+        A job dataclass (its field names are the options' dests).
+    args
+        The parsed options.
+
+    Returns
+    -------
+    object
+        ``cls(**options)``, checked by the job itself.
+    """
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    return cls(**{n: getattr(args, n) for n in names if hasattr(args, n)})
+
+
+def finish(result: Any) -> int:
+    """
+    Write a workflow's result and print its summary (its notes were said).
+
+    Parameters
+    ----------
+    result
+        A workflow result (``notes``, ``write()``, ``summary()``).
+
+    Returns
+    -------
+    int
+        0, the exit code of a finished command.
+    """
+    written = result.write()
+    print(result.summary())
+    print("Written: " + ", ".join(map(str, written)))
+    return 0

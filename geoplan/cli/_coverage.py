@@ -1,0 +1,126 @@
+"""The ``geoplan coverage`` command: layers on disk in, GeoPackage and CSV out."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geoplan._numbers import positive, share
+from geoplan.access import coverage, presets
+from geoplan.cli._args import (
+    Deprecated,
+    add_basemap,
+    add_duplicate_ids,
+    add_network,
+    finish,
+    job_from_args,
+)
+from geoplan.places.coords import SYSTEMS
+from geoplan.workflows.coverage import CoverageJob, run_coverage
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register the ``coverage`` sub-command and its options."""
+    p = commands.add_parser(
+        "coverage",
+        help="distance or street-network coverage of demand points by facilities",
+        description="Nearest facility, distance in metres, count within the radius "
+        "and covered flag for every demand point; shares overall and per unit.",
+    )
+    p.add_argument(
+        "--demand",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="demand points: CSV/XLSX with lon/lat, or a GIS file",
+    )
+    p.add_argument(
+        "--facilities",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="facility points: CSV/XLSX with lon/lat, or a GIS file",
+    )
+    p.add_argument(
+        "--demand-layer",
+        metavar="NAME",
+        help="layer of a --demand GeoPackage that holds several (default: its "
+        "only feature layer)",
+    )
+    p.add_argument(
+        "--facilities-layer",
+        metavar="NAME",
+        help="layer of a --facilities GeoPackage that holds several",
+    )
+    p.add_argument(
+        "--coords",
+        choices=SYSTEMS,
+        metavar="SYSTEM",
+        help="coordinate system of table coordinates: wgs84, gcj02, bd09",
+    )
+    p.add_argument(
+        "--lon-column",
+        metavar="NAME",
+        help="longitude column of the tables (default: lon, lng, longitude, 经度)",
+    )
+    p.add_argument(
+        "--lat-column",
+        metavar="NAME",
+        help="latitude column of the tables (default: lat, latitude, 纬度)",
+    )
+    add_duplicate_ids(p)
+    reach = p.add_mutually_exclusive_group(required=True)
+    reach.add_argument(
+        "--radius-m", type=positive, metavar="M", help="coverage radius in metres"
+    )
+    reach.add_argument(
+        "--threshold-m",
+        dest="radius_m",
+        type=positive,
+        action=Deprecated,
+        help=argparse.SUPPRESS,  # the old name of --radius-m
+    )
+    reach.add_argument(
+        "--preset",
+        metavar="ID",
+        help=f"life-circle preset: {', '.join(presets.available())}",
+    )
+    p.add_argument(
+        "--method",
+        choices=coverage.METHODS,
+        help="euclidean (default without --network) or network",
+    )
+    add_network(p, what="measure")
+    p.add_argument(
+        "--weight-column",
+        metavar="NAME",
+        help="population or households per demand point",
+    )
+    p.add_argument("--by-column", metavar="NAME", help="unit of each demand point")
+    p.add_argument(
+        "--target-share",
+        type=share,
+        metavar="SHARE",
+        help="plan target, e.g. 0.9, to report the gap",
+    )
+    p.add_argument(
+        "--map",
+        type=Path,
+        default=None,
+        metavar="HTML",
+        help="offline HTML map (default: maps/<out name>.html)",
+    )
+    add_basemap(p)
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("layers/coverage.gpkg"),
+        metavar="GPKG",
+        help="output GeoPackage (a CSV is written beside)",
+    )
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the job from the options, run it, write, print the summary."""
+    return finish(run_coverage(job_from_args(CoverageJob, args)))

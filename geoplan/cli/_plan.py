@@ -1,0 +1,318 @@
+"""The ``geoplan plan`` command: list plans and categories, check progress."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoplan.access import presets
+from geoplan.cases.shangluo import demo, relocation
+from geoplan.cli._args import add_basemap
+from geoplan.errors import ValidationError
+from geoplan.io._guard import inside, refuse_overwriting_inputs, safe_filename
+from geoplan.io.layers import read_text_table
+from geoplan.places import geocode
+from geoplan.places.gazetteer import Gazetteer
+from geoplan.planning import categories, plans, report
+from geoplan.render import charts, maps
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``plan`` (list, categories, check)."""
+    p = commands.add_parser("plan", help="plans as data: indicators and progress")
+    actions = p.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=type(p)
+    )
+    actions.add_parser("list", help="list the bundled plans").set_defaults(
+        handler=run_list
+    )
+    actions.add_parser("categories", help="list facility categories").set_defaults(
+        handler=run_categories
+    )
+    check = actions.add_parser(
+        "check",
+        help="compute progress against a plan's targets",
+        description="Compute every indicator the given layers allow, per county and "
+        "for the jurisdiction; say why for the others. Writes CSV, Excel, Markdown and "
+        "charts.",
+    )
+    check.add_argument(
+        "plan", help=f"bundled plan ({', '.join(plans.available())}) or a TOML file"
+    )
+    check.add_argument(
+        "--facilities",
+        type=Path,
+        metavar="CSV",
+        help="facilities: columns category and unit_code, or a name "
+        "column placed in units with --name-column",
+    )
+    check.add_argument("--name-column", help="facility column with the place name")
+    check.add_argument("--category", help="category of every facility in the list")
+    check.add_argument(
+        "--units-from",
+        metavar="CODE",
+        help="build the units from the gazetteer below this code",
+    )
+    check.add_argument(
+        "--unit-type",
+        default="township",
+        choices=sorted(plans.UNIT_LEVELS),
+        help="kind of units --units-from builds (default township: towns and streets)",
+    )
+    check.add_argument(
+        "--units",
+        type=Path,
+        metavar="CSV",
+        help="units table: code, name, unit_type, county_code",
+    )
+    check.add_argument(
+        "--relocation",
+        action="store_true",
+        help="use the bundled Shangluo relocation-site tables",
+    )
+    check.add_argument(
+        "--gazetteer",
+        type=Path,
+        metavar="GPKG",
+        help="gazetteer store to build units and place facilities with (default "
+        "~/.cache/geoplan/gazetteer.gpkg, else the built-in one)",
+    )
+    add_basemap(check, what="the gap map written with --units-from")
+    check.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path("layers/progress"),
+        metavar="DIR",
+        help="folder for the CSV, Excel, Markdown, charts and gap map (default "
+        "layers/progress)",
+    )
+    check.set_defaults(handler=run_check)
+
+
+def run_list(_args: argparse.Namespace) -> int:
+    """Print the bundled plans."""
+    for name in plans.available():
+        plan = plans.load(name)
+        print(f"{name}: {plan.name_zh} ({len(plan.indicators)} indicators)")
+    return 0
+
+
+def run_categories(_args: argparse.Namespace) -> int:
+    """Print the facility categories."""
+    for cat in categories.categories().values():
+        print(
+            f"{cat.id}: {cat.name_zh} ({cat.name_en}); counted against "
+            f"{cat.counted_against}"
+        )
+    return 0
+
+
+def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
+    """Gather the units, facilities and tables the options name."""
+    layers = plans.Layers()
+    gz = None
+    if args.units_from:
+        gz = Gazetteer.load(args.gazetteer)
+        layers.units = plans.units_from_gazetteer(
+            gz, args.units_from, unit_type=args.unit_type
+        )
+    elif args.units:
+        layers.units = read_text_table(args.units)
+    if args.facilities:
+        table = read_text_table(args.facilities)
+        if args.category:
+            table["category"] = args.category
+        _require(args.facilities, table, "category", "or pass --category 社工站")
+        if "unit_code" not in table:
+            column = args.name_column or "name"
+            _require(args.facilities, table, column, "or name it with --name-column")
+            gz = gz or Gazetteer.load(args.gazetteer)
+            placed = geocode.geocode(
+                table[column],
+                gazetteer=gz,
+                context=args.units_from or plan.jurisdiction_code,
+            )
+            _warn_unplaced(table[column], placed)
+            table["unit_code"] = placed["code"].str[:9].str.ljust(12, "0")
+        if "count" in table:
+            table["count"] = _counts(args.facilities, table["count"])
+        layers.facilities = table
+    if args.relocation:
+        sites = relocation.load_sites()
+        if args.gazetteer:  # located sites: also count those within the radius
+            radius = presets.get("rural-cemetery-5km").distance_m
+            located, _ = demo.locate_sites(
+                sites, Gazetteer.load(args.gazetteer), radius_m=radius
+            )
+            sites = sites.assign(
+                within_radius=located["within_radius"],
+                coverage_status=located["coverage_status"],
+            )
+        layers.relocation_sites = sites
+        layers.relocation_totals = relocation.load_county_totals()
+    return layers
+
+
+def _require(path: Path, table: pd.DataFrame, column: str, fix: str) -> None:
+    if column not in table.columns:
+        msg = (
+            f"{path}: no column {column!r} (columns are {list(table.columns)}); "
+            f"add it, {fix}."
+        )
+        raise ValidationError(msg)
+
+
+def _counts(path: Path, cells: pd.Series) -> pd.Series:
+    """Facility counts per row; blank means none, anything else must be >= 0."""
+    text = cells.astype(str).str.strip()
+    values = pd.to_numeric(text.where(text != "", "0"), errors="coerce")
+    bad = values.isna() | (values < 0)
+    if bad.any():
+        rows = [f"row {i}: {cells[i]!r}" for i in cells.index[bad][:5]]
+        msg = (
+            f"{path}: column 'count' has {int(bad.sum())} cells that are not a "
+            f"number >= 0 ({'; '.join(rows)})."
+        )
+        raise ValidationError(msg)
+    return values
+
+
+def _warn_unplaced(names: pd.Series, placed: pd.DataFrame) -> None:
+    """Say which facilities no town or community was found for (by name)."""
+    code = placed["code"].fillna("").astype(str)
+    coarse = (code.str[6:9].isin(["", "000"])) | (placed["status"] == "ambiguous")
+    if coarse.any():
+        print(
+            f"{int(coarse.sum())} facilities name no town or community and count "
+            "in no unit:",
+            file=sys.stderr,
+        )
+        for label in names.index[coarse]:
+            why = placed.at[label, "explanation"]
+            print(f"  {names[label]}: {why}", file=sys.stderr)
+
+
+HAS_ONE_COLOURS = {
+    "yes": ("#1a9850", "已有 has one"),
+    "no": ("#d73027", "尚无 none yet"),
+}
+
+
+def _draw_units(
+    args: argparse.Namespace, units: pd.DataFrame, path: Path
+) -> Path | None:
+    """Map the units with and without the facility at their gazetteer points."""
+    gz = Gazetteer.load(args.gazetteer)
+    first = units.drop_duplicates("unit_code")
+    placed = geocode.geocode(
+        first["unit_name"], gazetteer=gz, context=first["county_code"]
+    )
+    fine = placed["precision"].isin(["town", "village"])
+    where = dict(zip(first["unit_code"][fine], placed.geometry[fine], strict=True))
+    if not where:
+        print(
+            f"No gap map: none of the {len(first)} units has a point in the "
+            "gazetteer (import town points: geoplan gazetteer import …).",
+            file=sys.stderr,
+        )
+        return None
+    located = units[units["unit_code"].isin(where)]
+    layer = gpd.GeoDataFrame(
+        located.assign(status=np.where(located["has_one"], "yes", "no")),
+        geometry=[where[c] for c in located["unit_code"]],
+        crs=4326,
+    )
+    m = maps.new_map(tuple(layer.total_bounds), basemap=args.basemap)
+    for indicator, group in layer.groupby("indicator", sort=False):
+        shown = units[units["indicator"] == indicator]
+        maps.add_points(
+            m,
+            group,
+            name=f"{indicator} ({len(group)} of {len(shown)} units with a point)",
+            fields={"unit_name": "单元", "facilities": "设施数"},
+            colour_column="status",
+            colours=HAS_ONE_COLOURS,
+        )
+    return maps.save(m, path)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Evaluate a plan and write the reports."""
+    plan = plans.load(args.plan)
+    out = args.out_dir
+    stem = safe_filename(plan.id)  # a plan file from elsewhere names the files
+    refuse_overwriting_inputs(
+        {
+            "PLAN": args.plan if str(args.plan).endswith(".toml") else None,
+            "--facilities": args.facilities,
+            "--units": args.units,
+            "--gazetteer": args.gazetteer,
+        },
+        {
+            f"--out-dir's {name}": out / name
+            for name in (
+                f"{stem}-progress.csv",
+                f"{stem}-progress.xlsx",
+                f"{stem}-progress.md",
+                f"{stem}-units.csv",
+                f"{stem}-units.html",
+            )
+        },
+    )
+    layers = _layers(args, plan)
+    progress = plans.evaluate(plan, layers)
+    units = plans.unit_status(plan, layers)
+    files = [
+        report.write_csv(progress, inside(out, f"{stem}-progress.csv")),
+        report.write_excel(
+            progress,
+            inside(out, f"{stem}-progress.xlsx"),
+            title=plan.name_zh,
+            units=units,
+        ),
+        report.write_markdown(
+            progress,
+            inside(out, f"{stem}-progress.md"),
+            title=plan.name_zh,
+            units=units,
+        ),
+    ]
+    if len(units):
+        files.append(report.write_csv(units, inside(out, f"{stem}-units.csv")))
+    if len(units) and args.units_from:
+        files += filter(
+            None, [_draw_units(args, units, inside(out, f"{stem}-units.html"))]
+        )
+    names = {}
+    if layers.units is not None:
+        names = dict(
+            zip(layers.units["county_code"], layers.units["county_code"], strict=True)
+        )
+    if layers.relocation_totals is not None:
+        names.update(layers.relocation_totals["county"].to_dict())
+    drawn = charts.write_charts(progress, out / "charts", names=names)
+    computed = progress[progress["current"].notna() & (progress["scope"] == "all")]
+    print(
+        f"{plan.name_zh}: {len(plan.indicators)} indicators, "
+        f"{computed['indicator'].nunique()} computed from the layers given"
+    )
+    for _, row in computed.iterrows():
+        print(
+            f"  {row['indicator']} {row['text_zh']}: {row['current']:g}{row['unit']} "
+            f"(target {row['target']}{row['unit']}) - {row['status']}; {row['reason']}"
+        )
+    for indicator, group in units.groupby("indicator", sort=False):
+        missing = group.loc[~group["has_one"], "unit_name"]
+        if len(missing):
+            print(f"  {indicator}: {len(missing)} without one: {'、'.join(missing)}")
+    skipped = progress[progress["current"].isna()]
+    print(f"  {len(skipped)} not computable:")
+    for _, row in skipped.iterrows():
+        print(f"    {row['indicator']} {row['text_zh']}: {row['reason']}")
+    print(f"Written: {', '.join(map(str, files))} and {len(drawn)} charts")
+    return 0

@@ -1,0 +1,120 @@
+"""The ``geoplan recommend`` command: where to build next."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geoplan._numbers import count, positive, share
+from geoplan.access import presets
+from geoplan.cli._args import (
+    add_basemap,
+    add_duplicate_ids,
+    add_network,
+    finish,
+    job_from_args,
+)
+from geoplan.places.coords import SYSTEMS
+from geoplan.workflows.recommend import RecommendJob, run_recommend
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``recommend``."""
+    p = commands.add_parser(
+        "recommend",
+        help="recommend sites that close a coverage gap",
+        description="The fewest new sites to reach a covered share (--target-share), "
+        "or the best K sites (--k), among candidate sites; existing facilities fixed.",
+    )
+    p.add_argument(
+        "--demand",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="demand points: CSV/XLSX with lon/lat, or a GIS file",
+    )
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--candidates", type=Path, metavar="FILE", help="your sites")
+    source.add_argument(
+        "--candidates-from",
+        metavar="CODE",
+        help="gazetteer towns and villages with a point below unit CODE "
+        "(see `geoplan gazetteer import`)",
+    )
+    source.add_argument(
+        "--candidates-grid",
+        type=positive,
+        metavar="M",
+        help="a regular grid with this spacing (metres) inside --units",
+    )
+    p.add_argument("--units", type=Path, metavar="FILE", help="grid: allowed polygons")
+    p.add_argument("--units-column", metavar="NAME", help="grid: unit label column")
+    p.add_argument("--store", type=Path, metavar="GPKG", help="gazetteer store")
+    p.add_argument(
+        "--keep-within",
+        metavar="DEMAND_COL[=CANDIDATE_COL]",
+        help="a site serves only demand with the same value, e.g. "
+        "town_code (gazetteer candidates carry town_code and county_code; "
+        "grid candidates carry unit)",
+    )
+    p.add_argument("--existing", type=Path, metavar="FILE", help="existing facilities")
+    p.add_argument("--coords", choices=SYSTEMS, help="coordinate system of tables")
+    add_duplicate_ids(p)
+    p.add_argument(
+        "--weight-column",
+        metavar="NAME",
+        help="population or households per demand point (default: 1 each)",
+    )
+    p.add_argument(
+        "--capacity-column",
+        metavar="NAME",
+        help="candidates' capacity, in the unit of --weight-column (places, beds)",
+    )
+    reach = p.add_mutually_exclusive_group(required=True)
+    reach.add_argument(
+        "--radius-m", type=positive, metavar="M", help="service radius in metres"
+    )
+    reach.add_argument(
+        "--preset",
+        metavar="ID",
+        help=f"life-circle preset: {', '.join(presets.available())}",
+    )
+    goal = p.add_mutually_exclusive_group(required=True)
+    goal.add_argument(
+        "--target-share",
+        type=share,
+        metavar="SHARE",
+        help="the fewest sites that reach this covered share, e.g. 0.9",
+    )
+    goal.add_argument(
+        "--k", type=count, metavar="K", help="the K sites that cover the most"
+    )
+    add_network(p, what="measure")
+    p.add_argument(
+        "--time-limit-s",
+        type=positive,
+        default=60.0,
+        metavar="S",
+        help="solver time limit in seconds (default 60); the gap is reported",
+    )
+    p.add_argument(
+        "--map",
+        type=Path,
+        metavar="HTML",
+        help="offline HTML map (default: maps/<out name>.html)",
+    )
+    add_basemap(p)
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("layers/recommend.gpkg"),
+        metavar="GPKG",
+        help="output GeoPackage (default layers/recommend.gpkg); the curve CSV is "
+        "written beside",
+    )
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the job from the options, run it, write, print the summary."""
+    return finish(run_recommend(job_from_args(RecommendJob, args)))

@@ -1,0 +1,652 @@
+"""Place table rows on the map, offline first, stating per row how precisely.
+
+:func:`geocode` matches names or addresses against the gazetteer
+(:mod:`geoplan.places.matcher`) with a context per row (e.g. the county the list is
+for), applies manual overrides first, and optionally asks online providers
+for rows the gazetteer could not place finely enough. Every row comes back:
+
+- ``precision``: ``manual``, ``address`` (online providers only),
+  ``village``, ``town``, ``county``, ``city``, ``province`` or ``none`` (the
+  level of the point given);
+- ``status``: ``override``, ``matched``, ``matched_fallback``, ``context``,
+  ``ambiguous``, ``provider`` or ``unmatched``;
+- ``code`` / ``name_path``: the unit the text named;
+- ``confidence`` (0-1) and a readable ``explanation``;
+- ``candidates`` for ambiguous rows; no candidate is ever picked at random.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from geoplan.places import _national
+from geoplan.places.crs import WGS84
+from geoplan.places.gazetteer import LEVEL_DIGITS, Gazetteer, code_path, pad_code
+from geoplan.places.matcher import Match, Matcher, confidence, normalise
+from geoplan.places.precision import registry as precision_registry
+
+logger = logging.getLogger(__name__)
+
+#: Precision levels, finest first (the registry of :mod:`geoplan.places.precision`).
+PRECISIONS = tuple(precision_registry())
+RESULT_COLUMNS = [
+    "precision",
+    "status",
+    "code",
+    "name_path",
+    "point_code",
+    "confidence",
+    "explanation",
+    "candidates",
+]
+FALLBACK_FACTOR = 0.7
+
+
+FIXES_COLUMNS = ["name", "code", "lon", "lat", "reason"]
+_SIGNIFICANT = sorted(LEVEL_DIGITS.values())
+
+
+def unit_prefix(code: object) -> str:
+    """
+    Return the significant digits of a unit code.
+
+    Parameters
+    ----------
+    code
+        A unit code, padded or not.
+
+    Returns
+    -------
+    str
+        For example ``"611024"`` for ``611024000000``.
+    """
+    padded = pad_code(code)
+    return next(padded[:n] for n in _SIGNIFICANT if not padded[n:].strip("0"))
+
+
+@dataclass
+class Overrides:
+    """
+    Manual fixes: a name, anywhere or within one unit, placed at a WGS-84 point.
+
+    A fix with a ``code`` applies only to rows whose context lies in that unit
+    (the same site name can stand in two counties); a fix without one applies
+    to every row of that name. The most specific fix wins.
+    """
+
+    points: dict[tuple[str, str], tuple[float, float]]
+    source: str = "overrides"
+    pending: int = 0
+
+    def find(self, name: str, context: str | None) -> tuple[float, float] | None:
+        """
+        Return the fix for `name` in the unit `context`, the most specific first.
+
+        Parameters
+        ----------
+        name
+            The row's text.
+        context
+            The row's 12-digit context code, if any.
+
+        Returns
+        -------
+        tuple of float or None
+            The WGS-84 point, or None when no fix applies.
+        """
+        key = normalise(name)
+        prefixes = [context[:n] for n in reversed(_SIGNIFICANT)] if context else []
+        for prefix in [*prefixes, ""]:
+            if (key, prefix) in self.points:
+                return self.points[key, prefix]
+        return None
+
+
+def fixes_template(
+    names: pd.Series, result: pd.DataFrame, context: str | pd.Series | None = None
+) -> pd.DataFrame:
+    """
+    List the rows to fix by hand as an overrides table with blank points.
+
+    Fill in ``lon``/``lat`` (WGS-84 unless read with another ``coords``) and
+    pass the file back as overrides; rows left blank are skipped and counted.
+
+    Parameters
+    ----------
+    names
+        The texts that were geocoded.
+    result
+        As from :func:`geocode` over `names`.
+    context
+        The context given to :func:`geocode` (one code, or one per row).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`FIXES_COLUMNS`, one row per distinct (name, context) to check,
+        in input order, with the explanation as ``reason``.
+    """
+    _, check = match_report(result)
+    contexts = (
+        context.reindex(names.index)
+        if isinstance(context, pd.Series)
+        else pd.Series(context, index=names.index)
+    )
+    rows = pd.DataFrame(
+        {
+            "name": names.loc[check.index].astype(str),
+            "code": contexts.loc[check.index].map(
+                lambda v: "" if pd.isna(v) else str(v)
+            ),
+            "lon": "",
+            "lat": "",
+            "reason": check["explanation"],
+        }
+    )
+    return rows.drop_duplicates(["name", "code"]).reset_index(drop=True)
+
+
+class _Placer:
+    """Turn matches into points, walking up the hierarchy where needed."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        units = gazetteer.units
+        self.units = units
+        self.gazetteer = gazetteer
+        codes = units.index.tolist()
+        self.name = dict(zip(codes, units["name"].tolist(), strict=True))
+        self.level = dict(zip(codes, units["level"].tolist(), strict=True))
+        renamed = units[units["former_names"] != ""]
+        self.former = {
+            code: [n.split("@") for n in names.split(";")]
+            for code, names in renamed["former_names"].items()
+        }
+        self._name_paths: dict[str, str] = {}
+        self.answers: dict[tuple[object, ...], Answer] = {}  # matched rows, once
+        self.xy_of: dict[str, tuple[float, float]] = {}
+        self.inner: dict[str, tuple[float, float, int]] = {}
+        self._points(units)
+        shipped = _national.village_points()  # villages not loaded as units
+        self._points(shipped[~shipped.index.isin(units.index)])
+
+    def _points(self, units: pd.DataFrame) -> None:
+        """Points of units, and of towns the mean of their villages' points."""
+        has = units["lon"].notna()
+        points = zip(
+            units.loc[has, "lon"].tolist(), units.loc[has, "lat"].tolist(), strict=True
+        )
+        self.xy_of.update(zip(units.index[has].tolist(), points, strict=True))
+        # a town without a point of its own: the mean of its villages' points
+        # (village codes end in anything but 000)
+        towns = {c[:9] for c in units.index[has] if c[9:12] not in ("000", "")}
+        if not towns:
+            return
+        inside = [c for c in self.xy_of if c[:9] in towns and c[9:12] != "000"]
+        xy = pd.DataFrame(
+            [self.xy_of[c] for c in inside], index=inside, columns=["lon", "lat"]
+        )
+        grouped = xy.groupby(xy.index.str[:9].str.ljust(12, "0"))
+        means = grouped[["lon", "lat"]].mean().join(grouped.size().rename("n"))
+        self.inner.update(
+            {code: (row.lon, row.lat, int(row.n)) for code, row in means.iterrows()}
+        )
+
+    def add(self, villages: Mapping[str, str]) -> None:
+        """
+        Know the shipped villages a matcher loaded later (their points are known).
+
+        Parameters
+        ----------
+        villages
+            Names by code.
+        """
+        self.name.update(villages)
+        self.level.update(dict.fromkeys(villages, "village"))
+
+    def path(self, code: str) -> list[str]:
+        """
+        Return the codes from the province down to `code`.
+
+        Parameters
+        ----------
+        code
+            A 12-digit unit code.
+
+        Returns
+        -------
+        list[str]
+            Ancestor codes that exist, then `code`.
+        """
+        return code_path(code, self.level[code], self.level)
+
+    def name_path(self, code: str) -> str:
+        """
+        Return the names from the province down to `code`, joined by ``/``.
+
+        Parameters
+        ----------
+        code
+            A 12-digit unit code.
+
+        Returns
+        -------
+        str
+            For example ``"陕西省/商洛市/商州区/北宽坪镇"``.
+        """
+        text = self._name_paths.get(code)
+        if text is None:
+            text = self._name_paths[code] = "/".join(
+                self.name[c] for c in self.path(code)
+            )
+        return text
+
+    def xy(self, code: str) -> tuple[float, float] | None:
+        """
+        Return the point of `code`: its own, or the mean of points inside it.
+
+        Parameters
+        ----------
+        code
+            A 12-digit unit code.
+
+        Returns
+        -------
+        tuple[float, float] | None
+            (lon, lat) in WGS-84, or None when neither exists.
+        """
+        if not code:
+            return None
+        if code in self.xy_of:
+            return self.xy_of[code]
+        inner = self.inner.get(code)
+        return (float(inner[0]), float(inner[1])) if inner else None
+
+    def point(self, code: str, siblings: Sequence[str] = ()) -> tuple[str, int, str]:
+        """
+        (code with a point, levels walked up, note) for a matched unit.
+
+        Parameters
+        ----------
+        code
+            A 12-digit unit code.
+        siblings
+            Other codes of the same match, tried in turn.
+
+        Returns
+        -------
+        tuple[str, int, str]
+            The code whose point is used (``""`` when none), how many levels
+            above `code` it is, and a note for the explanation.
+        """
+        for candidate in (code, *siblings):
+            if candidate in self.xy_of:
+                note = "" if candidate == code else f" (point of {candidate})"
+                return candidate, 0, note
+        if code in self.inner:
+            return (
+                code,
+                0,
+                f" (no point of its own: mean of {self.inner[code][2]} "
+                "points inside it)",
+            )
+        for up, ancestor in enumerate(reversed(self.path(code)[:-1]), start=1):
+            if ancestor in self.xy_of:
+                return ancestor, up, ""
+            if ancestor in self.inner:
+                return (
+                    ancestor,
+                    up,
+                    f" (mean of {self.inner[ancestor][2]} points inside it)",
+                )
+        return "", 0, ""
+
+
+def geocode(  # noqa: PLR0913
+    names: pd.Series,
+    *,
+    gazetteer: Gazetteer | None = None,
+    matcher: Matcher | None = None,
+    context: str | pd.Series | None = None,
+    fallback: pd.Series | None = None,
+    fallback_label: str = "fallback",
+    overrides: Overrides | None = None,
+    providers: Sequence[object] = (),
+    progress: Callable[[int], None] | None = None,
+) -> gpd.GeoDataFrame:
+    """
+    Geocode names or addresses offline, row by row, never dropping a row.
+
+    Parameters
+    ----------
+    names
+        The names or addresses.
+    gazetteer
+        The gazetteer; default :meth:`Gazetteer.load` (the store, else the
+        built-in one).
+    matcher
+        A prebuilt matcher over `gazetteer` (built when omitted).
+    context
+        A unit code for the whole list (e.g. ``"611002"``), or one per row.
+    fallback
+        A second text per row, tried when `names` reaches no finer than the
+        context (e.g. the village a site's cemetery is planned in).
+    fallback_label
+        How the explanation names the fallback text.
+    overrides
+        Manual fixes that always win.
+    providers
+        Online geocoders (:mod:`geoplan.places.providers`), asked in order for rows
+        the gazetteer placed no finer than a county.
+    progress
+        Called with the number of rows done after each row.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The :data:`RESULT_COLUMNS`, points in EPSG:4326, aligned to
+        ``names.index``.
+    """
+    gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
+    matcher = matcher if matcher is not None else Matcher(gazetteer)
+    placer = _Placer(matcher.gazetteer)
+    matcher.on_load(placer.add)
+    contexts = (
+        context.reindex(names.index)
+        if isinstance(context, pd.Series)
+        else pd.Series(context, index=names.index)
+    )
+    extras = fallback.reindex(names.index).tolist() if fallback is not None else None
+    known: dict[object, str | None] = {}  # a context as given -> today's code
+    answers: dict[tuple[str, str | None, str | None], Answer] = {}  # once each
+    rows, points = [], []
+    with _collector_paused():
+        for done, (name, given) in enumerate(
+            zip(names.tolist(), contexts.tolist(), strict=True), start=1
+        ):
+            if given not in known:
+                known[given] = (
+                    matcher.current(pad_code(given)) if pd.notna(given) else None
+                )
+            extra = extras[done - 1] if extras is not None else None
+            key = (str(name), known[given], extra if isinstance(extra, str) else None)
+            answer = answers.get(key)
+            if answer is None:
+                answer = answers[key] = _one(
+                    *key, fallback_label, matcher, placer, overrides, providers
+                )
+            rows.append(answer[0])
+            points.append(answer[1])
+            if progress is not None:
+                progress(done)
+    matcher.off_load(placer.add)
+    table = pd.DataFrame(rows, index=names.index, columns=RESULT_COLUMNS)
+    geometry = gpd.points_from_xy(
+        [p[0] if p else None for p in points], [p[1] if p else None for p in points]
+    )
+    out = gpd.GeoDataFrame(table, geometry=geometry, crs=WGS84)
+    out.loc[[p is None for p in points], "geometry"] = None
+    logger.info(
+        "Geocoded %d rows: %s", len(out), out["precision"].value_counts().to_dict()
+    )
+    return out
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cycle collector: rows make no cycles, the index is large to scan."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+#: A geocoded row and its point.
+Answer = tuple[list[object], tuple[float, float] | None]
+
+
+def _one(
+    name: str,
+    context: str | None,
+    extra: str | None,
+    fallback_label: str,
+    matcher: Matcher,
+    placer: _Placer,
+    overrides: Overrides | None,
+    providers: Sequence[object],
+) -> Answer:
+    point = overrides.find(name, context) if overrides is not None else None
+    if point is not None:
+        assert overrides is not None  # a point came from them
+        note = f"manual fix from {overrides.source} (always wins)"
+        return ["manual", "override", "", "", "", 1.0, note, ""], point
+    match = matcher.match(name, context=context)
+    status, factor, prefix = match.status, 1.0, ""
+    if status == "unmatched" and extra:
+        second = matcher.match(extra, context=context)
+        if second.status == "matched":
+            match, status, factor = second, "matched_fallback", FALLBACK_FACTOR
+            prefix = (
+                f"no place name recognised in {name!r}; placed by its "
+                f"{fallback_label} {extra!r}: "
+            )
+    row, point = _placed(name, match, status, factor, prefix, context, placer)
+    if context is not None and context not in placer.level:
+        note = f"context {context} is not a unit of the gazetteer, not used; {row[6]}"
+        row = [*row[:6], note, *row[7:]]  # rows of matches are shared: a copy
+    if row[0] in ("county", "city", "province", "none") and status != "ambiguous":
+        for provider in providers:
+            answer = provider.geocode(name)  # type: ignore[attr-defined]
+            if answer is not None:
+                return answer.row(name), answer.point
+    return row, point
+
+
+def _placed(
+    name: str,
+    match: Match,
+    status: str,
+    factor: float,
+    prefix: str,
+    context: str | None,
+    placer: _Placer,
+) -> tuple[list[object], tuple[float, float] | None]:
+    if match.status == "ambiguous":
+        names = " | ".join(placer.name_path(c) for c in match.candidates)
+        common = match.code or ""
+        where, _, _ = placer.point(common) if common else ("", 0, "")
+        precision = placer.level[where] if where else "none"
+        note = (
+            f"ambiguous: {len(match.candidates)} units fit {name!r} ({names}); "
+            "none picked" + (", placed at their common unit" if where else "")
+        )
+        row = [precision, "ambiguous", common, "", where, 0.0, note, names]
+        return row, placer.xy(where)
+    code = match.code or context
+    if match.status == "unmatched" or code is None:
+        if context is None or context not in placer.level:
+            note = f"no unit of the gazetteer recognised in {name!r}"
+            return ["none", "unmatched", "", "", "", 0.0, note, ""], None
+        where, _, _ = placer.point(context)
+        precision = placer.level[where] if where else "none"
+        note = (
+            f"no place name recognised in {name!r}; placed at the context "
+            f"{placer.name_path(context)}"
+        )
+        row = [
+            precision,
+            "context",
+            context,
+            placer.name_path(context),
+            where,
+            0.3 if where else 0.0,
+            note,
+            "",
+        ]
+        return row, placer.xy(where)
+    former = _former_names(name, match, placer)
+    key = (prefix, status, factor, code, *match.units, "|", *match.candidates)
+    key += (match.short_names, match.widened, former)
+    answer = placer.answers.get(key)
+    if answer is None:
+        answer = placer.answers[key] = _matched(
+            match, code, status, factor, (prefix, former), placer
+        )
+    return answer
+
+
+def _matched(
+    match: Match,
+    code: str,
+    status: str,
+    factor: float,
+    notes: tuple[str, str],
+    placer: _Placer,
+) -> Answer:
+    """Place a matched unit (`notes`: the texts before and after "matched")."""
+    siblings = [c for c in match.candidates if c != code]
+    where, up, via = placer.point(code, siblings)
+    level = placer.level[code]
+    precision = placer.level[where] if where else "none"
+    before, former = notes
+    note = f"{before}matched {level} {placer.name_path(code)}{former}"
+    if match.widened:
+        under = "/".join(placer.name[c] for c in match.widened.split(",")[:2])
+        note += f"; not found under {under}, found elsewhere in its province"
+    if up:
+        note += f"; it has no point, placed at {placer.name[where]}"
+    note += via
+    score = confidence(match, point_levels_up=up) * factor
+    row = [
+        precision,
+        status,
+        code,
+        placer.name_path(code),
+        where,
+        round(score, 3),
+        note,
+        "",
+    ]
+    return row, placer.xy(where)
+
+
+def _former_names(name: str, match: Match, placer: _Placer) -> str:
+    """Say which units the text named by a former name, and since when."""
+    codes = [*match.units, match.code or ""]
+    if not any(c in placer.former for c in codes):
+        return ""
+    text = normalise(name)
+    notes = [
+        f"{old} is the former name of {placer.name[code]} (changed {year})"
+        for code in dict.fromkeys(codes)
+        for old, year in placer.former.get(code, ())
+        if old in text and placer.name[code] not in text
+    ]
+    return "; " + "; ".join(notes) if notes else ""
+
+
+def with_results(table: pd.DataFrame, result: gpd.GeoDataFrame) -> pd.DataFrame:
+    """
+    Join geocoding results to the table they came from, with lon/lat columns.
+
+    The input's own columns come first and keep their names; a result column
+    whose name the input already uses is written as ``geocode_<name>``.
+
+    Parameters
+    ----------
+    table
+        The rows geocoded.
+    result
+        As from :func:`geocode` over a column of `table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `table`, then ``lon`` and ``lat`` (WGS-84, 6 decimals, blank where
+        no point) and the :data:`RESULT_COLUMNS`; readable by
+        :func:`geoplan.io.layers.read_points` with ``coords="wgs84"``.
+    """
+    placed = ~(result.geometry.isna() | result.geometry.is_empty)
+    xy = pd.DataFrame(
+        {
+            "lon": result.geometry.x.where(placed).round(6),
+            "lat": result.geometry.y.where(placed).round(6),
+        },
+        index=result.index,
+    )
+    answers = xy.join(result.drop(columns="geometry"))
+    taken = {str(c).strip().lower() for c in table.columns}
+    answers.columns = [
+        f"geocode_{c}" if c.lower() in taken else c for c in answers.columns
+    ]
+    return table.join(answers)
+
+
+def match_report(result: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """
+    Summarise a geocoding result: counts per precision and the rows to check.
+
+    Parameters
+    ----------
+    result
+        As from :func:`geocode`.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        Counts per precision and status, and every row that is ambiguous,
+        unmatched or no finer than a county, with its explanation.
+    """
+    counts = result.groupby(["precision", "status"]).size().rename("rows").reset_index()
+    coarse = result["precision"].isin(["county", "city", "province", "none"])
+    columns = ["precision", "status", "explanation", "candidates"]
+    check = result.loc[coarse | (result["status"] == "ambiguous"), columns]
+    return counts, check
+
+
+def points_at_county(
+    frame: pd.DataFrame, counties: gpd.GeoDataFrame, *, code_column: str = "county_code"
+) -> gpd.GeoDataFrame:
+    """
+    Place each row at a representative point of its county.
+
+    The point is guaranteed to lie inside the county polygon. All rows of one
+    county share the point, so the precision is ``county``.
+
+    Parameters
+    ----------
+    frame
+        Rows to place, each with a six-digit county code.
+    counties
+        County polygons in WGS-84, as from :func:`geoplan.places.boundaries.counties`.
+    code_column
+        The column of `frame` that holds the county code.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        `frame` with point geometry (EPSG:4326), ``precision`` and
+        ``precision_note`` columns, aligned to ``frame.index``.
+    """
+    anchors = counties.set_index("county_code").geometry.representative_point()
+    codes = frame[code_column].astype(str)
+    points = codes.map(anchors)
+    found = points.notna()
+    precision = pd.Series("none", index=frame.index).where(~found, "county")
+    note = pd.Series(
+        "county code not found in the county layer", index=frame.index
+    ).where(~found, "representative point of the county polygon")
+    return gpd.GeoDataFrame(
+        frame.assign(precision=precision, precision_note=note),
+        geometry=gpd.GeoSeries(points, index=frame.index, crs=WGS84),
+        crs=WGS84,
+    )

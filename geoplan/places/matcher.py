@@ -1,0 +1,461 @@
+"""Match Chinese place names and addresses against the gazetteer.
+
+The matcher reads an address left to right. At each position it takes the
+longest unit name (full name, short name or a suffix variant such as
+商州 = 商州区, 街办 = 街道办事处, 西口镇 = 西口回族镇) that lies below the units
+matched so far, or below the context given for the row. What follows the last
+place name (安置点, 移民小区, 一期 ...) is the site's own name and is left alone.
+
+Several units can carry the same name (a 城关镇 in many counties, 新城区 in
+several cities). The matcher follows every reading; when more than one unit
+remains at the deepest level reached, the row is reported as ambiguous with
+its candidates, and no candidate is picked.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import ahocorasick
+import pandas as pd
+
+from geoplan.places import _national
+from geoplan.places.gazetteer import (
+    LEVEL_DIGITS,
+    LEVELS,
+    VARIANT_SUFFIXES,
+    Gazetteer,
+    plain_village_name,
+    short_name,
+)
+
+MIN_KEY = 2
+#: Placeholders of the statistical lists that name no unit of their own.
+PLACEHOLDERS = (
+    "自治区直辖县级行政区划",
+    "省直辖县级行政区划",
+    "县级行政区划",
+    "市辖区",
+    "县",
+)
+MAX_CANDIDATES = 64
+#: Steps remembered (keys at a position, units allowed) before starting afresh.
+MAX_STEPS = 500_000
+CONFIDENCE_FULL = 1.0
+CONFIDENCE_SHORT = 0.9
+CONFIDENCE_PARENT_POINT = 0.8
+
+
+#: One step of the matcher: characters read, the units they name, whether by a
+#: short name.
+Step = tuple[int, frozenset[str], bool]
+NO_STEP: Step = (0, frozenset(), False)
+
+
+def normalise(text: str) -> str:
+    """
+    Normalise an address for matching: NFKC, no white space.
+
+    Parameters
+    ----------
+    text
+        The raw address.
+
+    Returns
+    -------
+    str
+        The address with full-width forms folded and spaces removed.
+    """
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+@dataclass
+class Match:
+    """What the matcher found for one address."""
+
+    status: str  # matched / ambiguous / unmatched
+    code: str | None = None  # deepest unit matched (or common ancestor)
+    units: list[str] = field(default_factory=list)  # codes matched in the text
+    candidates: list[str] = field(default_factory=list)
+    consumed: int = 0
+    short_names: int = 0
+    widened: str = ""  # the units under which a name was not found (then wider)
+
+
+class Matcher:
+    """
+    A name index over a gazetteer.
+
+    Parameters
+    ----------
+    gazetteer
+        The units to match against.
+    """
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        """Index every unit's name, short name, aliases and suffix variants."""
+        self.gazetteer = gazetteer
+        self._level: dict[str, str] = {}
+        self._short_of: dict[str, str] = {}
+        self._vintage: dict[str, str] = {}
+        self._current: dict[str, str] = {}
+        self._full: dict[str, set[str]] = defaultdict(set)
+        self._short: dict[str, set[str]] = defaultdict(set)
+        self._lengths: dict[str, list[int]] = {}
+        self._keys: set[str] = set()
+        self._listeners: list[Callable[[Mapping[str, str]], None]] = []
+        self._units: set[str] = set()
+        self._known: dict[str, str] = {}  # shipped villages matched so far
+        self._trie: ahocorasick.Automaton | None = None
+        self._max_key = 0
+        self._steps: dict[tuple[object, ...], Step] = {}
+        self._moves: dict[
+            tuple[frozenset[str], str],
+            tuple[tuple[str, ...], tuple[str, ...], bool],
+        ] = {}
+        self._index(gazetteer.units)
+
+    def on_load(self, listener: Callable[[Mapping[str, str]], None]) -> None:
+        """
+        Call `listener` with the shipped villages matched so far, then as matched.
+
+        Parameters
+        ----------
+        listener
+            A function of the villages' names by code (their points are in
+            :func:`geoplan.places._national.village_points`).
+        """
+        if self._known:
+            listener(self._known)
+        self._listeners.append(listener)
+
+    def off_load(self, listener: Callable[[Mapping[str, str]], None]) -> None:
+        """
+        Stop calling `listener` (see :meth:`on_load`).
+
+        Parameters
+        ----------
+        listener
+            A function of the villages' names by code.
+        """
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def current(self, code: str) -> str:
+        """
+        Return today's code for a former one (公主岭市 220381 -> 220184).
+
+        Parameters
+        ----------
+        code
+            A 12-digit code.
+
+        Returns
+        -------
+        str
+            The current unit's code, or `code` itself.
+        """
+        return self._current.get(code, code)
+
+    def _index(self, units: pd.DataFrame) -> None:  # noqa: C901
+        """Add units' names and variants to the index."""
+        codes = units.index.tolist()
+        self._units.update(codes)
+        column = {c: units[c].tolist() for c in ("name", "short_name", "aliases")}
+        levels = units["level"].tolist()
+        self._level.update(zip(codes, levels, strict=True))
+        self._short_of.update(zip(codes, column["short_name"], strict=True))
+        self._vintage.update(zip(codes, units["vintage"].tolist(), strict=True))
+        for code, former in zip(codes, units["former_codes"].tolist(), strict=True):
+            for item in filter(None, former.split(";")):
+                self._current.setdefault(item.split("@")[0], code)
+        fresh: set[str] = set()
+        for code, name, short, aliases, level in zip(
+            codes,
+            column["name"],
+            column["short_name"],
+            column["aliases"],
+            levels,
+            strict=True,
+        ):
+            fulls = [name, *[a for a in aliases.split(";") if a]]
+            if level == "village":
+                fulls += [plain_village_name(f) for f in fulls]
+            for full in fulls:
+                self._full[full].add(code)
+                fresh.add(full)
+            if len(short) >= MIN_KEY:
+                for variant in (short, *(short + s for s in VARIANT_SUFFIXES[level])):
+                    if variant not in self._full or code not in self._full[variant]:
+                        self._short[variant].add(code)
+                        fresh.add(variant)
+        # the key lengths that start with each character, longest first
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for key in fresh - self._keys:
+            if len(key) >= MIN_KEY:
+                lengths[key[0]].add(len(key))
+        for char, found in lengths.items():
+            self._lengths[char] = sorted(
+                found | set(self._lengths.get(char, ())), reverse=True
+            )
+        self._keys |= fresh
+        self._trie = None  # rebuilt on the next match
+        self._moves.clear()
+        self._max_key = max(map(len, self._keys), default=0)
+        self._steps.clear()
+
+    def _head(self, text: str, pos: int) -> str:
+        """
+        Return the longest start of ``text[pos:]`` that leads into a name key.
+
+        Every key starting at `pos` is a start of it, so it decides the step.
+        """
+        trie = self._trie
+        if trie is None:
+            trie = ahocorasick.Automaton()
+            for key in self._keys:
+                if len(key) >= MIN_KEY:
+                    trie.add_word(key, None)
+            self._trie = trie
+        return text[pos : pos + trie.longest_prefix(text[pos : pos + self._max_key])]
+
+    def _village(self, text: str, pos: int, allowed: tuple[str, ...]) -> Step:
+        """Return the longest shipped village name at `pos` below the allowed units."""
+        best, hits = 0, set[str]()
+        for prefix in allowed:
+            if len(prefix) < LEVEL_DIGITS["county"]:
+                continue
+            length, below = _village_at(text, pos, prefix, best)
+            if length > best:
+                best, hits = length, set()
+            hits.update(below)
+        hits = {c for c in hits if c not in self._units}  # imported: main index
+        if not hits:
+            return NO_STEP
+        fresh = [c for c in hits if c not in self._level]
+        if fresh:
+            self._know(fresh)
+        return best, frozenset(hits), False
+
+    def _know(self, codes: list[str]) -> None:
+        """Make shipped villages known units (names, levels) once matched."""
+        names = {c: _national.village_name(c) for c in codes}
+        for code, name in names.items():
+            self._level[code] = "village"
+            self._short_of[code] = short_name(name, "village")
+            self._vintage[code] = _national.VILLAGE_VINTAGE
+        self._known.update(names)
+        for listener in self._listeners:
+            listener(names)
+
+    def _prefix(self, code: str) -> str:
+        return code[: LEVEL_DIGITS[self._level[code]]] if code else ""
+
+    def _longest(self, head: str, allowed: tuple[str, ...], root: str) -> Step:
+        """Return the longest key starting `head` naming a unit below `allowed`."""
+        memo = (head, allowed, root)
+        step = self._steps.get(memo)
+        if step is None:
+            if len(self._steps) >= MAX_STEPS:
+                self._steps.clear()
+                self._moves.clear()
+            step = self._steps[memo] = self._resolve(head, allowed, root)
+        return step
+
+    def _resolve(self, head: str, allowed: tuple[str, ...], root: str) -> Step:
+        ancestors = set(self.gazetteer.path(root)) if root else set()
+        starts = (head[:n] for n in range(len(head), MIN_KEY - 1, -1))
+        for key in (k for k in starts if k in self._keys):
+            full = self._below(self._full.get(key, ()), allowed, ancestors)
+            short = self._below(self._short.get(key, ()), allowed, ancestors)
+            if full or short:
+                # a full name beats a short one, except between villages, whose
+                # committee suffixes make 王村委会 and 王村村委会 both 王村; and
+                # a town's name beats a village inside it named alike
+                villages = {c for c in short if self._level[c] == "village"}
+                below = (full | villages) if full else short
+                depth = {c: LEVELS.index(self._level[c]) for c in below}
+                top = frozenset(c for c in below if depth[c] == min(depth.values()))
+                return len(key), top, not (top & full)
+        return NO_STEP
+
+    def _move(
+        self, found: frozenset[str], ancestors: set[str]
+    ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+        """Return the units reached, their code prefixes, and whether a town is."""
+        states = tuple(sorted(found - ancestors))
+        allowed = tuple(self._prefix(s) for s in states)
+        return states, allowed, any(len(a) >= LEVEL_DIGITS["town"] for a in allowed)
+
+    def _wider(self, head: str, states: Sequence[str], root: str) -> Step:
+        """
+        Look for a county or town anywhere in the province of a city or county.
+
+        A county moved to another city (公主岭市 from 四平 to 长春), or a town
+        written under a county that is not its own, is still found; villages
+        are not searched this way.
+        """
+        levels = {self._level.get(s) for s in states}
+        if not states or not levels <= {"city", "county"}:
+            return NO_STEP
+        provinces = tuple(sorted({s[:2] for s in states}))
+        length, found, is_short = self._longest(head, provinces, root)
+        found = frozenset(c for c in found if self._level[c] in ("county", "town"))
+        return (length, found, is_short) if found else NO_STEP
+
+    @staticmethod
+    def _below(
+        codes: Iterable[str], allowed: tuple[str, ...], ancestors: set[str]
+    ) -> set[str]:
+        if not codes:
+            return set()
+        if len(allowed) == 1:
+            (a,) = allowed
+            return {c for c in codes if (c != a and c.startswith(a)) or c in ancestors}
+        return {
+            c
+            for c in codes
+            if c in ancestors or any(c != a and c.startswith(a) for a in allowed)
+        }
+
+    def match(  # noqa: C901, PLR0912
+        self, address: str, *, context: str | None = None
+    ) -> Match:
+        """
+        Match one address.
+
+        Parameters
+        ----------
+        address
+            The name or address, e.g. ``"北宽坪镇全脉村集中安置点"``.
+        context
+            A unit code the address lies in (e.g. the county ``"611002"``);
+            names are looked up below it, and its own name or its ancestors'
+            at the start of the address are skipped.
+
+        Returns
+        -------
+        Match
+            The units matched, or the candidates when ambiguous.
+        """
+        text = normalise(address)
+        root = context.ljust(12, "0") if context else ""
+        root = self._current.get(root, root)  # a former code: today's unit
+        if root and root not in self._level:
+            root = ""
+        ancestors = set(self.gazetteer.path(root)) if root else set()
+        states: tuple[str, ...] = (root,)
+        allowed: tuple[str, ...] = (self._prefix(root),)
+        matched: list[str] = []
+        pos = shorts = 0
+        widened = ""
+        deep = False  # a town or deeper reached: villages looked up at each step
+        while pos < len(text):
+            head = self._head(text, pos)
+            length, found, is_short = self._longest(head, allowed, root)
+            if not length or is_short or deep:
+                village = self._village(text, pos, allowed)
+                if village[0] > length:  # 米粮寺村 (a village) before 米粮 (a town)
+                    length, found, is_short = village
+            if not length:
+                skip = next((t for t in PLACEHOLDERS if text.startswith(t, pos)), "")
+                if skip:  # 市辖区, a stray 县: they name no unit
+                    pos += len(skip)
+                    continue
+                if not widened and not root:  # a context is a bound
+                    length, found, is_short = self._wider(head, states, root)
+                    widened = ",".join(states) if length else ""
+                    shorts += bool(length)  # a lower confidence for the detour
+                if not length:
+                    break
+            pos += length
+            move = self._moves.get((found, root))
+            if move is None:
+                move = self._moves[(found, root)] = self._move(found, ancestors)
+            if not move[0]:  # the context itself or its ancestors, written out
+                continue
+            shorts += is_short
+            states, allowed, deep = move
+            if len(states) > MAX_CANDIDATES:
+                first = list(states[:MAX_CANDIDATES])
+                return Match("ambiguous", root or None, matched, first, pos, shorts)
+            if len(states) == 1:
+                matched.append(states[0])
+        if states == (root,):
+            return Match("unmatched", root or None, [], [], 0, 0)
+        if len(states) == 1:
+            return Match("matched", states[0], matched, [], pos, shorts, widened)
+        same = self._same_place(states)
+        if same is not None:
+            return Match("matched", same, [*matched, same], list(states), pos, shorts)
+        common = _common_ancestor(states, self._level)
+        return Match("ambiguous", common, matched, list(states), pos, shorts)
+
+    def _same_place(self, codes: Sequence[str]) -> str | None:
+        """One place under several codes (renumbered): the newest code, else None."""
+        levels = {self._level[c] for c in codes}
+        if len(levels) != 1:
+            return None
+        (level,) = levels
+        parent_digits = LEVEL_DIGITS[LEVELS[LEVELS.index(level) - 1]]
+        keys = {(c[:parent_digits], self._short_of[c]) for c in codes}
+        if len(keys) != 1:
+            return None
+        return max(codes, key=lambda c: ("@" not in c, self._vintage[c], c))
+
+
+def _village_at(
+    text: str, pos: int, prefix: str, shortest: int
+) -> tuple[int, list[str]]:
+    """Return the longest village form at `pos` below `prefix`, if not shorter."""
+    county = _national.village_forms(prefix[:6])
+    if county is None:
+        return 0, []
+    forms, lengths = county
+    for length in lengths.get(text[pos], ()):
+        if length < shortest:
+            break
+        found = forms.get(text[pos : pos + length])
+        if found:
+            codes = (found,) if isinstance(found, str) else found
+            below = [c for c in codes if c.startswith(prefix)]
+            if below:
+                return length, below
+    return 0, []
+
+
+def _common_ancestor(codes: Sequence[str], level: dict[str, str]) -> str | None:
+    for lv in reversed(LEVELS):
+        digits = LEVEL_DIGITS[lv]
+        heads = {c[:digits] for c in codes}
+        if len(heads) == 1:
+            candidate = next(iter(heads)).ljust(12, "0")
+            if candidate in level and candidate not in codes:
+                return candidate
+    return None
+
+
+def confidence(match: Match, *, point_levels_up: int) -> float:
+    """
+    Score a match between 0 and 1.
+
+    Parameters
+    ----------
+    match
+        The match.
+    point_levels_up
+        How many levels above the matched unit the point had to be taken.
+
+    Returns
+    -------
+    float
+        1.0 for full names placed at the unit itself; lower for short names,
+        parent points and context-only rows; 0 for ambiguous or unmatched.
+    """
+    if match.status != "matched":
+        return 0.0
+    score = CONFIDENCE_FULL * CONFIDENCE_SHORT**match.short_names
+    return round(float(score * CONFIDENCE_PARENT_POINT**point_levels_up), 3)

@@ -1,0 +1,227 @@
+"""How precisely a point is known, and what distances it can decide.
+
+A point geocoded to a town stands for a place somewhere in that town. The
+registry (``geoplan/data/precision.toml``, with the measurements behind each
+figure) gives every precision level an ``uncertainty_m``: how far from the
+unit's point the place may lie. :func:`uncertainty_m` reads a layer's
+``precision`` column into metres; :func:`decide` turns distances between
+uncertain points into ``covered`` / ``not_covered`` / ``undetermined``.
+
+Points without a ``precision`` column (coordinates given in the file) are
+taken as exact.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import tomllib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from geoplan.errors import ValidationError
+
+#: The column geocoded layers carry their precision in.
+COLUMN = "precision"
+
+COVERED = "covered"
+NOT_COVERED = "not_covered"
+UNDETERMINED = "undetermined"
+NOT_LOCATED = "not_located"
+#: Coverage states of a row, in the order tables and legends show them.
+STATES = (COVERED, NOT_COVERED, UNDETERMINED, NOT_LOCATED)
+STATE_LABELS = {
+    COVERED: ("已覆盖", "covered"),
+    NOT_COVERED: ("未覆盖", "not covered"),
+    UNDETERMINED: ("未定", "undetermined"),
+    NOT_LOCATED: ("未定位", "not located"),
+}
+
+
+@dataclass(frozen=True)
+class Precision:
+    """
+    A geocoding precision level.
+
+    Attributes
+    ----------
+    id
+        ``manual``, ``address``, ``village``, ``town``, ``county``, ``city``,
+        ``province`` or ``none``.
+    name_zh, name_en
+        Labels for tables and legends.
+    uncertainty_m
+        How far from its point the place may lie; None for ``none`` (no point).
+    reasoning
+        Why this figure (the measurement or the argument).
+    """
+
+    id: str
+    name_zh: str
+    name_en: str
+    uncertainty_m: float | None
+    reasoning: str
+
+    @property
+    def label(self) -> str:
+        """
+        Return ``"乡镇级 town"``-style bilingual label.
+
+        Returns
+        -------
+        str
+            ``name_zh`` and ``name_en`` joined by a space.
+        """
+        return f"{self.name_zh} {self.name_en}"
+
+
+@functools.cache
+def registry() -> dict[str, Precision]:
+    """
+    Return the precision levels, finest first.
+
+    Returns
+    -------
+    dict
+        Id -> :class:`Precision`, from ``geoplan/data/precision.toml``.
+    """
+    path = importlib.resources.files("geoplan") / "data" / "precision.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    levels: dict[str, Precision] = {}
+    for record in data["precision"]:
+        level = Precision(
+            id=record["id"],
+            name_zh=record["name_zh"],
+            name_en=record["name_en"],
+            uncertainty_m=(
+                float(record["uncertainty_m"]) if "uncertainty_m" in record else None
+            ),
+            reasoning=record["reasoning"],
+        )
+        if level.uncertainty_m is not None and level.uncertainty_m < 0:
+            msg = f"precision.toml: {level.id} has a negative uncertainty_m."
+            raise ValidationError(msg)
+        levels[level.id] = level
+    return levels
+
+
+def get(level: str) -> Precision:
+    """
+    Return one precision level.
+
+    Parameters
+    ----------
+    level
+        Its id, e.g. ``"town"``.
+
+    Returns
+    -------
+    Precision
+        The level.
+    """
+    try:
+        return registry()[level]
+    except KeyError:
+        msg = f"unknown precision {level!r}; use one of {list(registry())}."
+        raise ValidationError(msg) from None
+
+
+def uncertainty_m(frame: pd.DataFrame, *, role: str = "layer") -> pd.Series:
+    """
+    Return how far each row's place may lie from its point, in metres.
+
+    Parameters
+    ----------
+    frame
+        A layer; its ``precision`` column (as :func:`geoplan.places.geocode.geocode`
+        writes it) is read when present. Rows without a value, and layers
+        without the column, are taken as exact (0 m).
+    role
+        What the layer is (a file name or ``"demand"``), for messages.
+
+    Returns
+    -------
+    pandas.Series
+        ``uncertainty_m`` aligned to ``frame.index``; NaN for ``none``.
+
+    Raises
+    ------
+    ValidationError
+        If the column holds values that are not precision levels.
+    """
+    if COLUMN not in frame.columns:
+        return pd.Series(0.0, index=frame.index, name="uncertainty_m")
+    text = frame[COLUMN].fillna("").astype(str).str.strip()
+    levels = registry()
+    unknown = sorted(set(text) - set(levels) - {""})
+    if unknown:
+        msg = (
+            f"{role}: column {COLUMN!r} holds {unknown[:5]}; geoplan reads it as the "
+            f"geocoding precision of each point, one of {list(levels)}. Rename the "
+            "column if it means something else."
+        )
+        raise ValidationError(msg)
+    metres = {
+        k: np.nan if v.uncertainty_m is None else v.uncertainty_m
+        for k, v in levels.items()
+    }
+    return text.map({**metres, "": 0.0}).astype(float).rename("uncertainty_m")
+
+
+def decide(
+    distance_low_m: ArrayLike, distance_high_m: ArrayLike, radius_m: float
+) -> NDArray[np.object_]:
+    """
+    Decide coverage from the range a true distance can take.
+
+    Parameters
+    ----------
+    distance_low_m, distance_high_m
+        Per row, the least and the most the true distance to the nearest
+        facility can be (NaN where the row has no location; ``inf`` where no
+        facility is reachable).
+    radius_m
+        The radius (or network distance) that counts as covered.
+
+    Returns
+    -------
+    numpy.ndarray
+        :data:`COVERED` where even the most is within the radius,
+        :data:`NOT_COVERED` where even the least is beyond it,
+        :data:`UNDETERMINED` in between, :data:`NOT_LOCATED` for NaN.
+    """
+    low = np.asarray(distance_low_m, dtype=float)
+    high = np.asarray(distance_high_m, dtype=float)
+    state = np.full(low.shape, UNDETERMINED, dtype=object)
+    state[high <= radius_m] = COVERED
+    state[low > radius_m] = NOT_COVERED
+    state[np.isnan(low) | np.isnan(high)] = NOT_LOCATED
+    return state
+
+
+def coarse_summary(levels: pd.Series) -> str:
+    """
+    Name the coarse precisions among rows, for a warning.
+
+    Parameters
+    ----------
+    levels
+        Precision ids of the rows concerned.
+
+    Returns
+    -------
+    str
+        For example ``"12 at county (up to 30 km off), 3 at town (up to 5 km off)"``.
+    """
+    parts = []
+    for level, count in levels.value_counts().items():
+        entry = registry().get(str(level))
+        if entry is None or not entry.uncertainty_m:
+            continue
+        parts.append(
+            f"{count} at {entry.id} (up to {entry.uncertainty_m / 1000:g} km off)"
+        )
+    return ", ".join(parts)

@@ -1,0 +1,164 @@
+"""Facility categories and unit types of the plans, loaded from a data file.
+
+``geoplan/data/categories.toml`` gives each facility category a stable
+English id, its Chinese name and the variants the plans write
+(``day_care_centre`` = 日间照料中心 / 社区日间照料设施 / 老年人日间照料中心 …),
+the unit type it is usually counted against, and a default life-circle
+preset where one applies. :func:`category` finds a category by id or by any
+Chinese variant and suggests the closest ones for a name it does not know.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib.resources
+import tomllib
+from dataclasses import dataclass
+
+from geoplan.access import presets
+from geoplan.errors import GeoplanError
+
+
+class CategoryError(GeoplanError, KeyError):
+    """A facility category or unit type is unknown."""
+
+    def __str__(self) -> str:
+        """Show the message without KeyError's quotes."""
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True)
+class UnitType:
+    """A kind of unit indicators are counted against (乡镇(街道), 城市社区 …)."""
+
+    id: str
+    name_zh: str
+    variants: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Category:
+    """A facility category."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    variants: tuple[str, ...]
+    counted_against: str
+    default_preset: str = ""
+
+
+@functools.cache
+def _registry() -> tuple[dict[str, Category], dict[str, UnitType]]:
+    path = importlib.resources.files("geoplan") / "data" / "categories.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    units = {
+        u["id"]: UnitType(u["id"], u["name_zh"], tuple(u.get("variants", ())))
+        for u in data["units"]
+    }
+    categories: dict[str, Category] = {}
+    problems = []
+    for record in data["categories"]:
+        cat = Category(
+            record["id"],
+            record["name_zh"],
+            record["name_en"],
+            tuple(record.get("variants", ())),
+            record["counted_against"],
+            record.get("default_preset", ""),
+        )
+        if cat.id in categories:
+            problems.append(f"duplicate category id {cat.id!r}")
+        if cat.counted_against not in units:
+            problems.append(f"{cat.id}: unknown unit type {cat.counted_against!r}")
+        if cat.default_preset and cat.default_preset not in presets.available():
+            problems.append(f"{cat.id}: unknown preset {cat.default_preset!r}")
+        categories[cat.id] = cat
+    if problems:
+        raise CategoryError("categories.toml: " + "; ".join(problems))
+    return categories, units
+
+
+def categories() -> dict[str, Category]:
+    """
+    Return every registered facility category by id.
+
+    Returns
+    -------
+    dict
+        Id -> :class:`Category`.
+    """
+    return dict(_registry()[0])
+
+
+def unit_types() -> dict[str, UnitType]:
+    """
+    Return every registered unit type by id.
+
+    Returns
+    -------
+    dict
+        Id -> :class:`UnitType`.
+    """
+    return dict(_registry()[1])
+
+
+def category(name: str) -> Category:
+    """
+    Find a category by id, Chinese name or variant.
+
+    Parameters
+    ----------
+    name
+        For example ``"day_care_centre"``, ``"日间照料中心"`` or ``"社工站"``.
+
+    Returns
+    -------
+    Category
+        The category.
+
+    Raises
+    ------
+    CategoryError
+        If nothing matches; the message suggests the closest categories.
+    """
+    text = str(name).strip()
+    cats = _registry()[0]
+    if text in cats:
+        return cats[text]
+    for cat in cats.values():
+        if text == cat.name_zh or text in cat.variants:
+            return cat
+    names = {n: c.id for c in cats.values() for n in (c.id, c.name_zh, *c.variants)}
+    close = difflib.get_close_matches(text, list(names), n=3, cutoff=0.4)
+    hint = (
+        ", ".join(f"{n} ({names[n]})" for n in close) or "see `geoplan plan categories`"
+    )
+    msg = f"Unknown facility category {text!r}; closest: {hint}."
+    raise CategoryError(msg)
+
+
+def unit_type(name: str) -> UnitType:
+    """
+    Find a unit type by id, Chinese name or variant.
+
+    Parameters
+    ----------
+    name
+        For example ``"township"`` or ``"乡镇(街道)"``.
+
+    Returns
+    -------
+    UnitType
+        The unit type.
+    """
+    text = str(name).strip()
+    units = _registry()[1]
+    if text in units:
+        return units[text]
+    for unit in units.values():
+        if text == unit.name_zh or text in unit.variants:
+            return unit
+    msg = f"Unknown unit type {text!r}; known: {', '.join(units)}."
+    raise CategoryError(msg)

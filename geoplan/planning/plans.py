@@ -1,0 +1,640 @@
+"""The five 十四五 plans as data, and progress against their targets.
+
+Each plan is a TOML file in ``geoplan/data/plans`` (or any path): every
+quantitative facility indicator with its Chinese text, category, unit of
+denominator, baseline, target, 约束性/预期性, source line and how it is
+computed. Contradictory variants stay side by side (``variant_group``).
+
+:func:`evaluate` computes what the layers given allow: administrative
+ratios (covered units / units, per county and for the jurisdiction), counts,
+and the relocation-site cemetery provision. Every other indicator says, in
+one line, why it cannot be computed. Nothing is reported as met by default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import math
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geoplan.errors import ValidationError
+from geoplan.io._io import read_toml
+from geoplan.planning import categories
+
+COMPUTATIONS = (
+    "admin_ratio",
+    "count",
+    "relocation_provision",
+    "share_of_beds",
+    "per_1000",
+    "not_computable",
+    "not_spatial",
+)
+REASONS = {
+    "not_spatial": "not a spatial indicator (money, people or procedure)",
+    "share_of_beds": "needs bed counts per institution, not locations",
+    "per_1000": "needs older-population counts per unit",
+    "not_computable": "the plan does not state a computable denominator or measure",
+}
+STATUS_MET = "met"
+STATUS_NOT_COMPUTABLE = "not computable"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One quantitative indicator of a plan, as printed."""
+
+    id: str
+    text_zh: str
+    name_en: str
+    unit: str
+    source_lines: str
+    computation: str
+    table: str = ""
+    category: str = ""
+    denominator: str = ""
+    baseline: dict[str, Any] = field(default_factory=dict)
+    target: dict[str, Any] = field(default_factory=dict)
+    attribute: str = ""
+    note: str = ""
+    variant_group: str = ""
+
+    @property
+    def target_value(self) -> float | None:
+        """
+        The numeric target (absolute; ``+N`` targets add the baseline).
+
+        Returns
+        -------
+        float | None
+            The target value, or None when the plan prints none.
+        """
+        value = self.target.get("value")
+        if value is None:
+            return None
+        if self.target.get("comparison") == "+":
+            return float(self.baseline.get("value", 0)) + float(value)
+        return float(value)
+
+    def printed(self, which: str) -> str:
+        """
+        Return the baseline or target as the plan prints it.
+
+        Parameters
+        ----------
+        which
+            ``"baseline"`` or ``"target"``.
+
+        Returns
+        -------
+        str
+            The printed text, or the comparison and value, or ``""``.
+        """
+        cell = self.baseline if which == "baseline" else self.target
+        if "printed" in cell:
+            return str(cell["printed"])
+        if "value" in cell:
+            prefix = cell.get("comparison", "")
+            value = cell["value"]
+            return (
+                f"{prefix}{value:g}" if isinstance(value, float) else f"{prefix}{value}"
+            )
+        return str(cell.get("text", ""))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan: its identity and indicators."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    jurisdiction_code: str
+    seed: str
+    indicators: tuple[Indicator, ...]
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        """
+        Return one indicator by id.
+
+        Parameters
+        ----------
+        indicator_id
+            For example ``"S47"``.
+
+        Returns
+        -------
+        Indicator
+            The indicator.
+        """
+        for item in self.indicators:
+            if item.id == indicator_id:
+                return item
+        msg = f"Plan {self.id!r} has no indicator {indicator_id!r}."
+        raise ValidationError(msg)
+
+
+def available() -> list[str]:
+    """
+    List the bundled plans.
+
+    Returns
+    -------
+    list of str
+        Plan ids (file stems).
+    """
+    folder = importlib.resources.files("geoplan") / "data" / "plans"
+    return sorted(
+        p.name.removesuffix(".toml")
+        for p in folder.iterdir()
+        if p.name.endswith(".toml")
+    )
+
+
+def load(name_or_path: str | Path) -> Plan:  # noqa: C901
+    """
+    Load a plan file and validate it.
+
+    Parameters
+    ----------
+    name_or_path
+        A bundled plan id (``"shangluo"``) or a path to a TOML file.
+
+    Returns
+    -------
+    Plan
+        The plan.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem of the file at once.
+    """
+    path = Path(name_or_path)
+    if path.suffix != ".toml":
+        if str(name_or_path) not in available():
+            msg = f"No plan {name_or_path!r}; bundled: {', '.join(available())}."
+            raise ValidationError(msg)
+        text = (
+            importlib.resources.files("geoplan")
+            / "data"
+            / "plans"
+            / f"{name_or_path}.toml"
+        ).read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    else:
+        data = read_toml(path, what="plan file")
+    problems = _shape_problems(data)
+    if problems:
+        raise ValidationError(f"{name_or_path}: " + "; ".join(problems) + ".")
+    indicators = []
+    seen = set()
+    for record in data.get("indicators", []):
+        try:
+            item = Indicator(**record)
+        except TypeError as exc:
+            problems.append(f"indicator {record.get('id')!r}: {exc}")
+            continue
+        if item.id in seen:
+            problems.append(f"duplicate indicator id {item.id!r}")
+        seen.add(item.id)
+        if item.computation not in COMPUTATIONS:
+            problems.append(f"{item.id}: unknown computation {item.computation!r}")
+        if item.category:
+            try:
+                categories.category(item.category)
+            except KeyError as exc:
+                problems.append(f"{item.id}: {exc}")
+        indicators.append(item)
+    if problems:
+        raise ValidationError(f"{name_or_path}: " + "; ".join(problems) + ".")
+    info = data["plan"]
+    return Plan(
+        info["id"],
+        info["name_zh"],
+        info["name_en"],
+        info["jurisdiction_code"],
+        info["seed"],
+        tuple(indicators),
+    )
+
+
+#: The [plan] table's keys, all texts.
+PLAN_KEYS = ("id", "name_zh", "name_en", "jurisdiction_code", "seed")
+
+
+def _shape_problems(data: dict[str, Any]) -> list[str]:
+    """Every key of the wrong type or missing, before any value is used."""
+    info = data.get("plan")
+    if not isinstance(info, dict):
+        return ["it needs a [plan] table with " + ", ".join(PLAN_KEYS)]
+    problems = [
+        f"[plan] {key} must be a text in quotes"
+        for key in PLAN_KEYS
+        if not isinstance(info.get(key), str)
+    ]
+    records = data.get("indicators", [])
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        return [*problems, "indicators must be [[indicators]] tables"]
+    kinds = {f.name: str(f.type) for f in dataclasses.fields(Indicator)}
+    for number, record in enumerate(records, start=1):
+        where = f"indicator {number} ({record.get('id')!r})"
+        for key, value in record.items():
+            kind = kinds.get(key)
+            if kind is None:
+                problems.append(f"{where}: unknown key {key!r}")
+            elif kind.startswith("dict"):
+                if not isinstance(value, dict):
+                    problems.append(f"{where}: {key} must be a table {{ value = … }}")
+                elif not isinstance(value.get("value", 0), int | float) or isinstance(
+                    value.get("value"), bool
+                ):
+                    problems.append(f"{where}: {key}.value must be a number")
+            elif not isinstance(value, str):
+                problems.append(f"{where}: {key} must be a text in quotes")
+    return problems
+
+
+@dataclass
+class Layers:
+    """
+    What an evaluation can use.
+
+    Attributes
+    ----------
+    units
+        Units with ``code``, ``name``, ``unit_type`` (a registered unit type id)
+        and ``county_code``; e.g. the towns of a district from the gazetteer.
+    facilities
+        Facilities with ``category`` (id or Chinese name) and ``unit_code``
+        (the unit each lies in or serves), or a per-unit status table with
+        ``unit_code``, ``category`` and ``count``.
+    relocation_sites, relocation_totals
+        The Shangluo relocation tables
+        (:mod:`geoplan.cases.shangluo.relocation`), with an optional
+        ``coverage_status`` column on the sites (their reach of the assigned
+        cemetery, see :func:`geoplan.cases.shangluo.demo.locate_sites`).
+    """
+
+    units: pd.DataFrame | None = None
+    facilities: pd.DataFrame | None = None
+    relocation_sites: pd.DataFrame | None = None
+    relocation_totals: pd.DataFrame | None = None
+
+
+ROW = [
+    "plan",
+    "indicator",
+    "text_zh",
+    "unit",
+    "attribute",
+    "scope",
+    "baseline",
+    "target",
+    "current",
+    "denominator_units",
+    "covered_units",
+    "gap",
+    "status",
+    "reason",
+    "source_lines",
+    "variant_group",
+]
+
+
+#: How a bundled case computes one kind of indicator: the progress rows.
+Compute = Callable[[Plan, Indicator, "Layers"], list[dict[str, Any]]]
+#: Computations bundled cases contribute, by name.
+CASE_COMPUTATIONS: dict[str, Compute] = {}
+
+
+def register_computation(name: str, compute: Compute) -> None:
+    """
+    Let a bundled case compute one kind of indicator (plans import no case).
+
+    Parameters
+    ----------
+    name
+        The indicator's ``computation``, e.g. ``"relocation_provision"``.
+    compute
+        Returns the progress rows (see :func:`progress_row`) of an indicator.
+    """
+    if name not in COMPUTATIONS:
+        msg = f"unknown computation {name!r}; known: {list(COMPUTATIONS)}"
+        raise ValueError(msg)
+    CASE_COMPUTATIONS[name] = compute
+
+
+def evaluate(plan: Plan, layers: Layers) -> pd.DataFrame:
+    """
+    Compute every indicator the layers allow; say why for the others.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    layers
+        The units, facilities and tables available.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator and scope (each county, then the jurisdiction
+        ``all``), with ``current``, ``target``, ``gap`` and ``status`` (``met``,
+        ``short by N units``/``short by N``, or ``not computable``) and a
+        ``reason`` for every row that is not computed.
+    """
+    rows: list[dict[str, Any]] = []
+    for item in plan.indicators:
+        if item.computation == "admin_ratio":
+            rows += _admin_ratio(plan, item, layers)
+        elif item.computation == "count":
+            rows += _count(plan, item, layers)
+        elif item.computation in CASE_COMPUTATIONS:
+            rows += CASE_COMPUTATIONS[item.computation](plan, item, layers)
+        elif item.computation in REASONS:
+            rows.append(
+                progress_row(
+                    plan,
+                    item,
+                    reason=REASONS[item.computation]
+                    + (f"; {item.note}" if item.note else ""),
+                )
+            )
+        else:  # a case's computation whose module was never imported
+            reason = f"{item.computation} is computed by a bundled case's module"
+            rows.append(progress_row(plan, item, reason=reason))
+    table = pd.DataFrame(rows, columns=ROW)
+    return table.astype({"denominator_units": "Int64", "covered_units": "Int64"})
+
+
+UNIT_STATUS_COLUMNS = [
+    "indicator",
+    "unit_code",
+    "unit_name",
+    "unit_type",
+    "county_code",
+    "facilities",
+    "has_one",
+]
+
+
+def unit_status(plan: Plan, layers: Layers) -> pd.DataFrame:
+    """
+    List, for every administrative-ratio indicator, each unit and what it has.
+
+    This is the gap list behind a "share of units" figure: the units still
+    without the facility are where to build next.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    layers
+        The units and facilities, as for :func:`evaluate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`UNIT_STATUS_COLUMNS`: one row per indicator and unit, with the
+        number of facilities in the unit and whether it has one; empty when
+        the layers allow no such indicator.
+    """
+    frames = []
+    for item in plan.indicators:
+        found = _unit_counts(item, layers) if item.computation == "admin_ratio" else ""
+        if isinstance(found, str):
+            continue
+        units, counts, _ = found
+        frames.append(
+            pd.DataFrame(
+                {
+                    "indicator": item.id,
+                    "unit_code": units["code"].to_numpy(),
+                    "unit_name": units["name"].to_numpy(),
+                    "unit_type": units["unit_type"].to_numpy(),
+                    "county_code": units["county_code"].to_numpy(),
+                    "facilities": counts.to_numpy(),
+                    "has_one": (counts > 0).to_numpy(),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=UNIT_STATUS_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def progress_row(  # noqa: PLR0913
+    plan: Plan,
+    item: Indicator,
+    *,
+    scope: str = "all",
+    current: float | None = None,
+    units: int | None = None,
+    covered: int | None = None,
+    gap: float | None = None,
+    status: str = STATUS_NOT_COMPUTABLE,
+    reason: str = "",
+) -> dict[str, Any]:
+    """
+    Return one row of a progress table (see :func:`evaluate`).
+
+    Parameters
+    ----------
+    plan, item
+        The plan and the indicator.
+    scope
+        ``"all"`` for the jurisdiction, or a unit code.
+    current, units, covered, gap
+        The value reached, the denominator, the units with one, the gap.
+    status
+        ``met``, ``short by …`` or ``not computable``.
+    reason
+        Why, in words.
+
+    Returns
+    -------
+    dict
+        The row.
+    """
+    return {
+        "plan": plan.id,
+        "indicator": item.id,
+        "text_zh": item.text_zh,
+        "unit": item.unit,
+        "attribute": item.attribute,
+        "scope": scope,
+        "baseline": item.printed("baseline"),
+        "target": item.printed("target"),
+        "current": current,
+        "denominator_units": units,
+        "covered_units": covered,
+        "gap": gap,
+        "status": status,
+        "reason": reason,
+        "source_lines": item.source_lines,
+        "variant_group": item.variant_group,
+    }
+
+
+def _facilities_of(item: Indicator, facilities: pd.DataFrame) -> pd.DataFrame:
+    wanted = categories.category(item.category).id
+    ids = facilities["category"].map(lambda c: categories.category(c).id)
+    chosen = facilities[ids == wanted]
+    if "count" not in chosen:
+        chosen = chosen.assign(count=1)
+    return chosen
+
+
+def _unit_counts(
+    item: Indicator, layers: Layers
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame] | str:
+    """Return the indicator's units, facilities per unit and facilities; or why not."""
+    try:
+        wanted = categories.unit_type(item.denominator).id if item.denominator else ""
+    except KeyError:
+        wanted = ""
+    if not wanted:
+        return f"denominator {item.denominator!r} is not a unit type geoplan can build"
+    if layers.units is None or not (layers.units["unit_type"] == wanted).any():
+        return f"missing layer: units of type {wanted} ({item.denominator})"
+    if layers.facilities is None:
+        return f"missing layer: facilities ({item.category})"
+    units = layers.units[layers.units["unit_type"] == wanted]
+    chosen = _facilities_of(item, layers.facilities)
+    if chosen.empty:
+        return f"missing layer: no {item.category} facilities in the list given"
+    present = chosen.groupby("unit_code")["count"].sum()
+    return units, units["code"].map(present).fillna(0), chosen
+
+
+def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
+    target = item.target_value
+    if target is None:
+        return [progress_row(plan, item, reason="the plan prints no numeric target")]
+    found = _unit_counts(item, layers)
+    if isinstance(found, str):
+        return [progress_row(plan, item, reason=found)]
+    units, counts, chosen = found
+    wanted = units["unit_type"].iloc[0]
+    covered = counts > 0
+    outside = chosen.loc[~chosen["unit_code"].isin(units["code"]), "count"].sum()
+    out = []
+    for scope, group in [*units.groupby("county_code"), ("all", units)]:
+        n = len(group)
+        hit = int(covered.loc[group.index].sum())
+        note = (
+            f"; {outside:g} {item.category} facilities lie in no {wanted} unit "
+            "of the list (unplaced, or outside it) and are not counted"
+            if scope == "all" and outside
+            else ""
+        )
+        share = hit / n * 100 if n else math.nan
+        needed = math.ceil(target / 100 * n - 1e-9)
+        short = max(0, needed - hit)
+        status = STATUS_MET if short == 0 else f"short by {short} units"
+        out.append(
+            progress_row(
+                plan,
+                item,
+                scope=str(scope),
+                current=round(share, 2),
+                units=n,
+                covered=hit,
+                gap=short,
+                status=status,
+                reason=f"{hit} of {n} {wanted} units have one{note}",
+            )
+        )
+    return out
+
+
+def _count(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
+    target = item.target_value
+    if target is None:
+        return [progress_row(plan, item, reason="the plan prints no numeric target")]
+    if layers.facilities is None:
+        return [
+            progress_row(
+                plan, item, reason=f"missing layer: facilities ({item.category})"
+            )
+        ]
+    chosen = _facilities_of(item, layers.facilities)
+    if chosen.empty:
+        return [
+            progress_row(
+                plan,
+                item,
+                reason=f"missing layer: no {item.category} facilities "
+                "in the list given",
+            )
+        ]
+    current = float(chosen["count"].sum())
+    short = max(0.0, target - current)
+    status = STATUS_MET if short == 0 else f"short by {short:g}"
+    return [
+        progress_row(
+            plan,
+            item,
+            current=current,
+            gap=short,
+            status=status,
+            reason=f"{current:g} {item.category} facilities counted",
+        )
+    ]
+
+
+UNIT_LEVELS = {
+    "township": "town",
+    "subdistrict": "town",
+    "county": "county",
+    "community": "village",
+}
+
+
+def units_from_gazetteer(gazetteer: Any, code: str, *, unit_type: str) -> pd.DataFrame:
+    """
+    Build a units table (the denominator) from the gazetteer.
+
+    Statistical pseudo-units (town codes 4xx) are left out; ``subdistrict``
+    keeps only 街道.
+
+    Parameters
+    ----------
+    gazetteer
+        A :class:`geoplan.places.gazetteer.Gazetteer`.
+    code
+        The jurisdiction, e.g. ``"421202"`` (咸安区).
+    unit_type
+        ``"township"``, ``"subdistrict"``, ``"county"`` or ``"community"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``name``, ``unit_type`` and ``county_code``; ``attrs`` record
+        the exclusion rule.
+    """
+    if unit_type not in UNIT_LEVELS:
+        msg = f"`unit_type` must be one of {sorted(UNIT_LEVELS)}, got {unit_type!r}."
+        raise ValidationError(msg)
+    below = gazetteer.children(code, level=UNIT_LEVELS[unit_type])
+    below = below[~below["pseudo"] & ~below.index.str.contains("@")]
+    if unit_type == "subdistrict":
+        below = below[below["name"].str.endswith("街道")]
+    units = pd.DataFrame(
+        {
+            "code": below.index,
+            "name": below["name"].to_numpy(),
+            "unit_type": unit_type,
+            "county_code": [c[:6] for c in below.index],
+        }
+    )
+    units.attrs["rule"] = "statistical pseudo-units (town codes 4xx) excluded"
+    return units
