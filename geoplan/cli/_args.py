@@ -41,6 +41,57 @@ def add_network(parser: argparse.ArgumentParser, *, what: str) -> None:
     )
 
 
+def add_points(parser: argparse.ArgumentParser, option: str, what: str) -> None:
+    """Add a required points file (``--demand``, ``--facilities``)."""
+    parser.add_argument(
+        option,
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help=f"{what} points: CSV/XLSX with lon/lat, or a GIS file",
+    )
+
+
+def add_reach(parser: argparse.ArgumentParser, *, what: str) -> None:
+    """Add ``--radius-m`` (old name ``--threshold-m``) or ``--preset``, one needed."""
+    from geoplan._numbers import positive
+    from geoplan.access.presets import available
+
+    reach = parser.add_mutually_exclusive_group(required=True)
+    reach.add_argument(
+        "--radius-m", type=positive, metavar="M", help=f"{what} radius in metres"
+    )
+    reach.add_argument(
+        "--threshold-m",
+        dest="radius_m",
+        type=positive,
+        action=Deprecated,
+        help=argparse.SUPPRESS,  # the old name of --radius-m
+    )
+    reach.add_argument(
+        "--preset",
+        metavar="ID",
+        help=f"life-circle preset: {', '.join(available())}",
+    )
+
+
+def add_map_and_out(
+    parser: argparse.ArgumentParser, *, out: str, out_help: str
+) -> None:
+    """Add ``--map`` (default beside the output), ``--basemap`` and ``--out``."""
+    parser.add_argument(
+        "--map",
+        type=Path,
+        default=None,
+        metavar="HTML",
+        help="offline HTML map (default: maps/<out name>.html)",
+    )
+    add_basemap(parser)
+    parser.add_argument(
+        "--out", type=Path, default=Path(out), metavar="GPKG", help=out_help
+    )
+
+
 def add_duplicate_ids(parser: argparse.ArgumentParser) -> None:
     """Add ``--duplicate-ids``: what to do with table rows that repeat an id."""
     parser.add_argument(

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from geoplan._numbers import positive, share
-from geoplan.access import coverage, presets
+from geoplan._numbers import share
+from geoplan.access import coverage
 from geoplan.cli._args import (
-    Deprecated,
-    add_basemap,
     add_duplicate_ids,
+    add_map_and_out,
     add_network,
+    add_points,
+    add_reach,
     finish,
     job_from_args,
 )
@@ -27,20 +27,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Nearest facility, distance in metres, count within the radius "
         "and covered flag for every demand point; shares overall and per unit.",
     )
-    p.add_argument(
-        "--demand",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="demand points: CSV/XLSX with lon/lat, or a GIS file",
-    )
-    p.add_argument(
-        "--facilities",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="facility points: CSV/XLSX with lon/lat, or a GIS file",
-    )
+    add_points(p, "--demand", "demand")
+    add_points(p, "--facilities", "facility")
     p.add_argument(
         "--demand-layer",
         metavar="NAME",
@@ -69,22 +57,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="latitude column of the tables (default: lat, latitude, 纬度)",
     )
     add_duplicate_ids(p)
-    reach = p.add_mutually_exclusive_group(required=True)
-    reach.add_argument(
-        "--radius-m", type=positive, metavar="M", help="coverage radius in metres"
-    )
-    reach.add_argument(
-        "--threshold-m",
-        dest="radius_m",
-        type=positive,
-        action=Deprecated,
-        help=argparse.SUPPRESS,  # the old name of --radius-m
-    )
-    reach.add_argument(
-        "--preset",
-        metavar="ID",
-        help=f"life-circle preset: {', '.join(presets.available())}",
-    )
+    add_reach(p, what="coverage")
     p.add_argument(
         "--method",
         choices=coverage.METHODS,
@@ -103,20 +76,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="SHARE",
         help="plan target, e.g. 0.9, to report the gap",
     )
-    p.add_argument(
-        "--map",
-        type=Path,
-        default=None,
-        metavar="HTML",
-        help="offline HTML map (default: maps/<out name>.html)",
-    )
-    add_basemap(p)
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=Path("layers/coverage.gpkg"),
-        metavar="GPKG",
-        help="output GeoPackage (a CSV is written beside)",
+    add_map_and_out(
+        p,
+        out="layers/coverage.gpkg",
+        out_help="output GeoPackage (a CSV is written beside)",
     )
     p.set_defaults(handler=run)
 

@@ -6,11 +6,12 @@ import argparse
 from pathlib import Path
 
 from geoplan._numbers import count, positive, share
-from geoplan.access import presets
 from geoplan.cli._args import (
-    add_basemap,
     add_duplicate_ids,
+    add_map_and_out,
     add_network,
+    add_points,
+    add_reach,
     finish,
     job_from_args,
 )
@@ -26,13 +27,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="The fewest new sites to reach a covered share (--target-share), "
         "or the best K sites (--k), among candidate sites; existing facilities fixed.",
     )
-    p.add_argument(
-        "--demand",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="demand points: CSV/XLSX with lon/lat, or a GIS file",
-    )
+    add_points(p, "--demand", "demand")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--candidates", type=Path, metavar="FILE", help="your sites")
     source.add_argument(
@@ -70,15 +65,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="candidates' capacity, in the unit of --weight-column (places, beds)",
     )
-    reach = p.add_mutually_exclusive_group(required=True)
-    reach.add_argument(
-        "--radius-m", type=positive, metavar="M", help="service radius in metres"
-    )
-    reach.add_argument(
-        "--preset",
-        metavar="ID",
-        help=f"life-circle preset: {', '.join(presets.available())}",
-    )
+    add_reach(p, what="service")
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument(
         "--target-share",
@@ -97,20 +84,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="S",
         help="solver time limit in seconds (default 60); the gap is reported",
     )
-    p.add_argument(
-        "--map",
-        type=Path,
-        metavar="HTML",
-        help="offline HTML map (default: maps/<out name>.html)",
-    )
-    add_basemap(p)
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=Path("layers/recommend.gpkg"),
-        metavar="GPKG",
-        help="output GeoPackage (default layers/recommend.gpkg); the curve CSV is "
-        "written beside",
+    add_map_and_out(
+        p,
+        out="layers/recommend.gpkg",
+        out_help="output GeoPackage (default layers/recommend.gpkg); the curve "
+        "CSV is written beside",
     )
     p.set_defaults(handler=run)
 
