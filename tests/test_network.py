@@ -183,7 +183,10 @@ def test_west_oakland_agrees_with_networkx_per_node(tmp_path):
     if not path.is_file():
         pytest.skip(f"OSM extract not at {path}")
     net = network.network_from_osm(path, cache_folder=tmp_path)
-    assert len(net.nodes) == 84
+    # streets only: the extract's 32 buildings, landuse and railway ways (84
+    # nodes when they were read as streets) and its private service roads and
+    # cycleways are not walked (modes.toml)
+    assert len(net.nodes) == 49
     assert _compare_with_networkx(net, 3, seed=1) > 1
     cached = network.network_from_osm(path, cache_folder=tmp_path)
     assert "cached" in cached.source
@@ -198,3 +201,47 @@ def test_helsinki_pbf_agrees_with_networkx_per_node(tmp_path):
     assert len(net.nodes) > 2000
     assert net.crs.to_epsg() == 32635  # UTM 35N for Helsinki
     assert _compare_with_networkx(net, 10, seed=2) > 2000
+
+
+def _street_file(folder, ways):
+    """Four nodes 100 m apart on a line; `ways` are (highway, service) per leg."""
+    nodes = "".join(
+        f'<node id="{i}" lat="34.0" lon="{109.0 + i * 0.0010859:.7f}"/>'
+        for i in range(1, 5)
+    )
+    body = ""
+    for n, (highway, service) in enumerate(ways, start=1):
+        tags = f'<tag k="highway" v="{highway}"/>'
+        tags += f'<tag k="service" v="{service}"/>' if service else ""
+        body += f'<way id="{n}"><nd ref="{n}"/><nd ref="{n + 1}"/>{tags}</way>'
+    path = folder / "streets.osm"
+    path.write_text(
+        f'<?xml version="1.0"?><osm version="0.6">{nodes}{body}</osm>',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_osm_xml_streets_are_filtered_by_the_travel_mode(tmp_path):
+    # a footway, a primary road, a parking aisle (osmnx's filters, modes.toml)
+    path = _street_file(
+        tmp_path, [("footway", ""), ("primary", ""), ("service", "parking_aisle")]
+    )
+
+    def street_length(mode):
+        edges = network.network_from_osm(path, mode=mode, use_cache=False).edges
+        pair = edges[["u", "v"]].apply(lambda e: frozenset(e), axis=1)
+        return edges.loc[~pair.duplicated(), "length_m"].sum()  # one way each
+
+    lengths = {mode: street_length(mode) for mode in ("walk", "drive", "all")}
+    assert lengths["walk"] == pytest.approx(300, abs=2)
+    assert lengths["all"] == pytest.approx(300, abs=2)
+    assert lengths["drive"] == pytest.approx(100, abs=1)  # the primary road only
+
+
+def test_a_mode_with_no_usable_street_says_so(tmp_path):
+    path = _street_file(tmp_path, [("footway", ""), ("steps", "")])
+    with pytest.raises(network.DataSourceError, match=r"'drive'; choose another"):
+        network.network_from_osm(path, mode="drive", use_cache=False)
+    with pytest.raises(ValueError, match=r"must be one of \['walk', 'drive', 'all'\]"):
+        network.network_from_osm(path, mode="bike", use_cache=False)

@@ -27,6 +27,7 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from geoplan import settings
+from geoplan.access import modes
 from geoplan.access.costs import CostTable, point_coordinates
 from geoplan.places.crs import metric_crs, require_metric
 
@@ -35,9 +36,6 @@ if TYPE_CHECKING:
 from geoplan.errors import CRSError, DataSourceError
 
 logger = logging.getLogger(__name__)
-
-MODES = ("walk", "drive", "all")
-_PYROSM_MODES = {"walk": "walking", "drive": "driving", "all": "all"}
 
 
 @dataclass
@@ -228,15 +226,17 @@ def network_from_osm(
 
     ``.osm``/``.osm.bz2``/``.xml`` files are read with osmnx
     (``graph_from_xml(..., retain_all=True)``, so disconnected fragments are
-    kept); ``.osm.pbf`` files with pyrosm.
+    kept) and their ways filtered by the travel mode
+    (:mod:`geoplan.access.modes`); ``.osm.pbf`` files with pyrosm's network of
+    the same mode.
 
     Parameters
     ----------
     path
         The OSM file.
     mode
-        ``"walk"``, ``"drive"`` or ``"all"`` (PBF only filters by mode; XML
-        extracts are taken whole).
+        A travel mode of :func:`geoplan.access.modes.available`: ``"walk"``,
+        ``"drive"`` or ``"all"``.
     cache_folder
         Where the built network is cached as a GeoPackage; default
         ``settings.cache_folder``.
@@ -249,20 +249,18 @@ def network_from_osm(
         The network in the UTM zone of its area.
     """
     path = Path(path)
-    if mode not in MODES:
-        msg = f"`mode` must be one of {list(MODES)}, got {mode!r}."
-        raise ValueError(msg)
+    travel = modes.get(mode)
     if not path.is_file():
         msg = f"{path}: OSM file not found."
         raise DataSourceError(msg)
     folder = Path(cache_folder or settings.cache_folder)
-    cached = folder / f"network-{path.name}-{_file_digest(path)}-{mode}.gpkg"
+    cached = folder / f"network-{path.name}-{_file_digest(path)}-{mode}-v2.gpkg"
     if use_cache and cached.is_file():
         nodes = pyogrio.read_dataframe(cached, layer="nodes").set_index("node_id")
         edges = pyogrio.read_dataframe(cached, layer="edges")
         logger.info("Read cached network %s", cached)
         return StreetNetwork(nodes, edges, f"{path.name} (cached)")
-    network = _read_osm(path, mode)
+    network = _read_osm(path, travel)
     logger.info(
         "Built network from %s: %d nodes, %d edges",
         path.name,
@@ -277,7 +275,7 @@ def network_from_osm(
     return network
 
 
-def _read_osm(path: Path, mode: str) -> StreetNetwork:
+def _read_osm(path: Path, mode: modes.Mode) -> StreetNetwork:
     """Build the network of an OSM file; a file that is not one says so."""
     fix = "export the area again as .osm, .osm.bz2 or .osm.pbf"
     if path.name.endswith(".pbf"):
@@ -293,7 +291,7 @@ def _read_osm(path: Path, mode: str) -> StreetNetwork:
     import osmnx as ox
 
     try:
-        graph = ox.graph_from_xml(path, retain_all=True)
+        graph = ox.graph_from_xml(path, simplify=False, retain_all=True)
     except (ParseError, UnicodeDecodeError, OSError, EOFError) as error:
         msg = f"{path}: not well-formed OSM XML ({error}); {fix}."
         raise DataSourceError(msg) from None
@@ -309,17 +307,31 @@ def _read_osm(path: Path, mode: str) -> StreetNetwork:
             "nodes, no ways with a highway tag); export an area with streets."
         )
         raise DataSourceError(msg)
-    return network_from_graph(graph, source=path.name)
+    # filtered before simplifying: a simplified edge merges ways of any tags
+    barred = [
+        (u, v, k) for u, v, k, tags in graph.edges(keys=True, data=True)
+        if not mode.allows(tags)
+    ]  # fmt: skip
+    graph.remove_edges_from(barred)
+    if graph.number_of_edges() == 0:
+        msg = (
+            f"{path}: none of its streets may be used by mode {mode.id!r}; "
+            "choose another --mode."
+        )
+        raise DataSourceError(msg)
+    graph.remove_nodes_from([n for n, degree in graph.degree() if degree == 0])
+    graph = ox.simplify_graph(graph)
+    return network_from_graph(graph, source=f"{path.name} ({mode.id})")
 
 
-def _from_pbf(path: Path, mode: str) -> StreetNetwork:
+def _from_pbf(path: Path, mode: modes.Mode) -> StreetNetwork:
     try:
         import pyrosm
     except ModuleNotFoundError as exc:
         msg = "Reading .osm.pbf needs pyrosm: pip install pyrosm"
         raise DataSourceError(msg) from exc
     nodes, edges = pyrosm.OSM(str(path)).get_network(
-        network_type=_PYROSM_MODES[mode], nodes=True
+        network_type=mode.pyrosm_network, nodes=True
     )
     nodes = nodes.set_index("id")[["geometry"]]
     edges = edges[["u", "v", "geometry"]].explode(index_parts=False)

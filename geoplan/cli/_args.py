@@ -25,7 +25,9 @@ def add_basemap(parser: argparse.ArgumentParser, *, what: str = "the map") -> No
 
 
 def add_network(parser: argparse.ArgumentParser, *, what: str) -> None:
-    """Add ``--network`` (a local OSM file) and ``--mode``."""
+    """Add ``--network`` (a local OSM file) and ``--mode`` (the mode registry)."""
+    from geoplan.access.modes import available
+
     parser.add_argument(
         "--network",
         type=Path,
@@ -36,7 +38,7 @@ def add_network(parser: argparse.ArgumentParser, *, what: str) -> None:
     parser.add_argument(
         "--mode",
         default="walk",
-        choices=["walk", "drive", "all"],
+        choices=available(),
         help="which streets of --network to use: walk (default), drive or all",
     )
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Self
 
+from geoplan.access import modes
 from geoplan.errors import ValidationError
 from geoplan.places.coords import SYSTEMS, CoordSystem
 
@@ -62,6 +63,7 @@ class Job:
         if self.coords is not None and self.coords not in SYSTEMS:
             msg = f"coords must be one of {list(SYSTEMS)}, got {self.coords!r}."
             raise ValidationError(msg)
+        modes.get(self.mode, where="mode (--mode)")
         if (self.radius_m is None) == (self.preset is None):
             msg = "give a radius (--radius-m, radius_m) or a preset, not both."
             raise ValidationError(msg)
