@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any, TypeVar
 
+from geoplan._numbers import positive
+
 T = TypeVar("T")
 
 
@@ -56,7 +58,6 @@ def add_points(parser: argparse.ArgumentParser, option: str, what: str) -> None:
 
 def add_reach(parser: argparse.ArgumentParser, *, what: str) -> None:
     """Add ``--radius-m`` (old name ``--threshold-m``) or ``--preset``, one needed."""
-    from geoplan._numbers import positive
     from geoplan.access.presets import available
 
     reach = parser.add_mutually_exclusive_group(required=True)

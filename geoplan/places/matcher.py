@@ -104,7 +104,6 @@ class Matcher:
         self._current: dict[str, str] = {}
         self._full: dict[str, set[str]] = defaultdict(set)
         self._short: dict[str, set[str]] = defaultdict(set)
-        self._lengths: dict[str, list[int]] = {}
         self._keys: set[str] = set()
         self._listeners: list[Callable[[Mapping[str, str]], None]] = []
         self._units: set[str] = set()
@@ -112,10 +111,6 @@ class Matcher:
         self._trie: ahocorasick.Automaton | None = None
         self._max_key = 0
         self._steps: dict[tuple[object, ...], Step] = {}
-        self._moves: dict[
-            tuple[frozenset[str], str],
-            tuple[tuple[str, ...], tuple[str, ...], bool],
-        ] = {}
         self._index(gazetteer.units)
 
     def on_load(self, listener: Callable[[Mapping[str, str]], None]) -> None:
@@ -160,7 +155,7 @@ class Matcher:
         """
         return self._current.get(code, code)
 
-    def _index(self, units: pd.DataFrame) -> None:  # noqa: C901
+    def _index(self, units: pd.DataFrame) -> None:
         """Add units' names and variants to the index."""
         codes = units.index.tolist()
         self._units.update(codes)
@@ -192,18 +187,8 @@ class Matcher:
                     if variant not in self._full or code not in self._full[variant]:
                         self._short[variant].add(code)
                         fresh.add(variant)
-        # the key lengths that start with each character, longest first
-        lengths: dict[str, set[int]] = defaultdict(set)
-        for key in fresh - self._keys:
-            if len(key) >= MIN_KEY:
-                lengths[key[0]].add(len(key))
-        for char, found in lengths.items():
-            self._lengths[char] = sorted(
-                found | set(self._lengths.get(char, ())), reverse=True
-            )
         self._keys |= fresh
         self._trie = None  # rebuilt on the next match
-        self._moves.clear()
         self._max_key = max(map(len, self._keys), default=0)
         self._steps.clear()
 
@@ -261,7 +246,6 @@ class Matcher:
         if step is None:
             if len(self._steps) >= MAX_STEPS:
                 self._steps.clear()
-                self._moves.clear()
             step = self._steps[memo] = self._resolve(head, allowed, root)
         return step
 
@@ -310,11 +294,6 @@ class Matcher:
     def _below(
         codes: Iterable[str], allowed: tuple[str, ...], ancestors: set[str]
     ) -> set[str]:
-        if not codes:
-            return set()
-        if len(allowed) == 1:
-            (a,) = allowed
-            return {c for c in codes if (c != a and c.startswith(a)) or c in ancestors}
         return {
             c
             for c in codes
@@ -372,9 +351,7 @@ class Matcher:
                 if not length:
                     break
             pos += length
-            move = self._moves.get((found, root))
-            if move is None:
-                move = self._moves[(found, root)] = self._move(found, ancestors)
+            move = self._move(found, ancestors)
             if not move[0]:  # the context itself or its ancestors, written out
                 continue
             shorts += is_short
