@@ -54,7 +54,7 @@ if towns["lon"].notna().sum() == 0:
 
 fixes = gazetteer_files.read_overrides(args.overrides) if args.overrides else None
 sites, targets = demo.locate_sites(
-    relocation.load_sites(), gz, radius_m=args.radius_m, overrides=fixes
+    relocation.load("sites"), gz, radius_m=args.radius_m, overrides=fixes
 )
 if exact_points:
     print(

@@ -22,7 +22,7 @@ from geoplan.places.gazetteer import Gazetteer, pad_code
 from geoplan.planning import plans
 
 table = relocation.coverage_by_county(
-    relocation.load_sites(), relocation.load_county_totals()
+    relocation.load("sites"), relocation.load("county_totals")
 )
 for _, row in table.iterrows():
     print(

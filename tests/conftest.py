@@ -25,17 +25,17 @@ def shangluo_seed_lines() -> list[str]:
 
 @pytest.fixture(scope="session")
 def sites():
-    return relocation.load_sites()
+    return relocation.load("sites")
 
 
 @pytest.fixture(scope="session")
 def totals():
-    return relocation.load_county_totals()
+    return relocation.load("county_totals")
 
 
 @pytest.fixture(scope="session")
 def community_types():
-    return relocation.load_community_types()
+    return relocation.load("community_types")
 
 
 UTM_49N = "EPSG:32649"  # Shangluo, about 108-111 degrees E

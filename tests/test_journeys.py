@@ -163,7 +163,7 @@ def test_analyst_geocodes_a_list_then_fixes_the_rest_by_hand(tmp_path):
     from geoplan.places import boundaries
 
     files = adcode_files("611*.csv")
-    sites = relocation.load_sites()
+    sites = relocation.load("sites")
     table = pd.DataFrame(
         {
             "安置点": sites["site_name"],

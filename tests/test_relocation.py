@@ -147,7 +147,7 @@ def test_bad_source_tables_fail_with_file_row_and_column(tmp_path):
     frame.loc[2, "sites"] = "12个"
     frame.to_csv(counties, index=False)
     with pytest.raises(ValidationError, match=r"row 4, column 'sites': '12个'"):
-        relocation.load_county_totals(tmp_path)
+        relocation.load("county_totals", tmp_path)
     frame.drop(columns="level").to_csv(counties, index=False)
     with pytest.raises(ValueError, match=r"missing columns \['level'\]"):
-        relocation.load_county_totals(tmp_path)
+        relocation.load("county_totals", tmp_path)

@@ -8,7 +8,7 @@ the seam (coverage, gaps, siting) reads only the table, never geometry.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -186,46 +186,98 @@ def euclidean_costs(
     CostTable
         Nearest facility, its distance and counts within `cutoff_m`.
     """
-    if not cutoff_m > 0:
-        msg = f"`cutoff_m` must be positive, got {cutoff_m!r}."
-        raise ValueError(msg)
     demand_m, facilities_m = to_common_metric(demand, facilities)
     d_xy, d_ok = point_coordinates(demand_m, role="demand")
     f_xy, f_ok = point_coordinates(facilities_m, role="facilities")
     f_pos = np.flatnonzero(f_ok)
-    n = len(demand)
-    nearest_pos = np.full(n, -1, dtype=np.int64)
-    nearest_m = np.where(d_ok, np.inf, np.nan)
-    counts = np.zeros(n, dtype=np.int64)
-    pairs = None
+    table = start_table(
+        demand.index,
+        facilities.index,
+        d_ok,
+        cutoff_m=cutoff_m,
+        method="euclidean",
+        crs=demand_m.crs.to_string(),
+        with_pairs=with_pairs,
+    )
     if len(f_pos) and d_ok.any():
         tree = cKDTree(f_xy[f_pos])
         dist, idx = tree.query(d_xy[d_ok], k=1)
-        nearest_m[d_ok] = dist
-        nearest_pos[d_ok] = f_pos[idx]
-        counts[d_ok] = tree.query_ball_point(d_xy[d_ok], r=cutoff_m, return_length=True)
+        table.nearest_m[d_ok] = dist
+        table.nearest_pos[d_ok] = f_pos[idx]
+        table.within_count[d_ok] = tree.query_ball_point(
+            d_xy[d_ok], r=cutoff_m, return_length=True
+        )
         if with_pairs:
-            pairs = _pairs_within(tree, d_xy, d_ok, f_pos, cutoff_m)
-    elif with_pairs:
-        empty = np.array([], dtype=np.int64)
-        pairs = (empty, empty, np.array([], dtype=float))
+            table = replace(
+                table, pairs=_pairs_within(tree, d_xy, d_ok, f_pos, cutoff_m)
+            )
     logger.info(
         "Euclidean costs: %d demand x %d facilities in %s, %d demand not located",
-        n,
+        len(d_ok),
         len(f_pos),
         demand_m.crs.name,
         (~d_ok).sum(),
     )
+    return table
+
+
+def start_table(
+    demand_index: pd.Index,
+    facility_index: pd.Index,
+    located: NDArray[np.bool_],
+    *,
+    cutoff_m: float,
+    method: str,
+    crs: str,
+    with_pairs: bool,
+) -> CostTable:
+    """
+    Return a table in which no facility is reached yet, for a producer to fill.
+
+    Its ``nearest_pos``, ``nearest_m`` and ``within_count`` arrays are filled
+    in place; ``pairs`` (empty when `with_pairs`) and ``extra`` are replaced
+    with :func:`dataclasses.replace`.
+
+    Parameters
+    ----------
+    demand_index, facility_index
+        The indexes of the demand and facility layers.
+    located
+        Mask of demand points that have a location.
+    cutoff_m
+        The coverage radius in metres; must be positive.
+    method
+        The producer: ``"euclidean"`` or ``"network"``.
+    crs
+        The metric CRS the costs are measured in.
+    with_pairs
+        Whether the table carries pairs within `cutoff_m`.
+
+    Returns
+    -------
+    CostTable
+        Nearest position -1, cost ``inf`` (NaN where not located), counts 0.
+
+    Raises
+    ------
+    ValueError
+        If `cutoff_m` is not positive.
+    """
+    if not cutoff_m > 0:
+        msg = f"`cutoff_m` must be positive, got {cutoff_m!r}."
+        raise ValueError(msg)
+    n = len(located)
+    empty = np.array([], dtype=np.int64)
     return CostTable(
-        demand_index=demand.index,
-        facility_index=facilities.index,
-        nearest_pos=nearest_pos,
-        nearest_m=nearest_m,
+        demand_index=demand_index,
+        facility_index=facility_index,
+        nearest_pos=np.full(n, -1, dtype=np.int64),
+        nearest_m=np.where(located, np.inf, np.nan),
         cutoff_m=float(cutoff_m),
-        within_count=counts,
-        method="euclidean",
-        crs=demand_m.crs.to_string(),
-        pairs=pairs,
+        within_count=np.zeros(n, dtype=np.int64),
+        method=method,
+        crs=crs,
+        pairs=(empty, empty, np.array([], dtype=float)) if with_pairs else None,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from geoplan import settings
 from geoplan.access import modes
-from geoplan.access.costs import CostTable, point_coordinates
+from geoplan.access.costs import CostTable, point_coordinates, start_table
 from geoplan.places.crs import metric_crs, require_metric
 
 if TYPE_CHECKING:
@@ -442,9 +442,6 @@ def network_costs(
     CostTable
         With extra columns ``access_m`` and ``network_component`` per demand.
     """
-    if not cutoff_m > 0:
-        msg = f"`cutoff_m` must be positive, got {cutoff_m!r}."
-        raise ValueError(msg)
     if demand.crs is None or facilities.crs is None:
         msg = "Both `demand` and `facilities` must declare a CRS."
         raise CRSError(msg)
@@ -464,16 +461,22 @@ def network_costs(
     graph = _csr(a, b, w, n_total + int(pendant.sum()))
     owner = pd.Series(f_pos, index=source).groupby(level=0).first()
 
+    table = start_table(
+        demand.index,
+        facilities.index,
+        d_ok,
+        cutoff_m=cutoff_m,
+        method="network",
+        crs=network.crs.to_string(),
+        with_pairs=with_pairs,
+    )
     n = len(demand)
-    nearest_pos = np.full(n, -1, dtype=np.int64)
-    nearest_m = np.where(d_ok, np.inf, np.nan)
-    counts = np.zeros(n, dtype=np.int64)
     access = np.full(n, np.nan)
     access[d_ok] = d_snap.access_m
     component = np.full(n, -1, dtype=np.int64)
     _, labels = connected_components(graph, directed=False)
     component[d_ok] = labels[d_node]
-    pairs = None
+    table = replace(table, extra={"access_m": access, "network_component": component})
     if len(f_pos) and d_ok.any():
         dist, _, nearest_src = dijkstra(
             graph,
@@ -484,8 +487,8 @@ def network_costs(
         )
         reached = np.isfinite(dist[d_node])
         located = np.flatnonzero(d_ok)
-        nearest_m[located] = dist[d_node] + d_snap.access_m
-        nearest_pos[located[reached]] = owner.loc[nearest_src[d_node[reached]]]
+        table.nearest_m[located] = dist[d_node] + d_snap.access_m
+        table.nearest_pos[located[reached]] = owner.loc[nearest_src[d_node[reached]]]
         counts, pairs = _within(
             graph,
             source,
@@ -497,25 +500,15 @@ def network_costs(
             cutoff_m,
             with_pairs=with_pairs,
         )
+        table = replace(table, within_count=counts, pairs=pairs)
     logger.info(
         "Network costs: %d demand x %d facilities, %d unreachable, %d not located",
         n,
         len(f_pos),
-        int(np.isinf(nearest_m).sum()),
+        int(np.isinf(table.nearest_m).sum()),
         int((~d_ok).sum()),
     )
-    return CostTable(
-        demand_index=demand.index,
-        facility_index=facilities.index,
-        nearest_pos=nearest_pos,
-        nearest_m=nearest_m,
-        cutoff_m=float(cutoff_m),
-        within_count=counts,
-        method="network",
-        crs=network.crs.to_string(),
-        pairs=pairs,
-        extra={"access_m": access, "network_component": component},
-    )
+    return table
 
 
 def _within(  # noqa: PLR0913

@@ -143,7 +143,7 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
             table["count"] = _counts(args.facilities, table["count"])
         layers.facilities = table
     if args.relocation:
-        sites = relocation.load_sites()
+        sites = relocation.load("sites")
         if args.gazetteer:  # located sites: also count those within the radius
             radius = presets.get("rural-cemetery-5km").distance_m
             located, _ = demo.locate_sites(
@@ -154,7 +154,7 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
                 coverage_status=located["coverage_status"],
             )
         layers.relocation_sites = sites
-        layers.relocation_totals = relocation.load_county_totals()
+        layers.relocation_totals = relocation.load("county_totals")
     return layers
 
 

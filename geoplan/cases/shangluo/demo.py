@@ -143,7 +143,7 @@ def locate_sites(
     Parameters
     ----------
     sites
-        Named entries, as from :func:`geoplan.cases.shangluo.relocation.load_sites`.
+        Named entries, as from :func:`geoplan.cases.shangluo.relocation.load`.
     gz
         The gazetteer.
     radius_m
@@ -275,9 +275,9 @@ def run_shangluo(
             "the map": maps_folder / "shangluo-relocation-cemeteries.html",
         },
     )
-    sites = relocation.load_sites(sources_folder)
-    totals = relocation.load_county_totals(sources_folder)
-    types = relocation.load_community_types(sources_folder)
+    sites = relocation.load("sites", sources_folder)
+    totals = relocation.load("county_totals", sources_folder)
+    types = relocation.load("community_types", sources_folder)
     validation = relocation.validation_report(sites, totals, types)
 
     radius_m = cemetery_radius_m or presets.get("rural-cemetery-5km").distance_m
@@ -573,14 +573,14 @@ def run_analysis(
     )
     lines = ["[2/3] coverage", format_report(result)]
     plan = plans.load(job.section("plan").get("id", "shangluo"))
-    sites = relocation.load_sites().assign(
+    sites = relocation.load("sites").assign(
         within_radius=result.sites["within_radius"].to_numpy(),
         coverage_status=result.sites["coverage_status"].to_numpy(),
     )
     progress = plans.evaluate(
         plan,
         plans.Layers(
-            relocation_sites=sites, relocation_totals=relocation.load_county_totals()
+            relocation_sites=sites, relocation_totals=relocation.load("county_totals")
         ),
     )
     written = [

@@ -53,30 +53,11 @@ COVERAGE_LABELS = {
 }
 
 
-def _folder(folder: Path | None) -> Path:
-    return Path(folder) if folder is not None else settings.sources_folder
-
-
-def load_sites(folder: Path | None = None) -> pd.DataFrame:
-    """
-    Load the named site entries of the plan's table.
-
-    Parameters
-    ----------
-    folder
-        Folder holding the source tables; default ``settings.sources_folder``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per named entry (124), indexed by ``entry_id``, with county,
-        ``town_as_written``, ``site_name``, ``phase``, ``arrangement``
-        (``new``/``attach``), ``target``, ``target_kind``, ``group`` and the
-        seed's ``source_line``.
-    """
-    return read_csv_table(
-        _folder(folder) / SITES_FILE,
-        text=[
+#: The three tables of the transcription: file, text and integer columns, key.
+TABLES: dict[str, tuple[str, list[str], list[str], str | None]] = {
+    "sites": (
+        SITES_FILE,
+        [
             "entry_id",
             "county_code",
             "county",
@@ -88,54 +69,56 @@ def load_sites(folder: Path | None = None) -> pd.DataFrame:
             "target",
             "target_kind",
         ],
-        integers=["group", "source_line"],
-        key="entry_id",
-    )
+        ["group", "source_line"],
+        "entry_id",
+    ),
+    "county_totals": (
+        COUNTIES_FILE,
+        ["county_code", "county", "level"],
+        ["sites", "cemeteries_built", "cemeteries_planned", "source_line"],
+        "county_code",
+    ),
+    "community_types": (
+        COMMUNITY_TYPES_FILE,
+        ["community_type", "community_type_en"],
+        ["sites", "source_line"],
+        None,
+    ),
+}
 
 
-def load_county_totals(folder: Path | None = None) -> pd.DataFrame:
+def load(table: str, folder: Path | None = None) -> pd.DataFrame:
     """
-    Load the per-county and city totals exactly as printed in the plan.
+    Load one table of the plan's transcription.
 
     Parameters
     ----------
+    table
+        ``"sites"``: one row per named entry (124), indexed by ``entry_id``,
+        with county, ``town_as_written``, ``site_name``, ``phase``,
+        ``arrangement`` (``new``/``attach``), ``target``, ``target_kind``,
+        ``group`` and the seed's ``source_line``. ``"county_totals"``: the
+        per-county and city totals exactly as printed, indexed by
+        ``county_code``, with ``county``, ``level`` (``county``/``city``),
+        ``sites``, ``cemeteries_built``, ``cemeteries_planned`` and
+        ``source_line``. ``"community_types"``: the city-level split of sites
+        by community type (新建型, 融合型, 挂靠型) with ``sites``.
     folder
         Folder holding the source tables; default ``settings.sources_folder``.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``county_code``; columns ``county``, ``level``
-        (``county``/``city``), ``sites``, ``cemeteries_built``,
-        ``cemeteries_planned`` and ``source_line``.
+        The table, typed.
+
+    Raises
+    ------
+    KeyError
+        For a table not in :data:`TABLES`.
     """
-    return read_csv_table(
-        _folder(folder) / COUNTIES_FILE,
-        text=["county_code", "county", "level"],
-        integers=["sites", "cemeteries_built", "cemeteries_planned", "source_line"],
-        key="county_code",
-    )
-
-
-def load_community_types(folder: Path | None = None) -> pd.DataFrame:
-    """
-    Load the city-level split of relocation sites by community type.
-
-    Parameters
-    ----------
-    folder
-        Folder holding the source tables; default ``settings.sources_folder``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per type (新建型, 融合型, 挂靠型) with ``sites``.
-    """
-    return read_csv_table(
-        _folder(folder) / COMMUNITY_TYPES_FILE,
-        text=["community_type", "community_type_en"],
-        integers=["sites", "source_line"],
-    )
+    name, text, integers, key = TABLES[table]
+    base = Path(folder) if folder is not None else settings.sources_folder
+    return read_csv_table(base / name, text=text, integers=integers, key=key)
 
 
 def coverage_by_county(sites: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
@@ -151,9 +134,9 @@ def coverage_by_county(sites: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFram
     Parameters
     ----------
     sites
-        Named entries, as from :func:`load_sites`.
+        Named entries, as from ``load("sites")``.
     totals
-        Printed totals, as from :func:`load_county_totals`.
+        Printed totals, as from ``load("county_totals")``.
 
     Returns
     -------
@@ -211,7 +194,7 @@ def cemetery_targets(sites: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     sites
-        Named entries, as from :func:`load_sites`.
+        Named entries, as from ``load("sites")``.
 
     Returns
     -------
@@ -239,11 +222,11 @@ def validation_report(
     Parameters
     ----------
     sites
-        Named entries, as from :func:`load_sites`.
+        Named entries, as from ``load("sites")``.
     totals
-        Printed totals, as from :func:`load_county_totals`.
+        Printed totals, as from ``load("county_totals")``.
     community_types
-        City-level split, as from :func:`load_community_types`.
+        City-level split, as from ``load("community_types")``.
 
     Returns
     -------
