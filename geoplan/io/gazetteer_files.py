@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan import settings
+from geoplan._geometry import has_location
 from geoplan.errors import DataSourceError, ValidationError
 from geoplan.io._tables import write_csv
 from geoplan.io.export import write_geopackage
@@ -258,7 +259,7 @@ def read_table(  # noqa: PLR0913
             "a unit appears once (keep one row per code)."
         )
         raise ValidationError(msg)
-    has = ~(frame.geometry.isna() | frame.geometry.is_empty)
+    has = has_location(frame)
     units = pd.DataFrame(
         {
             "name": frame[name_column].astype(str).to_numpy(),
@@ -330,7 +331,7 @@ def read_overrides(path: Path | str, *, coords: CoordSystem = "wgs84") -> Overri
     if "name" not in table.columns:
         msg = f"{path}: a fixes table needs a 'name' column; it has {list(table)}."
         raise ValidationError(msg)
-    placed = ~(table.geometry.isna() | table.geometry.is_empty)
+    placed = has_location(table)
     raw = [c for c in table.columns if c.strip().lower() in LON_NAMES + LAT_NAMES]
     blank = table[raw].fillna("").astype(str).apply(lambda c: c.str.strip() == "")
     pending = ~placed & blank.all(axis=1)

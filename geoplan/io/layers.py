@@ -21,6 +21,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geoplan._geometry import has_location
 from geoplan.errors import CRSError, DataSourceError, ValidationError
 from geoplan.io._tables import plain_text
 from geoplan.places.coords import SYSTEMS, CoordSystem, convert
@@ -228,7 +229,7 @@ def number_column(
         )
         raise ValidationError(msg)
     values = pd.to_numeric(frame[column], errors="coerce")
-    located = ~(frame.geometry.isna() | frame.geometry.is_empty)
+    located = has_location(frame)
     bad = located & (values.isna() | (values < 0))
     if bad.any():
         where = frame.index[bad]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
+from geoplan._geometry import has_location
 from geoplan.places import _national
 from geoplan.places.crs import WGS84
 from geoplan.places.gazetteer import LEVEL_DIGITS, Gazetteer, code_path, pad_code
@@ -575,7 +576,7 @@ def with_results(table: pd.DataFrame, result: gpd.GeoDataFrame) -> pd.DataFrame:
         no point) and the :data:`RESULT_COLUMNS`; readable by
         :func:`geoplan.io.layers.read_points` with ``coords="wgs84"``.
     """
-    placed = ~(result.geometry.isna() | result.geometry.is_empty)
+    placed = has_location(result)
     xy = pd.DataFrame(
         {
             "lon": result.geometry.x.where(placed).round(6),

@@ -31,10 +31,11 @@ import pandas as pd
 import shapely
 from folium.plugins import MarkerCluster
 
+from geoplan._geometry import has_location
 from geoplan.io._atomic import atomic_write_bytes, atomic_write_text
 from geoplan.io.styles import SHARE_CLASSES
 from geoplan.places.coords import convert
-from geoplan.places.crs import WGS84
+from geoplan.places.crs import WGS84, metric_crs
 from geoplan.render import basemaps
 from geoplan.render._assets import inline
 from geoplan.render._html import text
@@ -450,7 +451,7 @@ def add_points(
         The same map.
     """
     shown = for_display(points, m)
-    shown = shown[~(shown.geometry.isna() | shown.geometry.is_empty)]
+    shown = shown[has_location(shown)]
     if colour_column is not None and colours is not None:
         keys = shown[colour_column].map(_class_key)
         known = keys.isin(list(colours))
@@ -600,6 +601,74 @@ def add_areas(
     ).add_to(m)
     _register(m, name, [LegendItem(colour, name, name, "line")])
     return m
+
+
+def add_radius(
+    m: folium.Map, points: gpd.GeoDataFrame, radius_m: float, *, name: str
+) -> folium.Map:
+    """
+    Draw a dashed circle of `radius_m` around each located point, for display.
+
+    Coverage is decided from distances, never from these circles.
+
+    Parameters
+    ----------
+    m
+        The map.
+    points
+        Facilities or sites (any declared CRS); rows with no location are skipped.
+    radius_m
+        The radius in metres, drawn in the area's metric CRS.
+    name
+        Layer name.
+
+    Returns
+    -------
+    folium.Map
+        The same map.
+    """
+    placed = points[has_location(points)]
+    if not len(placed):
+        return m
+    metric = placed.to_crs(metric_crs(placed.to_crs(WGS84)))
+    circles = gpd.GeoDataFrame(geometry=metric.buffer(radius_m), crs=metric.crs)
+    return add_areas(m, circles, name=name, dash=True)
+
+
+def add_demand(
+    m: folium.Map,
+    demand: gpd.GeoDataFrame,
+    *,
+    fields: Mapping[str, str],
+    colours: Mapping[str, tuple[str, str]],
+) -> folium.Map:
+    """
+    Add demand points coloured by their ``coverage_status``.
+
+    Parameters
+    ----------
+    m
+        The map.
+    demand
+        Demand points with a ``coverage_status`` column.
+    fields
+        Popup fields, column to label.
+    colours
+        Colour and label of each status.
+
+    Returns
+    -------
+    folium.Map
+        The same map.
+    """
+    return add_points(
+        m,
+        demand,
+        name="需求点 demand",
+        fields=fields,
+        colour_column="coverage_status",
+        colours=colours,
+    )
 
 
 def save(m: folium.Map, path: Path, *, offline: bool = True) -> Path:
@@ -776,7 +845,7 @@ def _png_points(
     from matplotlib.lines import Line2D
 
     dots = points.to_crs(WGS84)
-    dots = dots[~(dots.geometry.isna() | dots.geometry.is_empty)]
+    dots = dots[has_location(dots)]
     if not (column and colours):
         dots.plot(
             ax=ax, color="#2c7bb6", markersize=14, edgecolor="white", linewidth=0.4

@@ -23,6 +23,7 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 
+from geoplan._geometry import has_location
 from geoplan._progress import step
 from geoplan.access import coverage
 from geoplan.errors import ValidationError
@@ -262,7 +263,7 @@ def run_coverage(job: CoverageJob) -> CoverageResult:
 
 def _checked(facilities: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     """Refuse a facility layer none of whose rows has a location."""
-    located = ~(facilities.geometry.isna() | facilities.geometry.is_empty)
+    located = has_location(facilities)
     if len(facilities) and not located.any():
         msg = (
             f"{path}: none of its {len(facilities)} facilities has a location; "
@@ -282,7 +283,7 @@ def _summary(
     gap: dict[str, float],
 ) -> str:
     attrs = table.attrs
-    unlocated = int((facilities.geometry.isna() | facilities.geometry.is_empty).sum())
+    unlocated = int((~has_location(facilities)).sum())
     lines = [
         f"Coverage: {len(demand)} demand points, {len(facilities)} facilities"
         + (f" ({unlocated} without a location, not used)" if unlocated else "")
@@ -337,10 +338,9 @@ def _draw(
     table: pd.DataFrame,
 ) -> Path:
     """Demand by coverage status, facilities with their reach, service areas."""
-    from geoplan.places.crs import metric_crs
     from geoplan.render import maps
 
-    located = result[~(result.geometry.isna() | result.geometry.is_empty)]
+    located = result[has_location(result)]
     west, south, east, north = located.to_crs(4326).total_bounds
     m = maps.new_map((west, south, east, north), basemap=job.basemap)
     radius = table.attrs["radius_m"]
@@ -357,26 +357,14 @@ def _draw(
                 dash=dash,
             )
     else:
-        placed = facilities[
-            ~(facilities.geometry.isna() | facilities.geometry.is_empty)
-        ]
-        metric = placed.to_crs(metric_crs(placed.to_crs(4326)))
-        circles = gpd.GeoDataFrame(geometry=metric.buffer(radius), crs=metric.crs)
-        maps.add_areas(m, circles, name=f"服务半径 radius {radius:g} m", dash=True)
+        maps.add_radius(m, facilities, radius, name=f"服务半径 radius {radius:g} m")
     column = coverage.covered_column(table)
     fields = {
         c: c
         for c in ("dist_to_nearest_m", "coverage_status", column, "precision")
         if c in located
     }
-    maps.add_points(
-        m,
-        located,
-        name="需求点 demand",
-        fields=fields,
-        colour_column="coverage_status",
-        colours=COVERAGE_COLOURS,
-    )
+    maps.add_demand(m, located, fields=fields, colours=COVERAGE_COLOURS)
     shown = {c: c for c in ("name", "precision") if c in facilities}
     maps.add_points(
         m, facilities, name="设施 facilities", fields=shown, colour="#000000"
@@ -410,7 +398,7 @@ def _qa_report(
 
     details = []
     for name, frame in (("demand", demand), ("facilities", facilities)):
-        empty = frame.geometry.isna() | frame.geometry.is_empty
+        empty = ~has_location(frame)
         report = frame.attrs.get("ingest")
         if report is not None:
             count(name, "rows in the file", report.rows_in)

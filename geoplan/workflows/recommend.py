@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geoplan._geometry import has_location
 from geoplan._progress import note, step
 from geoplan.access import costs, coverage
 from geoplan.access.network import StreetNetwork
@@ -29,7 +30,7 @@ from geoplan.io.export import write_geopackage
 from geoplan.io.ingest import repair_polygons
 from geoplan.io.styles import COVERAGE_COLOURS, category_style
 from geoplan.places import gazetteer, precision
-from geoplan.places.crs import metric_crs, to_wgs84
+from geoplan.places.crs import to_wgs84
 from geoplan.places.precision import uncertainty_m
 from geoplan.planning import candidates as candidate_sites
 from geoplan.planning import siting
@@ -391,18 +392,13 @@ def _draw(
     """Demand by coverage status, the recommended sites and their radius."""
     from geoplan.render import maps
 
-    located = demand[~(demand.geometry.isna() | demand.geometry.is_empty)]
+    located = demand[has_location(demand)]
     m = maps.new_map(tuple(located.to_crs(4326).total_bounds), basemap=args.basemap)
-    if len(chosen):
-        metric = chosen.to_crs(metric_crs(chosen.to_crs(4326)))
-        circles = gpd.GeoDataFrame(geometry=metric.buffer(radius_m), crs=metric.crs)
-        maps.add_areas(m, circles, name=f"半径 {radius_m:g} m radius", dash=True)
-    maps.add_points(
+    maps.add_radius(m, chosen, radius_m, name=f"半径 {radius_m:g} m radius")
+    maps.add_demand(
         m,
         located,
-        name="需求点 demand",
         fields={"coverage_status": "覆盖 status"},
-        colour_column="coverage_status",
         colours=STATUS_COLOURS,
     )
     fields = {c: c for c in ("name", "newly_covered_weight") if c in chosen}
@@ -414,7 +410,7 @@ def _draw(
 
 def _located(candidates: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
     """Leave out, and say so, candidates with no location: nothing is built there."""
-    missing = candidates.geometry.isna() | candidates.geometry.is_empty
+    missing = ~has_location(candidates)
     if missing.all():
         msg = f"None of the {len(candidates)} candidates has a usable location."
         raise ValidationError(msg)
