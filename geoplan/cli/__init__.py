@@ -20,7 +20,7 @@ from geoplan._secrets import redact, redact_logging
 from geoplan._version import __version__
 from geoplan.cases.shangluo import demo
 from geoplan.cli import _coverage, _export, _geocode, _map, _plan, _recommend, _run
-from geoplan.cli._args import add_basemap
+from geoplan.cli._args import add_basemap, command
 from geoplan.errors import GeoplanError
 
 EXIT_OK = 0
@@ -67,11 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=_Parser
     )
-    demo_parser = commands.add_parser(
-        "demo",
-        help="run a bundled example end to end",
-        description="Run a bundled example end to end and write its outputs.",
-    )
+    demo_parser = command(commands, "demo", _run_demo)
     demo_parser.add_argument(
         "example",
         choices=["shangluo"],
@@ -115,7 +111,6 @@ def _build_parser() -> argparse.ArgumentParser:
         "template a run writes, filled in",
     )
     add_basemap(demo_parser)
-    demo_parser.set_defaults(handler=_run_demo)
     _coverage.add_parser(commands)
     _geocode.add_parsers(commands)
     _export.add_parser(commands)

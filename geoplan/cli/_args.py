@@ -5,12 +5,117 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from geoplan._numbers import positive
 
 T = TypeVar("T")
+
+#: Each command's one-line help (``geoplan -h``) and description (``geoplan X -h``).
+COMMANDS: dict[str, tuple[str, str | None]] = {
+    "demo": (
+        "run a bundled example end to end",
+        "Run a bundled example end to end and write its outputs.",
+    ),
+    "coverage": (
+        "distance or street-network coverage of demand points by facilities",
+        "Nearest facility, distance in metres, count within the radius and "
+        "covered flag for every demand point; shares overall and per unit.",
+    ),
+    "recommend": (
+        "recommend sites that close a coverage gap",
+        "The fewest new sites to reach a covered share (--target-share), or the "
+        "best K sites (--k), among candidate sites; existing facilities fixed.",
+    ),
+    "export": (
+        "list or convert the layers of a GeoPackage",
+        "Write layers of a GeoPackage as GeoJSON, FlatGeobuf, CSV (WKT), "
+        "Shapefile (UTF-8, short names mapped), Excel or GeoPackage.",
+    ),
+    "map": (
+        "draw an offline HTML map from GeoPackage layers",
+        "Draw units as a coverage choropleth, with points and service areas on "
+        "top, as one HTML file that opens without internet (and a PNG).",
+    ),
+    "gazetteer": ("build and inspect the gazetteer store", None),
+    "gazetteer import": ("add units from files to the store", None),
+    "gazetteer info": ("count units and points per level", None),
+    "geocode": (
+        "place a list of names/addresses, offline",
+        "Geocode a CSV/XLSX list of Chinese names or addresses against the "
+        "gazetteer; every row is kept, with its precision and an explanation.",
+    ),
+    "plan": ("plans as data: indicators and progress", None),
+    "plan list": ("list the bundled plans", None),
+    "plan categories": ("list facility categories", None),
+    "plan check": (
+        "compute progress against a plan's targets",
+        "Compute every indicator the given layers allow, per county and for the "
+        "jurisdiction; say why for the others. Writes CSV, Excel, Markdown and "
+        "charts.",
+    ),
+    "run": (
+        "run an analysis file end to end",
+        "Run the job an analysis file describes; paths in it are relative to the file.",
+    ),
+    "init": (
+        "write a commented analysis template",
+        "Write a commented analysis file to edit; an existing file is never "
+        "overwritten.",
+    ),
+}
+
+
+def command(
+    group: argparse._SubParsersAction,
+    name: str,
+    handler: Callable[[argparse.Namespace], int] | None = None,
+) -> argparse.ArgumentParser:
+    """
+    Add the command `name` (help from :data:`COMMANDS`) to a sub-command group.
+
+    Parameters
+    ----------
+    group
+        What ``add_subparsers`` returned.
+    name
+        The command's key in :data:`COMMANDS`; its last word is what users type.
+    handler
+        The function that runs it, if it takes no sub-commands.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The command's parser, for its options.
+    """
+    help_line, description = COMMANDS[name]
+    parser = group.add_parser(
+        name.split()[-1], help=help_line, description=description or help_line
+    )
+    if handler is not None:
+        parser.set_defaults(handler=handler)
+    return parser
+
+
+def actions(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
+    """
+    Add the required ``ACTION`` sub-commands of a command (``gazetteer import``).
+
+    Parameters
+    ----------
+    parser
+        The command's parser.
+
+    Returns
+    -------
+    argparse._SubParsersAction
+        The group to add the actions to with :func:`command`.
+    """
+    return parser.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=type(parser)
+    )
 
 
 def add_basemap(parser: argparse.ArgumentParser, *, what: str = "the map") -> None:

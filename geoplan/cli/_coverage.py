@@ -12,6 +12,7 @@ from geoplan.cli._args import (
     add_network,
     add_points,
     add_reach,
+    command,
     finish,
     job_from_args,
 )
@@ -21,12 +22,7 @@ from geoplan.workflows.coverage import CoverageJob, run_coverage
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register the ``coverage`` sub-command and its options."""
-    p = commands.add_parser(
-        "coverage",
-        help="distance or street-network coverage of demand points by facilities",
-        description="Nearest facility, distance in metres, count within the radius "
-        "and covered flag for every demand point; shares overall and per unit.",
-    )
+    p = command(commands, "coverage", run)
     add_points(p, "--demand", "demand")
     add_points(p, "--facilities", "facility")
     p.add_argument(
@@ -81,7 +77,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         out="layers/coverage.gpkg",
         out_help="output GeoPackage (a CSV is written beside)",
     )
-    p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:

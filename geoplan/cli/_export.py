@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyogrio
 
+from geoplan.cli._args import command
 from geoplan.errors import ValidationError
 from geoplan.io import export
 from geoplan.io._guard import inside, refuse_overwriting_inputs, safe_filename
@@ -14,12 +15,7 @@ from geoplan.io._guard import inside, refuse_overwriting_inputs, safe_filename
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``export``."""
-    p = commands.add_parser(
-        "export",
-        help="list or convert the layers of a GeoPackage",
-        description="Write layers of a GeoPackage as GeoJSON, FlatGeobuf, CSV (WKT), "
-        "Shapefile (UTF-8, short names mapped), Excel or GeoPackage.",
-    )
+    p = command(commands, "export", run)
     p.add_argument("source", type=Path, metavar="GPKG", help="GeoPackage to read")
     p.add_argument("--list", action="store_true", help="list layers and fields")
     p.add_argument(
@@ -48,7 +44,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="folder the files go to, one per layer (default layers/export)",
     )
-    p.set_defaults(handler=run)
 
 
 #: Field types as GIS users name them.

@@ -11,6 +11,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from geoplan import settings
+from geoplan.cli._args import actions, command
 from geoplan.errors import ValidationError
 from geoplan.io import gazetteer_files
 from geoplan.io._guard import refuse_overwriting_inputs
@@ -24,11 +25,8 @@ from geoplan.places.coords import SYSTEMS
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     """Register ``gazetteer`` (import, info) and ``geocode``."""
-    gz = commands.add_parser("gazetteer", help="build and inspect the gazetteer store")
-    actions = gz.add_subparsers(
-        dest="action", metavar="ACTION", required=True, parser_class=type(gz)
-    )
-    imp = actions.add_parser("import", help="add units from files to the store")
+    group = actions(command(commands, "gazetteer"))
+    imp = command(group, "gazetteer import", run_import)
     imp.add_argument(
         "files",
         nargs="+",
@@ -57,8 +55,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     imp.add_argument(
         "--no-progress", action="store_true", help="no progress bar on stderr"
     )
-    imp.set_defaults(handler=run_import)
-    info = actions.add_parser("info", help="count units and points per level")
+    info = command(group, "gazetteer info", run_info)
     info.add_argument(
         "--store",
         type=Path,
@@ -66,14 +63,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         help="gazetteer GeoPackage (default ~/.cache/geoplan/gazetteer.gpkg, else "
         "the built-in one)",
     )
-    info.set_defaults(handler=run_info)
 
-    geo = commands.add_parser(
-        "geocode",
-        help="place a list of names/addresses, offline",
-        description="Geocode a CSV/XLSX list of Chinese names or addresses against "
-        "the gazetteer; every row is kept, with its precision and an explanation.",
-    )
+    geo = command(commands, "geocode", run_geocode)
     geo.add_argument(
         "input",
         type=Path,
@@ -126,7 +117,6 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     geo.add_argument(
         "--no-progress", action="store_true", help="no progress bar on stderr"
     )
-    geo.set_defaults(handler=run_geocode)
 
 
 def run_import(args: argparse.Namespace) -> int:

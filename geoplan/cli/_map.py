@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geoplan.cli._args import add_basemap
+from geoplan.cli._args import add_basemap, command
 from geoplan.errors import ValidationError
 from geoplan.io._guard import refuse_overwriting_inputs
 from geoplan.io.export import alias
@@ -30,12 +30,7 @@ COLOURINGS = {
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``map``."""
-    p = commands.add_parser(
-        "map",
-        help="draw an offline HTML map from GeoPackage layers",
-        description="Draw units as a coverage choropleth, with points and service "
-        "areas on top, as one HTML file that opens without internet (and a PNG).",
-    )
+    p = command(commands, "map", run)
     p.add_argument(
         "gpkg", type=Path, metavar="GPKG", help="GeoPackage holding the layers"
     )
@@ -70,7 +65,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="the HTML map (default maps/map.html)",
     )
     p.add_argument("--png", action="store_true", help="also write a PNG beside it")
-    p.set_defaults(handler=run)
 
 
 def _points(

@@ -12,7 +12,7 @@ import pandas as pd
 
 from geoplan.access import presets
 from geoplan.cases.shangluo import demo, relocation
-from geoplan.cli._args import add_basemap
+from geoplan.cli._args import actions, add_basemap, command
 from geoplan.errors import ValidationError
 from geoplan.io._guard import inside, refuse_overwriting_inputs, safe_filename
 from geoplan.io.layers import read_text_table
@@ -24,23 +24,10 @@ from geoplan.render import charts, maps
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``plan`` (list, categories, check)."""
-    p = commands.add_parser("plan", help="plans as data: indicators and progress")
-    actions = p.add_subparsers(
-        dest="action", metavar="ACTION", required=True, parser_class=type(p)
-    )
-    actions.add_parser("list", help="list the bundled plans").set_defaults(
-        handler=run_list
-    )
-    actions.add_parser("categories", help="list facility categories").set_defaults(
-        handler=run_categories
-    )
-    check = actions.add_parser(
-        "check",
-        help="compute progress against a plan's targets",
-        description="Compute every indicator the given layers allow, per county and "
-        "for the jurisdiction; say why for the others. Writes CSV, Excel, Markdown and "
-        "charts.",
-    )
+    group = actions(command(commands, "plan"))
+    command(group, "plan list", run_list)
+    command(group, "plan categories", run_categories)
+    check = command(group, "plan check", run_check)
     check.add_argument(
         "plan", help=f"bundled plan ({', '.join(plans.available())}) or a TOML file"
     )
@@ -91,7 +78,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="folder for the CSV, Excel, Markdown, charts and gap map (default "
         "layers/progress)",
     )
-    check.set_defaults(handler=run_check)
 
 
 def run_list(_args: argparse.Namespace) -> int:

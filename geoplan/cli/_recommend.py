@@ -12,6 +12,7 @@ from geoplan.cli._args import (
     add_network,
     add_points,
     add_reach,
+    command,
     finish,
     job_from_args,
 )
@@ -21,12 +22,7 @@ from geoplan.workflows.recommend import RecommendJob, run_recommend
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``recommend``."""
-    p = commands.add_parser(
-        "recommend",
-        help="recommend sites that close a coverage gap",
-        description="The fewest new sites to reach a covered share (--target-share), "
-        "or the best K sites (--k), among candidate sites; existing facilities fixed.",
-    )
+    p = command(commands, "recommend", run)
     add_points(p, "--demand", "demand")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--candidates", type=Path, metavar="FILE", help="your sites")
@@ -90,7 +86,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         out_help="output GeoPackage (default layers/recommend.gpkg); the curve "
         "CSV is written beside",
     )
-    p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:

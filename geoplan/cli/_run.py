@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from geoplan.cases.shangluo import demo
-from geoplan.cli._args import finish
+from geoplan.cli._args import command, finish
 from geoplan.errors import ValidationError
 from geoplan.io import gazetteer_files
 from geoplan.io._atomic import atomic_write_text
@@ -18,32 +18,20 @@ from geoplan.workflows.recommend import RecommendJob, run_recommend
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     """Register ``run`` and ``init``."""
-    run_p = commands.add_parser(
-        "run",
-        help="run an analysis file end to end",
-        description="Run the job an analysis file describes; paths in it are "
-        "relative to the file.",
-    )
+    run_p = command(commands, "run", run)
     run_p.add_argument(
         "analysis_file",
         type=Path,
         metavar="ANALYSIS.toml",
         help="the analysis file (`geoplan init` writes a template)",
     )
-    run_p.set_defaults(handler=run)
-    init_p = commands.add_parser(
-        "init",
-        help="write a commented analysis template",
-        description="Write a commented analysis file to edit; an existing file is "
-        "never overwritten.",
-    )
+    init_p = command(commands, "init", init)
     init_p.add_argument(
         "analysis_file",
         type=Path,
         metavar="ANALYSIS.toml",
         help="where to write the template",
     )
-    init_p.set_defaults(handler=init)
 
 
 def init(args: argparse.Namespace) -> int:
