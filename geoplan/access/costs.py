@@ -177,9 +177,9 @@ def euclidean_costs(
     facilities
         Facility points in the same CRS as `demand`.
     cutoff_m
-        The coverage radius in metres: counts and pairs are kept within it.
+        Counts and pairs are kept within this straight-line distance (m).
     with_pairs
-        Also return every demand–facility pair within `cutoff_m`.
+        Also list every demand–facility pair within `cutoff_m` in ``pairs``.
 
     Returns
     -------
@@ -191,13 +191,7 @@ def euclidean_costs(
     f_xy, f_ok = point_coordinates(facilities_m, role="facilities")
     f_pos = np.flatnonzero(f_ok)
     table = start_table(
-        demand.index,
-        facilities.index,
-        d_ok,
-        cutoff_m=cutoff_m,
-        method="euclidean",
-        crs=demand_m.crs.to_string(),
-        with_pairs=with_pairs,
+        demand_m, facilities_m, d_ok, cutoff_m, "euclidean", with_pairs=with_pairs
     )
     if len(f_pos) and d_ok.any():
         tree = cKDTree(f_xy[f_pos])
@@ -222,13 +216,12 @@ def euclidean_costs(
 
 
 def start_table(
-    demand_index: pd.Index,
-    facility_index: pd.Index,
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
     located: NDArray[np.bool_],
-    *,
     cutoff_m: float,
     method: str,
-    crs: str,
+    *,
     with_pairs: bool,
 ) -> CostTable:
     """
@@ -240,16 +233,14 @@ def start_table(
 
     Parameters
     ----------
-    demand_index, facility_index
-        The indexes of the demand and facility layers.
+    demand, facilities
+        The layers, in the metric CRS the costs are measured in.
     located
         Mask of demand points that have a location.
     cutoff_m
         The coverage radius in metres; must be positive.
     method
         The producer: ``"euclidean"`` or ``"network"``.
-    crs
-        The metric CRS the costs are measured in.
     with_pairs
         Whether the table carries pairs within `cutoff_m`.
 
@@ -269,14 +260,14 @@ def start_table(
     n = len(located)
     empty = np.array([], dtype=np.int64)
     return CostTable(
-        demand_index=demand_index,
-        facility_index=facility_index,
+        demand_index=demand.index,
+        facility_index=facilities.index,
         nearest_pos=np.full(n, -1, dtype=np.int64),
         nearest_m=np.where(located, np.inf, np.nan),
         cutoff_m=float(cutoff_m),
         within_count=np.zeros(n, dtype=np.int64),
         method=method,
-        crs=crs,
+        crs=demand.crs.to_string(),
         pairs=(empty, empty, np.array([], dtype=float)) if with_pairs else None,
     )
 

@@ -192,12 +192,12 @@ def network_from_graph(
     graph
         A graph as returned by osmnx (``graph.graph["crs"]`` declared).
     source
-        A label for reports.
+        A label for reports (the file or place the graph came from).
 
     Returns
     -------
     StreetNetwork
-        The network in a metric CRS.
+        The graph's nodes and edges in a metric CRS.
     """
     import osmnx as ox
 
@@ -445,8 +445,9 @@ def network_costs(
     if demand.crs is None or facilities.crs is None:
         msg = "Both `demand` and `facilities` must declare a CRS."
         raise CRSError(msg)
-    d_xy, d_ok = point_coordinates(demand.to_crs(network.crs), role="demand")
-    f_xy, f_ok = point_coordinates(facilities.to_crs(network.crs), role="facilities")
+    demand_m, facilities_m = demand.to_crs(network.crs), facilities.to_crs(network.crs)
+    d_xy, d_ok = point_coordinates(demand_m, role="demand")
+    f_xy, f_ok = point_coordinates(facilities_m, role="facilities")
     d_snap = snap_to_edges(network, d_xy[d_ok])
     f_snap = snap_to_edges(network, f_xy[f_ok])
     (a, b, w), n_total, (d_node, f_node) = _augment(network, [d_snap, f_snap])
@@ -462,13 +463,7 @@ def network_costs(
     owner = pd.Series(f_pos, index=source).groupby(level=0).first()
 
     table = start_table(
-        demand.index,
-        facilities.index,
-        d_ok,
-        cutoff_m=cutoff_m,
-        method="network",
-        crs=network.crs.to_string(),
-        with_pairs=with_pairs,
+        demand_m, facilities_m, d_ok, cutoff_m, "network", with_pairs=with_pairs
     )
     n = len(demand)
     access = np.full(n, np.nan)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import sys
+import tomllib
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,59 +16,12 @@ from geoplan._numbers import positive
 
 T = TypeVar("T")
 
-#: Each command's one-line help (``geoplan -h``) and description (``geoplan X -h``).
-COMMANDS: dict[str, tuple[str, str | None]] = {
-    "demo": (
-        "run a bundled example end to end",
-        "Run a bundled example end to end and write its outputs.",
-    ),
-    "coverage": (
-        "distance or street-network coverage of demand points by facilities",
-        "Nearest facility, distance in metres, count within the radius and "
-        "covered flag for every demand point; shares overall and per unit.",
-    ),
-    "recommend": (
-        "recommend sites that close a coverage gap",
-        "The fewest new sites to reach a covered share (--target-share), or the "
-        "best K sites (--k), among candidate sites; existing facilities fixed.",
-    ),
-    "export": (
-        "list or convert the layers of a GeoPackage",
-        "Write layers of a GeoPackage as GeoJSON, FlatGeobuf, CSV (WKT), "
-        "Shapefile (UTF-8, short names mapped), Excel or GeoPackage.",
-    ),
-    "map": (
-        "draw an offline HTML map from GeoPackage layers",
-        "Draw units as a coverage choropleth, with points and service areas on "
-        "top, as one HTML file that opens without internet (and a PNG).",
-    ),
-    "gazetteer": ("build and inspect the gazetteer store", None),
-    "gazetteer import": ("add units from files to the store", None),
-    "gazetteer info": ("count units and points per level", None),
-    "geocode": (
-        "place a list of names/addresses, offline",
-        "Geocode a CSV/XLSX list of Chinese names or addresses against the "
-        "gazetteer; every row is kept, with its precision and an explanation.",
-    ),
-    "plan": ("plans as data: indicators and progress", None),
-    "plan list": ("list the bundled plans", None),
-    "plan categories": ("list facility categories", None),
-    "plan check": (
-        "compute progress against a plan's targets",
-        "Compute every indicator the given layers allow, per county and for the "
-        "jurisdiction; say why for the others. Writes CSV, Excel, Markdown and "
-        "charts.",
-    ),
-    "run": (
-        "run an analysis file end to end",
-        "Run the job an analysis file describes; paths in it are relative to the file.",
-    ),
-    "init": (
-        "write a commented analysis template",
-        "Write a commented analysis file to edit; an existing file is never "
-        "overwritten.",
-    ),
-}
+
+@functools.cache
+def _commands() -> dict[str, dict[str, str]]:
+    """Read the command registry, ``data/commands.toml``."""
+    text = resources.files("geoplan").joinpath("data", "commands.toml").read_text()
+    return tomllib.loads(text)
 
 
 def command(
@@ -74,14 +30,15 @@ def command(
     handler: Callable[[argparse.Namespace], int] | None = None,
 ) -> argparse.ArgumentParser:
     """
-    Add the command `name` (help from :data:`COMMANDS`) to a sub-command group.
+    Add the command `name` (help from ``data/commands.toml``) to a group.
 
     Parameters
     ----------
     group
         What ``add_subparsers`` returned.
     name
-        The command's key in :data:`COMMANDS`; its last word is what users type.
+        The command's table in ``data/commands.toml``; its last word is what
+        users type.
     handler
         The function that runs it, if it takes no sub-commands.
 
@@ -90,9 +47,11 @@ def command(
     argparse.ArgumentParser
         The command's parser, for its options.
     """
-    help_line, description = COMMANDS[name]
+    texts = _commands()[name]
     parser = group.add_parser(
-        name.split()[-1], help=help_line, description=description or help_line
+        name.split()[-1],
+        help=texts["help"],
+        description=texts.get("description", texts["help"]),
     )
     if handler is not None:
         parser.set_defaults(handler=handler)

@@ -6,25 +6,16 @@ import argparse
 
 from geoplan._numbers import share
 from geoplan.access import coverage
-from geoplan.cli._args import (
-    add_duplicate_ids,
-    add_map_and_out,
-    add_network,
-    add_points,
-    add_reach,
-    command,
-    finish,
-    job_from_args,
-)
+from geoplan.cli import _args
 from geoplan.places.coords import SYSTEMS
 from geoplan.workflows.coverage import CoverageJob, run_coverage
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register the ``coverage`` sub-command and its options."""
-    p = command(commands, "coverage", run)
-    add_points(p, "--demand", "demand")
-    add_points(p, "--facilities", "facility")
+    p = _args.command(commands, "coverage", run)
+    _args.add_points(p, "--demand", "demand")
+    _args.add_points(p, "--facilities", "facility")
     p.add_argument(
         "--demand-layer",
         metavar="NAME",
@@ -52,14 +43,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="latitude column of the tables (default: lat, latitude, 纬度)",
     )
-    add_duplicate_ids(p)
-    add_reach(p, what="coverage")
+    _args.add_duplicate_ids(p)
+    _args.add_reach(p, what="coverage")
     p.add_argument(
         "--method",
         choices=coverage.METHODS,
         help="euclidean (default without --network) or network",
     )
-    add_network(p, what="measure")
+    _args.add_network(p, what="measure")
     p.add_argument(
         "--weight-column",
         metavar="NAME",
@@ -72,7 +63,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="SHARE",
         help="plan target, e.g. 0.9, to report the gap",
     )
-    add_map_and_out(
+    _args.add_map_and_out(
         p,
         out="layers/coverage.gpkg",
         out_help="output GeoPackage (a CSV is written beside)",
@@ -81,4 +72,4 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the job from the options, run it, write, print the summary."""
-    return finish(run_coverage(job_from_args(CoverageJob, args)))
+    return _args.finish(run_coverage(_args.job_from_args(CoverageJob, args)))

@@ -6,24 +6,15 @@ import argparse
 from pathlib import Path
 
 from geoplan._numbers import count, positive, share
-from geoplan.cli._args import (
-    add_duplicate_ids,
-    add_map_and_out,
-    add_network,
-    add_points,
-    add_reach,
-    command,
-    finish,
-    job_from_args,
-)
+from geoplan.cli import _args
 from geoplan.places.coords import SYSTEMS
 from geoplan.workflows.recommend import RecommendJob, run_recommend
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``recommend``."""
-    p = command(commands, "recommend", run)
-    add_points(p, "--demand", "demand")
+    p = _args.command(commands, "recommend", run)
+    _args.add_points(p, "--demand", "demand")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--candidates", type=Path, metavar="FILE", help="your sites")
     source.add_argument(
@@ -50,7 +41,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--existing", type=Path, metavar="FILE", help="existing facilities")
     p.add_argument("--coords", choices=SYSTEMS, help="coordinate system of tables")
-    add_duplicate_ids(p)
+    _args.add_duplicate_ids(p)
     p.add_argument(
         "--weight-column",
         metavar="NAME",
@@ -61,7 +52,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="candidates' capacity, in the unit of --weight-column (places, beds)",
     )
-    add_reach(p, what="service")
+    _args.add_reach(p, what="service")
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument(
         "--target-share",
@@ -72,7 +63,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     goal.add_argument(
         "--k", type=count, metavar="K", help="the K sites that cover the most"
     )
-    add_network(p, what="measure")
+    _args.add_network(p, what="measure")
     p.add_argument(
         "--time-limit-s",
         type=positive,
@@ -80,7 +71,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="S",
         help="solver time limit in seconds (default 60); the gap is reported",
     )
-    add_map_and_out(
+    _args.add_map_and_out(
         p,
         out="layers/recommend.gpkg",
         out_help="output GeoPackage (default layers/recommend.gpkg); the curve "
@@ -90,4 +81,4 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the job from the options, run it, write, print the summary."""
-    return finish(run_recommend(job_from_args(RecommendJob, args)))
+    return _args.finish(run_recommend(_args.job_from_args(RecommendJob, args)))

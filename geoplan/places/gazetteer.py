@@ -227,9 +227,9 @@ def is_pseudo_unit(code: str, level: str) -> bool:
     Parameters
     ----------
     code
-        12-digit code.
+        A 12-digit code.
     level
-        The unit's level.
+        Its level: only a ``town`` can be a pseudo-unit.
 
     Returns
     -------

@@ -234,7 +234,7 @@ class _Placer:
         Parameters
         ----------
         code
-            A 12-digit unit code.
+            A 12-digit code known to the placer.
 
         Returns
         -------

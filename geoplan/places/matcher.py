@@ -146,7 +146,7 @@ class Matcher:
         Parameters
         ----------
         code
-            A 12-digit code.
+            A 12-digit code, former or current.
 
         Returns
         -------

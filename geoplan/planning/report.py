@@ -129,7 +129,7 @@ def write_markdown(
     progress
         As from :func:`geoplan.planning.plans.evaluate`.
     path
-        Target file.
+        The Markdown file to write.
     title
         The plan's name.
     units

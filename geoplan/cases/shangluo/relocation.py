@@ -222,9 +222,9 @@ def validation_report(
     Parameters
     ----------
     sites
-        Named entries, as from ``load("sites")``.
+        The named entries to check (``load("sites")``).
     totals
-        Printed totals, as from ``load("county_totals")``.
+        The totals they must add up to (``load("county_totals")``).
     community_types
         City-level split, as from ``load("community_types")``.
 
