@@ -82,6 +82,65 @@ def test_a_job_is_checked_when_it_is_made():
     assert str(job.map) == "maps/coverage.html"
 
 
+def test_a_job_names_every_wrong_field_by_its_option_in_one_message():
+    with pytest.raises(ValidationError) as caught:
+        CoverageJob(
+            demand="d.csv",
+            facilities="f.csv",
+            radius_m=-5,
+            target_share=90,
+            coords="gcj03",
+            mode="fly",
+            colour="red",
+        )
+    message = str(caught.value)
+    assert "--radius-m (radius_m) must be greater than 0, got -5" in message
+    assert "--target-share (target_share) must be a share between 0 and 1" in message
+    assert "--coords (coords) = 'gcj03' is not one of ['wgs84', 'gcj02', 'bd09']" in (
+        message
+    )
+    assert "--mode (mode) = 'fly' is not one of ['walk', 'drive', 'all']" in message
+    assert "--colour (colour) is not a known key" in message
+    assert message.count(";") == 4
+    assert "pydantic" not in message
+
+
+def test_replace_checks_again_and_moves_the_default_map_with_out():
+    job = CoverageJob(demand="d.csv", facilities="f.csv", radius_m=500)
+    moved = job.replace(out="layers/other.gpkg")
+    assert str(moved.map) == "maps/other.html"
+    kept = CoverageJob(
+        demand="d.csv", facilities="f.csv", radius_m=500, map="mine.html"
+    ).replace(radius_m=800)
+    assert (str(kept.map), kept.radius_m) == ("mine.html", 800)
+    with pytest.raises(ValidationError, match="must be greater than 0"):
+        job.replace(radius_m=0)
+
+
+def test_an_analysis_file_lists_every_problem_at_once(tmp_path):
+    from geoplan.workflows import analysis
+
+    path = tmp_path / "a.toml"
+    path.write_text(
+        '[analysis]\njob = "coverage"\n'
+        '[inputs.demand]\npath = "d.csv"\ncoords = "wgs84"\nlayr = "x"\n'
+        "[coverage]\nradius_m = 0\nk = 3\n"
+        '[recommend]\ncandidates = "c.csv"\nk = 0\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as caught:
+        analysis.load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    for part in (
+        "[inputs.demand] unknown key 'layr'",
+        "[coverage] radius_m must be greater than 0, got 0",
+        "[coverage] unknown key 'k'",
+        "[recommend] k must be at least 1, got 0",
+    ):
+        assert part in message
+
+
 def test_recommend_from_the_cli_and_the_api_choose_the_same_sites(inputs, capsys):
     from geoplan.workflows import RecommendJob, run_recommend
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
 import sys
 import tomllib
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from geoplan._numbers import positive
+from geoplan.workflows._job import Job, Result
 
-T = TypeVar("T")
+J = TypeVar("J", bound="Job")
 
 
 @functools.cache
@@ -189,34 +189,34 @@ class Deprecated(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
-def job_from_args(cls: type[T], args: argparse.Namespace) -> T:
+def job_from_args(cls: type[J], args: argparse.Namespace) -> J:
     """
     Build a workflow's job from parsed options of the same names.
 
     Parameters
     ----------
     cls
-        A job dataclass (its field names are the options' dests).
+        A job model (its field names are the options' dests).
     args
-        The parsed options.
+        The parsed options; those not given (None) take the job's default.
 
     Returns
     -------
-    object
+    Job
         ``cls(**options)``, checked by the job itself.
     """
-    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    return cls(**{n: getattr(args, n) for n in names if hasattr(args, n)})
+    given = {n: getattr(args, n, None) for n in cls.model_fields}
+    return cls(**{n: v for n, v in given.items() if v is not None})
 
 
-def finish(result: Any) -> int:
+def finish(result: Result) -> int:
     """
     Write a workflow's result and print its summary (its notes were said).
 
     Parameters
     ----------
     result
-        A workflow result (``notes``, ``write()``, ``summary()``).
+        A workflow result.
 
     Returns
     -------

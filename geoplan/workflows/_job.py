@@ -1,19 +1,33 @@
-"""What every job shares: its inputs' common fields and checks, and replace()."""
+"""What every job shares: its fields, checks and replace(); what every result does.
+
+Jobs are pydantic models (:mod:`geoplan._models`): made from the command line,
+an analysis file or Python, they are checked the same way, and a mistake is one
+:class:`~geoplan.errors.ValidationError` naming the option.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+import abc
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
+from pydantic import model_validator
+
+from geoplan._models import Loc, Model, Positive, Share, one_of
 from geoplan.access import modes
-from geoplan.errors import ValidationError
-from geoplan.places.coords import SYSTEMS, CoordSystem
+from geoplan.places.coords import CoordSystem
 
 
-@dataclass(frozen=True, kw_only=True)
-class Job:
+def _option(loc: Loc, phrase: str, error: Mapping[str, Any]) -> str:  # noqa: ARG001
+    """Word a problem by the option and field it concerns."""
+    if not loc:
+        return phrase
+    name = str(loc[0])
+    return f"--{name.replace('_', '-')} ({name}) {phrase}"
+
+
+class Job(Model):
     """
     Fields and checks shared by the jobs of :mod:`geoplan.workflows`.
 
@@ -35,40 +49,46 @@ class Job:
         Street network file (.osm, .osm.bz2, .osm.pbf) and travel mode.
     map, basemap
         The HTML map (default ``maps/<out name>.html``) and its tiles.
+    out
+        The GeoPackage written.
     """
 
     demand: Path
     coords: CoordSystem | None = None
     duplicate_ids: Literal["reject", "keep"] = "reject"
     weight_column: str | None = None
-    radius_m: float | None = None
+    radius_m: Positive | None = None
     preset: str | None = None
-    target_share: float | None = None
+    target_share: Share | None = None
     network: Path | None = None
-    mode: str = "walk"
+    mode: Annotated[str, one_of(modes.available)] = "walk"
     map: Path | None = None
     basemap: str = "auto"
+    out: Path
 
-    #: Fields that hold paths (given as text, kept as :class:`~pathlib.Path`).
-    PATHS: tuple[str, ...] = dataclasses.field(
-        default=("demand", "network", "map"), init=False, repr=False
-    )
+    def __init__(self, **data: Any) -> None:
+        """Check the fields, then the job as a whole; one message lists all."""
+        self._validate_into(data, where=_option)
 
-    def _common(self, out: Path) -> None:
-        """Coerce paths, check coords and the reach, default the map."""
-        for name in self.PATHS:
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, Path):
-                object.__setattr__(self, name, Path(value))
-        if self.coords is not None and self.coords not in SYSTEMS:
-            msg = f"coords must be one of {list(SYSTEMS)}, got {self.coords!r}."
-            raise ValidationError(msg)
-        modes.get(self.mode, where="mode (--mode)")
+    @model_validator(mode="before")
+    @classmethod
+    def _default_map(cls, data: Any) -> Any:
+        """Default the map to ``maps/<out name>.html``."""
+        if isinstance(data, dict) and data.get("map") is None:
+            out = data.get("out") or cls.model_fields["out"].default
+            data = {**data, "map": Path("maps") / f"{Path(out).stem}.html"}
+        return data
+
+    @model_validator(mode="after")
+    def _one_reach(self) -> Self:
         if (self.radius_m is None) == (self.preset is None):
-            msg = "give a radius (--radius-m, radius_m) or a preset, not both."
-            raise ValidationError(msg)
-        if self.map is None:
-            object.__setattr__(self, "map", Path("maps") / f"{Path(out).stem}.html")
+            msg = "give a radius (--radius-m, radius_m) or a preset, not both"
+            raise ValueError(msg)
+        self._check()
+        return self
+
+    def _check(self) -> None:
+        """Check what a job adds (raise ValueError); nothing here."""
 
     @property
     def reach_m(self) -> float:
@@ -90,6 +110,8 @@ class Job:
         """
         Return a copy with some fields changed (checked again).
 
+        A new `out` moves the default map with it, unless `map` is given too.
+
         Parameters
         ----------
         **changes
@@ -100,4 +122,33 @@ class Job:
         Job
             The new job.
         """
-        return dataclasses.replace(self, **changes)
+        fields = self.model_dump(exclude={"map"} if "out" in changes else set())
+        return type(self)(**{**fields, **changes})
+
+
+class Result(abc.ABC):
+    """What a workflow found: it writes its files and describes itself."""
+
+    notes: list[str]
+
+    @abc.abstractmethod
+    def write(self) -> list[Path]:
+        """
+        Write the result's files, each atomically.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written.
+        """
+
+    @abc.abstractmethod
+    def summary(self) -> str:
+        """
+        Return the lines the command line prints about the result.
+
+        Returns
+        -------
+        str
+            What was found, one fact per line.
+        """

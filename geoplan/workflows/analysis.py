@@ -9,52 +9,195 @@ passes silently. ``geoplan init`` writes a commented template.
 
 from __future__ import annotations
 
-import argparse
 import glob
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Self
 
+from pydantic import Field, model_validator
+
+from geoplan._models import Count, FileModel, Loc, Positive, Share, one_of, validate
 from geoplan.errors import ValidationError
 from geoplan.io._io import read_toml
+from geoplan.places.coords import CoordSystem
+from geoplan.workflows.coverage import CoverageJob, Method
+from geoplan.workflows.recommend import RecommendJob
 
 logger = logging.getLogger(__name__)
 
-KNOWN = {
-    "analysis": {"name", "job"},
-    "gazetteer": {"store", "import_adcode", "overrides"},
-    "inputs": {"demand", "facilities"},
-    "coverage": {
-        "preset",
-        "radius_m",
-        "threshold_m",  # the old name of radius_m, still read
-        "method",
-        "network",
-        "cemetery_radius_m",
-        "target_share",
-        "weight_column",
-        "duplicate_ids",
-    },
-    "plan": {"id"},
-    "recommend": {
-        "candidates",
-        "candidates_from",
-        "candidates_grid_m",
-        "units",
-        "units_column",
-        "store",
-        "target_share",
-        "k",
-        "keep_within",
-        "capacity_column",
-        "time_limit_s",
-    },
-    "outputs": {"layers_dir", "maps_dir", "basemap", "gpkg", "map"},
-}
 JOBS = ("shangluo-relocation", "coverage")
-LAYER_KEYS = {"path", "coords", "layer", "lon_column", "lat_column"}
+
+
+def _presets() -> list[str]:
+    from geoplan.access import presets
+
+    return presets.available()
+
+
+def _basemaps() -> list[str]:
+    from geoplan.render import basemaps
+
+    return basemaps.available()
+
+
+class LayerInput(FileModel):
+    """``[inputs.demand]``, ``[inputs.facilities]``: a layer and its coordinates."""
+
+    path: str
+    coords: CoordSystem
+    layer: str | None = None
+    lon_column: str | None = None
+    lat_column: str | None = None
+
+
+class AnalysisSection(FileModel):
+    """``[analysis]``: the job to run and its name."""
+
+    job: Annotated[str, one_of(lambda: JOBS)]
+    name: str | None = None
+
+
+class GazetteerSection(FileModel):
+    """``[gazetteer]``: the store, adcode files to import, manual fixes."""
+
+    store: str | None = None
+    import_adcode: list[str] = Field(default_factory=list)
+    overrides: str | None = None
+
+
+class InputsSection(FileModel):
+    """``[inputs]``: the demand and facility layers."""
+
+    demand: LayerInput | None = None
+    facilities: LayerInput | None = None
+
+
+class CoverageSection(FileModel):
+    """``[coverage]``: the reach, the method and the target."""
+
+    preset: Annotated[str, one_of(_presets)] | None = None
+    radius_m: Positive | None = None
+    method: Method | None = None
+    network: str | None = None
+    cemetery_radius_m: Positive | None = None
+    target_share: Share | None = None
+    weight_column: str | None = None
+    duplicate_ids: Literal["reject", "keep"] = "reject"
+
+
+class PlanSection(FileModel):
+    """``[plan]``: the bundled plan to report progress against."""
+
+    id: str | None = None
+
+
+class RecommendSection(FileModel):
+    """``[recommend]``: where to build next, within the coverage radius."""
+
+    candidates: str | None = None
+    candidates_from: str | None = None
+    candidates_grid_m: Positive | None = None
+    units: str | None = None
+    units_column: str | None = None
+    store: str | None = None
+    target_share: Share | None = None
+    k: Count | None = None
+    keep_within: str | None = None
+    capacity_column: str | None = None
+    time_limit_s: Positive = 60.0
+
+
+class OutputsSection(FileModel):
+    """``[outputs]``: where layers and maps go, and the basemap."""
+
+    layers_dir: str = "layers"
+    maps_dir: str = "maps"
+    basemap: Annotated[str, one_of(_basemaps)] = "auto"
+    gpkg: str | None = None
+    map: str | None = None
+
+
+class AnalysisFile(FileModel):
+    """A whole analysis file; sections that are absent take their defaults."""
+
+    analysis: AnalysisSection
+    gazetteer: GazetteerSection = GazetteerSection()
+    inputs: InputsSection = InputsSection()
+    coverage: CoverageSection = CoverageSection()
+    plan: PlanSection = PlanSection()
+    recommend: RecommendSection | None = None
+    outputs: OutputsSection = OutputsSection()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = []
+        job, rec = self.analysis.job, self.recommend
+        if job == "coverage":
+            problems += [
+                f"[inputs.{k}] is missing"
+                for k in ("demand", "facilities")
+                if getattr(self.inputs, k) is None
+            ]
+        if rec is not None:
+            sources = [
+                k
+                for k in ("candidates", "candidates_from", "candidates_grid_m")
+                if getattr(rec, k) is not None
+            ]
+            if len(sources) != 1:
+                problems.append(
+                    "[recommend] needs exactly one of candidates, candidates_from, "
+                    f"candidates_grid_m (got {sources or 'none'})"
+                )
+            if rec.candidates_grid_m is not None and rec.units is None:
+                problems.append("[recommend] candidates_grid_m needs units")
+            if rec.k is not None and rec.target_share is not None:
+                problems.append("[recommend] give k or target_share, not both")
+            if job != "coverage":
+                problems.append("[recommend] belongs to a coverage analysis")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+#: The keys each section takes (``inputs`` holds ``demand`` and ``facilities``).
+KNOWN = {
+    name: set(field.annotation.model_fields)  # type: ignore[union-attr]
+    for name, field in AnalysisFile.model_fields.items()
+    if name != "recommend"
+} | {"recommend": set(RecommendSection.model_fields)}
+
+
+def _where(loc: Loc, phrase: str, error: Mapping[str, Any]) -> str:  # noqa: PLR0911
+    """Word a problem as the file is written: ``[coverage] radius_m …``."""
+    kind, value = error["type"], error.get("input")
+    if not loc:
+        return phrase
+    names = [str(p) for p in loc if not isinstance(p, int)]
+    if kind == "extra_forbidden":
+        if len(names) == 1:
+            return f"unknown section [{names[0]}]"
+        return f"[{'.'.join(names[:-1])}] unknown key {names[-1]!r}"
+    if kind in {"model_type", "dict_type", "model_attributes_type"}:
+        if names == ["inputs", names[-1]] and len(names) == 2:
+            return (
+                f"[inputs] {names[1]} = {value!r} must be a table: write "
+                f'[inputs.{names[1]}] with path = "…" and coords = '
+                '"wgs84|gcj02|bd09" below it'
+            )
+        return (
+            f"{names[0]} = {value!r} must be a section: write [{names[0]}] on "
+            "its own line and its keys below it"
+        )
+    if kind == "list_type" or isinstance(loc[-1], int):
+        return f'[{".".join(names[:-1])}] {names[-1]} must be a list of texts: ["…"]'
+    if len(names) == 1:
+        return f"[{names[0]}] {phrase}"
+    return f"[{'.'.join(names[:-1])}] {names[-1]} {phrase}"
+
 
 TEMPLATE = """\
 # geoplan analysis file. Run it with:  geoplan run THIS_FILE.toml
@@ -105,10 +248,19 @@ basemap = "auto"          # auto, tianditu-vec (TIANDITU_KEY), gaode, osm, none
 
 @dataclass
 class Analysis:
-    """A validated analysis file."""
+    """
+    A checked analysis file.
+
+    Attributes
+    ----------
+    path
+        The file; relative paths in it are resolved against its folder.
+    file
+        Its sections, checked and typed.
+    """
 
     path: Path
-    data: dict[str, Any]
+    file: AnalysisFile
 
     @property
     def job(self) -> str:
@@ -120,25 +272,9 @@ class Analysis:
         str
             The ``[analysis] job`` value, e.g. ``"coverage"``.
         """
-        return self.data["analysis"]["job"]
+        return self.file.analysis.job
 
-    def section(self, name: str) -> dict[str, Any]:
-        """
-        Return a section (empty when absent).
-
-        Parameters
-        ----------
-        name
-            The section's name, e.g. ``"coverage"``.
-
-        Returns
-        -------
-        dict[str, Any]
-            A copy of the section's keys and values; ``{}`` when absent.
-        """
-        return dict(self.data.get(name, {}))
-
-    def resolve(self, value: str) -> Path:
+    def resolve(self, value: str | Path) -> Path:
         """
         Resolve a path relative to the analysis file (``a/../b`` as ``b``).
 
@@ -157,6 +293,112 @@ class Analysis:
             os.path.normpath(path if path.is_absolute() else self.path.parent / path)
         )
 
+    @property
+    def layers_dir(self) -> Path:
+        """
+        Where the layers go: ``[outputs] layers_dir``, relative to the file.
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
+        return self.resolve(self.file.outputs.layers_dir)
+
+    @property
+    def maps_dir(self) -> Path:
+        """
+        Where the maps go: ``[outputs] maps_dir``, relative to the file.
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
+        return self.resolve(self.file.outputs.maps_dir)
+
+    def coverage_job(self) -> CoverageJob:
+        """
+        Return the coverage job the file describes (job ``coverage``).
+
+        Returns
+        -------
+        CoverageJob
+            Demand and facilities from ``[inputs]``, the reach from
+            ``[coverage]``, the outputs from ``[outputs]`` (default
+            ``<layers_dir>/<file name>.gpkg`` and ``<maps_dir>/<file name>.html``).
+        """
+        inputs, cov, out = self.file.inputs, self.file.coverage, self.file.outputs
+        assert inputs.demand is not None
+        assert inputs.facilities is not None
+        name = self.path.stem
+        return CoverageJob(
+            demand=self.resolve(inputs.demand.path),
+            facilities=self.resolve(inputs.facilities.path),
+            demand_layer=inputs.demand.layer,
+            facilities_layer=inputs.facilities.layer,
+            coords=inputs.demand.coords,
+            lon_column=inputs.demand.lon_column,
+            lat_column=inputs.demand.lat_column,
+            duplicate_ids=cov.duplicate_ids,
+            radius_m=cov.radius_m,
+            preset=cov.preset,
+            method=cov.method,
+            network=self.resolve(cov.network) if cov.network else None,
+            weight_column=cov.weight_column,
+            target_share=cov.target_share,
+            out=self.resolve(out.gpkg)
+            if out.gpkg
+            else self.layers_dir / f"{name}.gpkg",
+            map=self.resolve(out.map) if out.map else self.maps_dir / f"{name}.html",
+            basemap=out.basemap,
+        )
+
+    def recommend_job(self, coverage: CoverageJob) -> RecommendJob | None:
+        """
+        Return the siting job of ``[recommend]``, within the coverage radius.
+
+        Parameters
+        ----------
+        coverage
+            The file's coverage job: its demand, existing facilities, reach,
+            network and basemap carry over.
+
+        Returns
+        -------
+        RecommendJob or None
+            None when the file has no ``[recommend]``.
+        """
+        rec = self.file.recommend
+        if rec is None:
+            return None
+        name = f"{self.path.stem}-recommend"
+        target = rec.target_share or self.file.coverage.target_share
+        return RecommendJob(
+            demand=coverage.demand,
+            existing=coverage.facilities,
+            coords=coverage.coords,
+            duplicate_ids=coverage.duplicate_ids,
+            weight_column=coverage.weight_column,
+            candidates=self.resolve(rec.candidates) if rec.candidates else None,
+            candidates_from=rec.candidates_from,
+            candidates_grid=rec.candidates_grid_m,
+            units=self.resolve(rec.units) if rec.units else None,
+            units_column=rec.units_column,
+            store=self.resolve(rec.store) if rec.store else None,
+            keep_within=rec.keep_within,
+            capacity_column=rec.capacity_column,
+            radius_m=coverage.reach_m,
+            k=rec.k,
+            target_share=None if rec.k is not None else (target or 1.0),
+            network=coverage.network,
+            mode=coverage.mode,
+            time_limit_s=rec.time_limit_s,
+            map=self.maps_dir / f"{name}.html",
+            basemap=coverage.basemap,
+            out=self.layers_dir / f"{name}.gpkg",
+        )
+
     def adcode_files(self) -> list[Path]:
         """
         Expand the gazetteer's adcode globs.
@@ -166,7 +408,7 @@ class Analysis:
         list[Path]
             The matching files, sorted; an error when patterns match none.
         """
-        patterns = self.section("gazetteer").get("import_adcode", [])
+        patterns = self.file.gazetteer.import_adcode
         found = [glob.glob(str(self.resolve(p))) for p in patterns]  # noqa: PTH207
         files = sorted(Path(f) for group in found for f in group)
         if patterns and not files:
@@ -194,11 +436,8 @@ def load(path: Path | str) -> Analysis:
         msg = f"{path}: file not found; `geoplan init {path}` writes a template."
         raise ValidationError(msg)
     data = read_toml(path, what="analysis file")
-    problems = _problems(data)
-    if problems:
-        raise ValidationError(f"{path}: " + "; ".join(problems) + ".")
-    coverage = data.get("coverage", {})
-    if "threshold_m" in coverage:
+    coverage = data.get("coverage")
+    if isinstance(coverage, dict) and "threshold_m" in coverage:
         if "radius_m" in coverage:
             msg = (
                 f"{path}: [coverage] give radius_m only (threshold_m is its old name)."
@@ -209,156 +448,5 @@ def load(path: Path | str) -> Analysis:
             path,
         )
         coverage["radius_m"] = coverage.pop("threshold_m")
-    return Analysis(path, data)
-
-
-def _key_problems(data: dict[str, Any]) -> list[str]:
-    problems: list[str] = []
-    for section, values in data.items():
-        if section not in KNOWN:
-            problems.append(f"unknown section [{section}]")
-            continue
-        if not isinstance(values, dict):
-            problems.append(
-                f"{section} = {values!r} must be a section: write [{section}] on "
-                "its own line and its keys below it"
-            )
-            continue
-        for key, value in values.items():
-            if section == "inputs" and key in KNOWN["inputs"]:
-                problems += _layer_problems(key, value)
-            elif key not in KNOWN[section]:
-                problems.append(f"[{section}] unknown key {key!r}")
-            else:
-                problems += _value_problems(f"[{section}] {key}", value, section, key)
-    return problems
-
-
-def _layer_problems(key: str, value: object) -> list[str]:
-    if not isinstance(value, dict):
-        return [
-            f"[inputs] {key} = {value!r} must be a table: write [inputs.{key}] "
-            'with path = "…" and coords = "wgs84|gcj02|bd09" below it'
-        ]
-    problems = []
-    unknown = set(value) - LAYER_KEYS
-    if unknown:
-        problems.append(f"[inputs.{key}] unknown keys {sorted(unknown)}")
-    if "path" not in value or "coords" not in value:
-        problems.append(f"[inputs.{key}] needs path and coords")
-    for name, item in value.items():
-        if name in LAYER_KEYS:
-            problems += _value_problems(f"[inputs.{key}] {name}", item, "inputs", name)
-    return problems
-
-
-#: Keys that hold a list of texts; every other key (not a number) holds text.
-LIST_KEYS = {("gazetteer", "import_adcode")}
-
-
-def _choices(section: str, key: str) -> tuple[str, ...]:
-    """Return the values a key may take, where they are a fixed set."""
-    from geoplan.access import presets
-    from geoplan.places.coords import SYSTEMS
-    from geoplan.render import basemaps
-
-    if key == "coords":
-        return SYSTEMS
-    if (section, key) == ("coverage", "preset"):
-        return tuple(presets.available())
-    if (section, key) == ("coverage", "method"):
-        return presets.METHODS
-    if (section, key) == ("coverage", "duplicate_ids"):
-        return ("reject", "keep")
-    if (section, key) == ("outputs", "basemap"):
-        return tuple(basemaps.available())
-    return ()
-
-
-def _value_problems(  # noqa: PLR0911
-    where: str, value: object, section: str, key: str
-) -> list[str]:
-    """Wrong types and values outside a fixed set, each with what is expected."""
-    if (section, key) in NUMBERS:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return [f"{where} = {value!r} must be a number, written without quotes"]
-        return []
-    if (section, key) in LIST_KEYS:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return [f'{where} = {value!r} must be a list of texts: ["…", "…"]']
-        return []
-    if not isinstance(value, str):
-        return [f'{where} = {value!r} must be a text in quotes: {key} = "…"']
-    choices = _choices(section, key)
-    if choices and value not in choices:
-        return [f"{where} = {value!r} is not one of {list(choices)}"]
-    return []
-
-
-#: Numbers in analysis files, checked as the command line checks them.
-NUMBERS = {
-    ("coverage", "radius_m"): "positive",
-    ("coverage", "threshold_m"): "positive",
-    ("coverage", "cemetery_radius_m"): "positive",
-    ("coverage", "target_share"): "share",
-    ("recommend", "target_share"): "share",
-    ("recommend", "k"): "count",
-    ("recommend", "candidates_grid_m"): "positive",
-    ("recommend", "time_limit_s"): "positive",
-}
-
-
-def _number_problems(data: dict[str, Any]) -> list[str]:
-    from geoplan import _numbers
-
-    problems = []
-    for (section, key), kind in NUMBERS.items():
-        value = data.get(section, {}).get(key)
-        if value is None:
-            continue
-        try:
-            getattr(_numbers, kind)(str(value))
-        except argparse.ArgumentTypeError as error:
-            problems.append(f"[{section}] {key} {error}")
-    return problems
-
-
-def _problems(data: dict[str, Any]) -> list[str]:
-    problems = _key_problems(data)
-    if problems:  # the sections and types must be right before their values
-        return problems
-    problems = _number_problems(data)
-    job = data.get("analysis", {}).get("job")
-    if job not in JOBS:
-        problems.append(f"[analysis] job must be one of {list(JOBS)}, got {job!r}")
-    if "recommend" in data:
-        problems += _recommend_problems(data["recommend"], job)
-    if job == "coverage":
-        inputs = data.get("inputs", {})
-        problems += [
-            f"[inputs.{k}] is missing"
-            for k in ("demand", "facilities")
-            if k not in inputs
-        ]
-    return problems
-
-
-def _recommend_problems(recommend: dict[str, Any], job: object) -> list[str]:
-    problems = []
-    sources = [
-        k
-        for k in ("candidates", "candidates_from", "candidates_grid_m")
-        if k in recommend
-    ]
-    if len(sources) != 1:
-        problems.append(
-            "[recommend] needs exactly one of candidates, candidates_from, "
-            f"candidates_grid_m (got {sources or 'none'})"
-        )
-    if "candidates_grid_m" in recommend and "units" not in recommend:
-        problems.append("[recommend] candidates_grid_m needs units")
-    if "k" in recommend and "target_share" in recommend:
-        problems.append("[recommend] give k or target_share, not both")
-    if job != "coverage":
-        problems.append("[recommend] belongs to a coverage analysis")
-    return problems
+    model = validate(AnalysisFile, data, source=str(path), where=_where)
+    return Analysis(path, model)

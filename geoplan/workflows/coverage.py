@@ -15,13 +15,14 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import pandas as pd
+from pydantic import model_validator
+from typing_extensions import override
 
 from geoplan._geometry import has_location
 from geoplan._progress import step
@@ -33,12 +34,11 @@ from geoplan.io._tables import write_csv
 from geoplan.io.export import write_geopackage
 from geoplan.io.styles import COVERAGE_COLOURS, category_style
 from geoplan.places import precision
-from geoplan.workflows._job import Job
+from geoplan.workflows._job import Job, Result
 
 Method = Literal["euclidean", "network"]
 
 
-@dataclass(frozen=True, kw_only=True)
 class CoverageJob(Job):  # numpydoc ignore=PR02
     """
     What to measure: demand and facility layers, the reach, and where to write.
@@ -85,25 +85,24 @@ class CoverageJob(Job):  # numpydoc ignore=PR02
     lat_column: str | None = None
     by_column: str | None = None
     out: Path = Path("layers/coverage.gpkg")
-    PATHS: tuple[str, ...] = dataclasses.field(
-        default=("demand", "facilities", "out", "map", "network"),
-        init=False,
-        repr=False,
-    )
 
-    def __post_init__(self) -> None:
-        """Check the job as a whole; fill defaults that depend on other fields."""
-        self._common(self.out)
-        if self.method is None:
-            method = "network" if self.network is not None else "euclidean"
-            object.__setattr__(self, "method", method)
+    @model_validator(mode="before")
+    @classmethod
+    def _default_method(cls, data: Any) -> Any:
+        """Measure along the network when one is given, else straight lines."""
+        if isinstance(data, dict) and data.get("method") is None:
+            network = data.get("network") is not None
+            data = {**data, "method": "network" if network else "euclidean"}
+        return data
+
+    def _check(self) -> None:
         if self.method == "network" and self.network is None:
             msg = (
                 "--method network needs --network FILE, a street network (.osm, "
                 ".osm.bz2 or .osm.pbf) of the area; without one, use --method "
-                "euclidean."
+                "euclidean"
             )
-            raise ValidationError(msg)
+            raise ValueError(msg)
 
     @property
     def csv(self) -> Path:
@@ -119,7 +118,7 @@ class CoverageJob(Job):  # numpydoc ignore=PR02
 
 
 @dataclass
-class CoverageResult:
+class CoverageResult(Result):
     """What :func:`run_coverage` measured, ready to write and print."""
 
     job: CoverageJob
@@ -131,15 +130,8 @@ class CoverageResult:
     layers: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    @override
     def write(self) -> list[Path]:
-        """
-        Write the GeoPackage, the map and the CSV (each atomically).
-
-        Returns
-        -------
-        list of pathlib.Path
-            The files written.
-        """
         job = self.job
         status_style = category_style("coverage_status", COVERAGE_COLOURS)
         step(f"写出 writing {job.out} and the map")
@@ -161,16 +153,8 @@ class CoverageResult:
         write_csv(result, job.csv, index=True)
         return [job.out, job.csv, job.map]
 
+    @override
     def summary(self) -> str:
-        """
-        Return the lines the command line prints about the result.
-
-        Returns
-        -------
-        str
-            The radius and method, the shares table, the undetermined note
-            and the gap to target, one per line.
-        """
         return _summary(
             self.job, self.demand, self.facilities, self.table, self.share, self.gap
         )

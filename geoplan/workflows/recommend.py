@@ -8,7 +8,6 @@ command line and analysis files build the same job.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,8 +16,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from typing_extensions import override
 
 from geoplan._geometry import has_location
+from geoplan._models import Count, Positive
 from geoplan._progress import note, step
 from geoplan.access import costs, coverage
 from geoplan.access.network import StreetNetwork
@@ -34,10 +35,9 @@ from geoplan.places.crs import to_wgs84
 from geoplan.places.precision import uncertainty_m
 from geoplan.planning import candidates as candidate_sites
 from geoplan.planning import siting
-from geoplan.workflows._job import Job
+from geoplan.workflows._job import Job, Result
 
 
-@dataclass(frozen=True, kw_only=True)
 class RecommendJob(Job):  # numpydoc ignore=PR02
     """
     Where to look for sites, what they must reach, and where to write.
@@ -80,49 +80,35 @@ class RecommendJob(Job):  # numpydoc ignore=PR02
 
     candidates: Path | None = None
     candidates_from: str | None = None
-    candidates_grid: float | None = None
+    candidates_grid: Positive | None = None
     units: Path | None = None
     units_column: str | None = None
     store: Path | None = None
     keep_within: str | None = None
     existing: Path | None = None
     capacity_column: str | None = None
-    k: int | None = None
-    time_limit_s: float = 60.0
+    k: Count | None = None
+    time_limit_s: Positive = 60.0
     out: Path = Path("layers/recommend.gpkg")
 
-    PATHS: tuple[str, ...] = dataclasses.field(
-        default=(
-            "demand",
-            "candidates",
-            "units",
-            "store",
-            "existing",
-            "out",
-            "map",
-            "network",
-        ),
-        init=False,
-        repr=False,
-    )
-
-    def __post_init__(self) -> None:
-        """Check the job as a whole; fill defaults that depend on other fields."""
-        self._common(self.out)
+    def _check(self) -> None:
         sources = [
             s
             for s in ("candidates", "candidates_from", "candidates_grid")
             if getattr(self, s) is not None
         ]
+        problems = []
         if len(sources) != 1:
-            msg = (
+            problems.append(
                 "give exactly one source of candidates: --candidates, "
-                f"--candidates-from or --candidates-grid (got {sources or 'none'})."
+                f"--candidates-from or --candidates-grid (got {sources or 'none'})"
             )
-            raise ValidationError(msg)
         if (self.k is None) == (self.target_share is None):
-            msg = "give a target share (--target-share) or a number of sites (--k)."
-            raise ValidationError(msg)
+            problems.append(
+                "give a target share (--target-share) or a number of sites (--k)"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
 
     @property
     def curve_csv(self) -> Path:
@@ -138,7 +124,7 @@ class RecommendJob(Job):  # numpydoc ignore=PR02
 
 
 @dataclass
-class RecommendResult:
+class RecommendResult(Result):
     """What :func:`run_recommend` chose, ready to write and print."""
 
     job: RecommendJob
@@ -151,15 +137,8 @@ class RecommendResult:
     radius_m: float
     notes: list[str] = field(default_factory=list)
 
+    @override
     def write(self) -> list[Path]:
-        """
-        Write the GeoPackage, the curve CSV and the map (each atomically).
-
-        Returns
-        -------
-        list of pathlib.Path
-            The files written.
-        """
         args, result = self.job, self.result
         write_geopackage(
             args.out,
@@ -184,16 +163,8 @@ class RecommendResult:
         _draw(args, args.map, self.demand, self.chosen, self.radius_m)
         return [args.out, args.map]
 
+    @override
     def summary(self) -> str:
-        """
-        Return the lines the command line prints about the result.
-
-        Returns
-        -------
-        str
-            The model, sites chosen and share reached, then the
-            undetermined and out-of-reach notes, one per line.
-        """
         result, radius = self.result, self.radius_m
         lines = [
             f"{result.model.upper()} ({result.status}, gap {result.mip_gap:.2%}): "

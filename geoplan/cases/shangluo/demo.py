@@ -561,18 +561,17 @@ def run_analysis(
     """
     from geoplan.planning import plans, report
 
-    cov = job.section("coverage")
-    fixes = job.section("gazetteer").get("overrides")
+    fixes = job.file.gazetteer.overrides
     result = run_shangluo(
         layers_folder=layers_dir,
         maps_folder=maps_dir,
         gazetteer=store,
         overrides=job.resolve(fixes) if fixes else None,
-        cemetery_radius_m=cov.get("cemetery_radius_m"),
-        basemap=job.section("outputs").get("basemap", "auto"),
+        cemetery_radius_m=job.file.coverage.cemetery_radius_m,
+        basemap=job.file.outputs.basemap,
     )
     lines = ["[2/3] coverage", format_report(result)]
-    plan = plans.load(job.section("plan").get("id", "shangluo"))
+    plan = plans.load(job.file.plan.id or "shangluo")
     sites = relocation.load("sites").assign(
         within_radius=result.sites["within_radius"].to_numpy(),
         coverage_status=result.sites["coverage_status"].to_numpy(),
