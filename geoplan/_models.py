@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, TypeVar
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from geoplan import _numbers
 from geoplan.errors import ValidationError
@@ -66,6 +66,8 @@ Positive = Annotated[float, _number(_numbers.positive)]
 Share = Annotated[float, _number(_numbers.share)]
 #: A whole number of at least 1.
 Count = Annotated[int, _number(_numbers.count)]
+#: A text that must not be empty.
+Text = Annotated[str, Field(min_length=1)]
 
 
 def one_of(choices: Callable[[], Iterable[str]]) -> AfterValidator:
@@ -96,6 +98,7 @@ def one_of(choices: Callable[[], Iterable[str]]) -> AfterValidator:
 #: What is wrong, by pydantic's error type (``value_error``: the check's words).
 _PHRASES = {
     "missing": "is missing",
+    "string_too_short": "is empty",
     "extra_forbidden": "is not a known key",
     "string_type": "= {value!r} must be a text in quotes",
     "float_type": "= {value!r} must be a number, written without quotes",

@@ -21,12 +21,16 @@ class DataSourceError(GeoplanError, FileNotFoundError):
     """A data file or an installed data package is missing."""
 
 
-class PresetError(GeoplanError, KeyError):
-    """A life-circle preset is unknown or malformed."""
+class RegistryError(GeoplanError, KeyError):
+    """A registry entry (preset, category, basemap, mode) is unknown or malformed."""
 
     def __str__(self) -> str:
         """Show the message without the quotes KeyError adds."""
         return str(self.args[0]) if self.args else ""
+
+
+class PresetError(RegistryError):
+    """A life-circle preset is unknown or malformed."""
 
 
 class ProviderError(GeocodeError):

@@ -11,6 +11,7 @@ import pytest
 from conftest import SHARED
 
 from geoplan.cases.shangluo import relocation
+from geoplan.errors import ValidationError
 from geoplan.io import gazetteer_files
 from geoplan.planning import categories, plans, report
 from geoplan.planning.categories import CategoryError
@@ -315,3 +316,23 @@ def test_gap_map_shows_the_townships_with_and_without(tmp_path, shangluo_gazette
         assert meanings["no"] == "尚无 none yet"
         assert errors == []
         assert external == []
+
+
+def test_a_plan_file_lists_every_problem_at_once(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text(
+        '[plan]\nid = "p"\nname_zh = "规划"\nname_en = "Plan"\nseed = "x"\n'
+        '[[indicators]]\nid = "A1"\ntext_zh = "t"\nname_en = "n"\nunit = "%"\n'
+        'source_lines = "1"\ncomputation = "guess"\ntarget = { value = "sixty" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as caught:
+        plans.load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    for part in (
+        "plan.jurisdiction_code is missing",
+        "indicators.0.computation = 'guess' is not one of ['admin_ratio'",
+        "indicators.0.target.value",
+    ):
+        assert part in message

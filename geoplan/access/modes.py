@@ -13,16 +13,15 @@ import functools
 import importlib.resources
 import math
 import tomllib
-from dataclasses import dataclass
 
+from geoplan._models import Model, Text, validate
 from geoplan.errors import ValidationError
 
 #: Where the registry lives inside the package.
 REGISTRY_FILE = "modes.toml"
 
 
-@dataclass(frozen=True)
-class Mode:
+class Mode(Model):
     """
     A travel mode and the OSM ways it may use.
 
@@ -40,9 +39,9 @@ class Mode:
         Whether ways tagged ``access=private`` are left out.
     """
 
-    id: str
-    name: str
-    pyrosm_network: str
+    id: Text
+    name: Text
+    pyrosm_network: Text
     exclude_highway: frozenset[str]
     exclude_service: frozenset[str]
     exclude_private_access: bool
@@ -97,28 +96,12 @@ def registry() -> dict[str, Mode]:
     """
     path = importlib.resources.files("geoplan") / "data" / REGISTRY_FILE
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    modes = {}
-    for mode_id, entry in raw.items():
-        fields = {
-            "name": str,
-            "pyrosm_network": str,
-            "exclude_highway": list,
-            "exclude_service": list,
-            "exclude_private_access": bool,
-        }
-        wrong = [k for k, kind in fields.items() if not isinstance(entry.get(k), kind)]
-        if wrong:
-            msg = f"{REGISTRY_FILE} [{mode_id}]: missing or mistyped {wrong}."
-            raise ValidationError(msg)
-        modes[mode_id] = Mode(
-            id=mode_id,
-            name=entry["name"],
-            pyrosm_network=entry["pyrosm_network"],
-            exclude_highway=frozenset(entry["exclude_highway"]),
-            exclude_service=frozenset(entry["exclude_service"]),
-            exclude_private_access=entry["exclude_private_access"],
+    return {
+        mode_id: validate(
+            Mode, {**entry, "id": mode_id}, source=f"{path.name} [{mode_id}]"
         )
-    return modes
+        for mode_id, entry in raw.items()
+    }
 
 
 def available() -> list[str]:

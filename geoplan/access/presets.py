@@ -11,32 +11,42 @@ from __future__ import annotations
 import importlib.resources
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from geoplan.errors import PresetError
+from pydantic import Field, model_validator
+
+from geoplan._models import Model, Positive, Text, validate
+from geoplan.errors import PresetError, ValidationError
 
 METHODS = ("euclidean", "network")
-REQUIRED = ("id", "name_zh", "name_en", "distance_m", "method", "source")
 
 
-@dataclass(frozen=True)
-class Preset:
-    """A named service threshold with its citation."""
+class Preset(Model):
+    """A named service threshold with its citation (unknown keys go to `extra`)."""
 
-    id: str
-    name_zh: str
-    name_en: str
-    distance_m: float
-    method: str
-    source: str
+    id: Text
+    name_zh: Text
+    name_en: Text
+    distance_m: Positive
+    method: Literal["euclidean", "network"]
+    source: Text
     clause: str = ""
-    minutes: float | None = None
+    minutes: Positive | None = None
     distance_range_m: tuple[float, float] | None = None
     mode: str = "walk"
     confidence: str = "user"
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _extra(cls, data: Any) -> Any:
+        """Keep keys the registry does not know in `extra`, not as errors."""
+        if not isinstance(data, dict):
+            return data
+        known = {k: v for k, v in data.items() if k in cls.model_fields}
+        rest = {k: v for k, v in data.items() if k not in cls.model_fields}
+        return {**known, "extra": {**known.get("extra", {}), **rest}}
 
     @property
     def walk_speed_m_s(self) -> float | None:
@@ -61,27 +71,10 @@ def _key(name: str) -> str:
 
 
 def _from_record(record: dict[str, Any], origin: str) -> Preset:
-    missing = [k for k in REQUIRED if record.get(k) in (None, "")]
-    if missing:
-        msg = f"{origin}: preset {record.get('id')!r} lacks fields {missing}."
-        raise PresetError(msg)
-    if record["method"] not in METHODS:
-        msg = (
-            f"{origin}: preset {record['id']!r} has method {record['method']!r}; "
-            f"use one of {list(METHODS)}."
-        )
-        raise PresetError(msg)
-    distance = float(record["distance_m"])
-    if distance <= 0:
-        msg = f"{origin}: preset {record['id']!r} needs a positive distance_m."
-        raise PresetError(msg)
-    known = {f for f in Preset.__dataclass_fields__ if f != "extra"}
-    rng = record.get("distance_range_m")
-    return Preset(
-        **{k: v for k, v in record.items() if k in known and k != "distance_range_m"},
-        distance_range_m=tuple(rng) if rng else None,
-        extra={k: v for k, v in record.items() if k not in known},
-    )
+    try:
+        return validate(Preset, record, source=f"{origin}: preset {record.get('id')!r}")
+    except ValidationError as error:
+        raise PresetError(str(error)) from None
 
 
 def register(preset: Preset) -> Preset:
@@ -91,8 +84,9 @@ def register(preset: Preset) -> Preset:
     Parameters
     ----------
     preset
-        The preset, e.g. ``Preset("rural-cemetery-3km", "农村公墓服务半径",
-        "Rural cemetery radius", 3000, "euclidean", "county plan")``.
+        The preset, e.g. ``Preset(id="rural-cemetery-3km", name_zh="农村公墓服务半径",
+        name_en="Rural cemetery radius", distance_m=3000, method="euclidean",
+        source="county plan")``.
 
     Returns
     -------

@@ -16,12 +16,14 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import tomllib
-from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+from pydantic import Field
 
+from geoplan._models import Model, Text, validate
 from geoplan.errors import ValidationError
 
 #: The column geocoded layers carry their precision in.
@@ -41,8 +43,7 @@ STATE_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Precision:
+class Precision(Model):
     """
     A geocoding precision level.
 
@@ -59,11 +60,11 @@ class Precision:
         Why this figure (the measurement or the argument).
     """
 
-    id: str
-    name_zh: str
-    name_en: str
-    uncertainty_m: float | None
-    reasoning: str
+    id: Text
+    name_zh: Text
+    name_en: Text
+    uncertainty_m: Annotated[float, Field(ge=0)] | None = None
+    reasoning: Text
 
     @property
     def label(self) -> str:
@@ -78,6 +79,13 @@ class Precision:
         return f"{self.name_zh} {self.name_en}"
 
 
+class _Registry(Model):
+    """``precision.toml``: the levels, finest first."""
+
+    about: str = ""
+    precision: tuple[Precision, ...]
+
+
 @functools.cache
 def registry() -> dict[str, Precision]:
     """
@@ -90,22 +98,8 @@ def registry() -> dict[str, Precision]:
     """
     path = importlib.resources.files("geoplan") / "data" / "precision.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    levels: dict[str, Precision] = {}
-    for record in data["precision"]:
-        level = Precision(
-            id=record["id"],
-            name_zh=record["name_zh"],
-            name_en=record["name_en"],
-            uncertainty_m=(
-                float(record["uncertainty_m"]) if "uncertainty_m" in record else None
-            ),
-            reasoning=record["reasoning"],
-        )
-        if level.uncertainty_m is not None and level.uncertainty_m < 0:
-            msg = f"precision.toml: {level.id} has a negative uncertainty_m."
-            raise ValidationError(msg)
-        levels[level.id] = level
-    return levels
+    registry = validate(_Registry, data, source="precision.toml")
+    return {level.id: level for level in registry.precision}
 
 
 def get(level: str) -> Precision:

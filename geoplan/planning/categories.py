@@ -14,70 +14,71 @@ import difflib
 import functools
 import importlib.resources
 import tomllib
-from dataclasses import dataclass
+from typing import Self
 
+from pydantic import model_validator
+
+from geoplan._models import Model, validate
 from geoplan.access import presets
-from geoplan.errors import GeoplanError
+from geoplan.errors import RegistryError, ValidationError
 
 
-class CategoryError(GeoplanError, KeyError):
+class CategoryError(RegistryError):
     """A facility category or unit type is unknown."""
 
-    def __str__(self) -> str:
-        """Show the message without KeyError's quotes."""
-        return str(self.args[0]) if self.args else ""
 
-
-@dataclass(frozen=True)
-class UnitType:
+class UnitType(Model):
     """A kind of unit indicators are counted against (乡镇(街道), 城市社区 …)."""
 
     id: str
     name_zh: str
-    variants: tuple[str, ...]
+    variants: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Category:
+class Category(Model):
     """A facility category."""
 
     id: str
     name_zh: str
     name_en: str
-    variants: tuple[str, ...]
+    variants: tuple[str, ...] = ()
     counted_against: str
     default_preset: str = ""
+
+
+class _Registry(Model):
+    """``categories.toml``: unit types, then categories that name them."""
+
+    units: tuple[UnitType, ...]
+    categories: tuple[Category, ...]
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        units = {u.id for u in self.units}
+        problems, seen = [], set()
+        for cat in self.categories:
+            if cat.id in seen:
+                problems.append(f"duplicate category id {cat.id!r}")
+            seen.add(cat.id)
+            if cat.counted_against not in units:
+                problems.append(f"{cat.id}: unknown unit type {cat.counted_against!r}")
+            if cat.default_preset and cat.default_preset not in presets.available():
+                problems.append(f"{cat.id}: unknown preset {cat.default_preset!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 @functools.cache
 def _registry() -> tuple[dict[str, Category], dict[str, UnitType]]:
     path = importlib.resources.files("geoplan") / "data" / "categories.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    units = {
-        u["id"]: UnitType(u["id"], u["name_zh"], tuple(u.get("variants", ())))
-        for u in data["units"]
-    }
-    categories: dict[str, Category] = {}
-    problems = []
-    for record in data["categories"]:
-        cat = Category(
-            record["id"],
-            record["name_zh"],
-            record["name_en"],
-            tuple(record.get("variants", ())),
-            record["counted_against"],
-            record.get("default_preset", ""),
-        )
-        if cat.id in categories:
-            problems.append(f"duplicate category id {cat.id!r}")
-        if cat.counted_against not in units:
-            problems.append(f"{cat.id}: unknown unit type {cat.counted_against!r}")
-        if cat.default_preset and cat.default_preset not in presets.available():
-            problems.append(f"{cat.id}: unknown preset {cat.default_preset!r}")
-        categories[cat.id] = cat
-    if problems:
-        raise CategoryError("categories.toml: " + "; ".join(problems))
-    return categories, units
+    try:
+        registry = validate(_Registry, data, source="categories.toml")
+    except ValidationError as error:
+        raise CategoryError(str(error)) from None
+    categories = {c.id: c for c in registry.categories}
+    return categories, {u.id: u for u in registry.units}
 
 
 def categories() -> dict[str, Category]:

@@ -13,30 +13,22 @@ one line, why it cannot be computed. Nothing is reported as met by default.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.resources
 import math
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Self, get_args
 
 import pandas as pd
+from pydantic import Field, model_validator
 
+from geoplan._models import FileModel, validate
 from geoplan.errors import ValidationError
 from geoplan.io._io import read_toml
 from geoplan.planning import categories
 
-COMPUTATIONS = (
-    "admin_ratio",
-    "count",
-    "relocation_provision",
-    "share_of_beds",
-    "per_1000",
-    "not_computable",
-    "not_spatial",
-)
 REASONS = {
     "not_spatial": "not a spatial indicator (money, people or procedure)",
     "share_of_beds": "needs bed counts per institution, not locations",
@@ -47,8 +39,28 @@ STATUS_MET = "met"
 STATUS_NOT_COMPUTABLE = "not computable"
 
 
-@dataclass(frozen=True)
-class Indicator:
+Computation = Literal[
+    "admin_ratio",
+    "count",
+    "relocation_provision",
+    "share_of_beds",
+    "per_1000",
+    "not_computable",
+    "not_spatial",
+]
+
+
+class Figure(FileModel):
+    """A baseline or a target as the plan prints it."""
+
+    year: int | None = None
+    value: float | None = None
+    comparison: str = ""
+    text: str = ""
+    printed: str = ""
+
+
+class Indicator(FileModel):
     """One quantitative indicator of a plan, as printed."""
 
     id: str
@@ -56,12 +68,12 @@ class Indicator:
     name_en: str
     unit: str
     source_lines: str
-    computation: str
+    computation: Computation
     table: str = ""
     category: str = ""
     denominator: str = ""
-    baseline: dict[str, Any] = field(default_factory=dict)
-    target: dict[str, Any] = field(default_factory=dict)
+    baseline: Figure = Figure()
+    target: Figure = Figure()
     attribute: str = ""
     note: str = ""
     variant_group: str = ""
@@ -76,11 +88,11 @@ class Indicator:
         float | None
             The target value, or None when the plan prints none.
         """
-        value = self.target.get("value")
+        value = self.target.value
         if value is None:
             return None
-        if self.target.get("comparison") == "+":
-            return float(self.baseline.get("value", 0)) + float(value)
+        if self.target.comparison == "+":
+            return float(self.baseline.value or 0) + float(value)
         return float(value)
 
     def printed(self, which: str) -> str:
@@ -98,15 +110,13 @@ class Indicator:
             The printed text, or the comparison and value, or ``""``.
         """
         cell = self.baseline if which == "baseline" else self.target
-        if "printed" in cell:
-            return str(cell["printed"])
-        if "value" in cell:
-            prefix = cell.get("comparison", "")
-            value = cell["value"]
-            return (
-                f"{prefix}{value:g}" if isinstance(value, float) else f"{prefix}{value}"
-            )
-        return str(cell.get("text", ""))
+        if cell.printed:
+            return cell.printed
+        if cell.value is not None:
+            value = cell.value
+            shown = str(int(value)) if value.is_integer() else f"{value:g}"
+            return cell.comparison + shown
+        return cell.text
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,7 @@ class Plan:
     jurisdiction_code: str
     seed: str
     indicators: tuple[Indicator, ...]
+    issued: str = ""
 
     def indicator(self, indicator_id: str) -> Indicator:
         """
@@ -158,7 +169,7 @@ def available() -> list[str]:
     )
 
 
-def load(name_or_path: str | Path) -> Plan:  # noqa: C901
+def load(name_or_path: str | Path) -> Plan:
     """
     Load a plan file and validate it.
 
@@ -191,75 +202,42 @@ def load(name_or_path: str | Path) -> Plan:  # noqa: C901
         data = tomllib.loads(text)
     else:
         data = read_toml(path, what="plan file")
-    problems = _shape_problems(data)
-    if problems:
-        raise ValidationError(f"{name_or_path}: " + "; ".join(problems) + ".")
-    indicators = []
-    seen = set()
-    for record in data.get("indicators", []):
-        try:
-            item = Indicator(**record)
-        except TypeError as exc:
-            problems.append(f"indicator {record.get('id')!r}: {exc}")
-            continue
-        if item.id in seen:
-            problems.append(f"duplicate indicator id {item.id!r}")
-        seen.add(item.id)
-        if item.computation not in COMPUTATIONS:
-            problems.append(f"{item.id}: unknown computation {item.computation!r}")
-        if item.category:
-            try:
-                categories.category(item.category)
-            except KeyError as exc:
-                problems.append(f"{item.id}: {exc}")
-        indicators.append(item)
-    if problems:
-        raise ValidationError(f"{name_or_path}: " + "; ".join(problems) + ".")
-    info = data["plan"]
-    return Plan(
-        info["id"],
-        info["name_zh"],
-        info["name_en"],
-        info["jurisdiction_code"],
-        info["seed"],
-        tuple(indicators),
-    )
+    plan = validate(_PlanFile, data, source=str(name_or_path))
+    return Plan(**plan.plan.model_dump(), indicators=tuple(plan.indicators))
 
 
-#: The [plan] table's keys, all texts.
-PLAN_KEYS = ("id", "name_zh", "name_en", "jurisdiction_code", "seed")
+class _PlanInfo(FileModel):
+    """``[plan]``: the plan's identity."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    jurisdiction_code: str
+    seed: str
+    issued: str = ""
 
 
-def _shape_problems(data: dict[str, Any]) -> list[str]:
-    """Every key of the wrong type or missing, before any value is used."""
-    info = data.get("plan")
-    if not isinstance(info, dict):
-        return ["it needs a [plan] table with " + ", ".join(PLAN_KEYS)]
-    problems = [
-        f"[plan] {key} must be a text in quotes"
-        for key in PLAN_KEYS
-        if not isinstance(info.get(key), str)
-    ]
-    records = data.get("indicators", [])
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        return [*problems, "indicators must be [[indicators]] tables"]
-    kinds = {f.name: str(f.type) for f in dataclasses.fields(Indicator)}
-    for number, record in enumerate(records, start=1):
-        where = f"indicator {number} ({record.get('id')!r})"
-        for key, value in record.items():
-            kind = kinds.get(key)
-            if kind is None:
-                problems.append(f"{where}: unknown key {key!r}")
-            elif kind.startswith("dict"):
-                if not isinstance(value, dict):
-                    problems.append(f"{where}: {key} must be a table {{ value = … }}")
-                elif not isinstance(value.get("value", 0), int | float) or isinstance(
-                    value.get("value"), bool
-                ):
-                    problems.append(f"{where}: {key}.value must be a number")
-            elif not isinstance(value, str):
-                problems.append(f"{where}: {key} must be a text in quotes")
-    return problems
+class _PlanFile(FileModel):
+    """A plan file: ``[plan]`` and its ``[[indicators]]``."""
+
+    plan: _PlanInfo
+    indicators: list[Indicator] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems, seen = [], set()
+        for item in self.indicators:
+            if item.id in seen:
+                problems.append(f"duplicate indicator id {item.id!r}")
+            seen.add(item.id)
+            if item.category:
+                try:
+                    categories.category(item.category)
+                except KeyError as exc:
+                    problems.append(f"{item.id}: {exc}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 @dataclass
@@ -326,8 +304,8 @@ def register_computation(name: str, compute: Compute) -> None:
     compute
         Returns the progress rows (see :func:`progress_row`) of an indicator.
     """
-    if name not in COMPUTATIONS:
-        msg = f"unknown computation {name!r}; known: {list(COMPUTATIONS)}"
+    if name not in get_args(Computation):
+        msg = f"unknown computation {name!r}; known: {list(get_args(Computation))}"
         raise ValueError(msg)
     CASE_COMPUTATIONS[name] = compute
 

@@ -12,31 +12,25 @@ import functools
 import importlib.resources
 import json
 import os
-from dataclasses import dataclass
+from typing import Literal
 
-from geoplan.errors import GeoplanError
+from geoplan._models import Model, Text, validate
+from geoplan.errors import RegistryError, ValidationError
 
-REQUIRED = ("id", "name_zh", "name_en", "tiles", "coord_system", "attribution")
 
-
-class BasemapError(GeoplanError, KeyError):
+class BasemapError(RegistryError):
     """A basemap is unknown or needs a key that is not set."""
 
-    def __str__(self) -> str:
-        """Show the message without KeyError's quotes."""
-        return str(self.args[0]) if self.args else ""
 
-
-@dataclass(frozen=True)
-class Basemap:
+class Basemap(Model):
     """A tile basemap: URL templates, attribution and coordinate system."""
 
-    id: str
-    name_zh: str
-    name_en: str
+    id: Text
+    name_zh: Text
+    name_en: Text
     tiles: tuple[str, ...]
-    coord_system: str
-    attribution: str
+    coord_system: Literal["wgs84", "gcj02"]
+    attribution: str = ""
     subdomains: str = ""
     max_zoom: int = 18
     key_variable: str = ""
@@ -86,21 +80,22 @@ class Basemap:
         return [t.replace("{key}", key) for t in self.tiles]
 
 
+class _Registry(Model):
+    """``basemaps.json``."""
+
+    about: str = ""
+    basemaps: tuple[Basemap, ...]
+
+
 @functools.cache
 def _registry() -> dict[str, Basemap]:
     path = importlib.resources.files("geoplan") / "data" / "basemaps.json"
-    records = json.loads(path.read_text(encoding="utf-8"))["basemaps"]
-    out = {}
-    for record in records:
-        missing = [k for k in REQUIRED if k not in record]
-        if missing:
-            msg = f"basemaps.json: {record.get('id')!r} lacks {missing}."
-            raise BasemapError(msg)
-        if record["coord_system"] not in ("wgs84", "gcj02"):
-            msg = f"basemaps.json: {record['id']!r} has an unusable coord_system."
-            raise BasemapError(msg)
-        out[record["id"]] = Basemap(**{**record, "tiles": tuple(record["tiles"])})
-    return out
+    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        registry = validate(_Registry, data, source="basemaps.json")
+    except ValidationError as error:
+        raise BasemapError(str(error)) from None
+    return {b.id: b for b in registry.basemaps}
 
 
 def available() -> list[str]:
