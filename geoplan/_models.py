@@ -157,6 +157,7 @@ def validate(
     *,
     source: str,
     where: Callable[[Loc, str, Mapping[str, Any]], str] | None = None,
+    error: Callable[[str], Exception] = ValidationError,
 ) -> M:
     """
     Build `cls` from `data`, or raise one message listing every problem.
@@ -171,6 +172,8 @@ def validate(
         What the data is, first in the message (a file name, ``"job"``).
     where
         Words each problem (default: the dotted location, then the phrase).
+    error
+        The exception to raise (a registry's own, e.g. ``PresetError``).
 
     Returns
     -------
@@ -180,14 +183,13 @@ def validate(
     Raises
     ------
     geoplan.errors.ValidationError
-        Naming `source` and every problem.
+        Naming `source` and every problem (or `error`).
     """
     try:
         return cls.model_validate(data)
-    except pydantic.ValidationError as error:
-        lines = problems(error, where or dotted)
-        msg = f"{source}: " + "; ".join(lines) + "."
-        raise ValidationError(msg) from None
+    except pydantic.ValidationError as found:
+        lines = problems(found, where or dotted)
+        raise error(f"{source}: " + "; ".join(lines) + ".") from None
 
 
 def dotted(loc: Loc, phrase: str, error: Mapping[str, Any]) -> str:  # noqa: ARG001

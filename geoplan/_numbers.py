@@ -8,46 +8,40 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 
 def positive(text: str) -> float:
     """Parse a number greater than zero (metres, seconds)."""
-    value = _number(text)
-    if not value > 0:
-        msg = f"must be greater than 0, got {text}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+    return _parse(text, float, lambda v: v > 0, "must be greater than 0")
 
 
 def share(text: str) -> float:
     """Parse a share in (0, 1], e.g. 0.9 for 90%."""
-    value = _number(text)
-    if not 0 < value <= 1:
-        msg = f"must be a share between 0 and 1 (0.9 for 90%), got {text}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+    rule = "must be a share between 0 and 1 (0.9 for 90%)"
+    return _parse(text, float, lambda v: 0 < v <= 1, rule)
 
 
 def count(text: str) -> int:
     """Parse a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        msg = f"must be a whole number, got {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
-    if value < 1:
-        msg = f"must be at least 1, got {text}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+    return _parse(text, int, lambda v: v >= 1, "must be at least 1")
 
 
-def _number(text: str) -> float:
+def _parse(text: str, kind: type[N], ok: Callable[[N], bool], rule: str) -> N:
+    """Read `text` as `kind`, finite, then hold it to `rule`."""
     try:
-        value = float(text)
+        value = kind(text)
     except ValueError:
-        msg = f"must be a number, got {text!r}"
+        what = "a whole number" if kind is int else "a number"
+        msg = f"must be {what}, got {text!r}"
         raise argparse.ArgumentTypeError(msg) from None
     if not math.isfinite(value):
         msg = f"must be a finite number, got {text}"
+        raise argparse.ArgumentTypeError(msg)
+    if not ok(value):
+        msg = f"{rule}, got {text}"
         raise argparse.ArgumentTypeError(msg)
     return value

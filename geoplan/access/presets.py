@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from geoplan._models import Model, Positive, Text, validate
-from geoplan.errors import PresetError, ValidationError
+from geoplan.errors import PresetError
 
 METHODS = ("euclidean", "network")
 
@@ -71,10 +71,8 @@ def _key(name: str) -> str:
 
 
 def _from_record(record: dict[str, Any], origin: str) -> Preset:
-    try:
-        return validate(Preset, record, source=f"{origin}: preset {record.get('id')!r}")
-    except ValidationError as error:
-        raise PresetError(str(error)) from None
+    where = f"{origin}: preset {record.get('id')!r}"
+    return validate(Preset, record, source=where, error=PresetError)
 
 
 def register(preset: Preset) -> Preset:

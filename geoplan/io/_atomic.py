@@ -154,21 +154,5 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
 
 
 def atomic_write_text(path: Path | str, text: str, *, encoding: str = "utf-8") -> Path:
-    """
-    Write text to `path` atomically.
-
-    Parameters
-    ----------
-    path
-        The target file.
-    text
-        Its new content.
-    encoding
-        The encoding (``utf-8-sig`` for CSV files Excel opens).
-
-    Returns
-    -------
-    pathlib.Path
-        `path`.
-    """
+    """Write `text` atomically in `encoding` (``utf-8-sig`` for CSVs Excel opens)."""
     return atomic_write_bytes(path, text.encode(encoding))

@@ -218,7 +218,7 @@ class _Placer:
         Parameters
         ----------
         code
-            A 12-digit unit code.
+            The 12-digit code of any unit the placer knows.
 
         Returns
         -------
@@ -255,7 +255,7 @@ class _Placer:
         Parameters
         ----------
         code
-            A 12-digit unit code.
+            The unit, matched or reached by a name path.
 
         Returns
         -------

@@ -20,7 +20,7 @@ from pydantic import model_validator
 
 from geoplan._models import Model, validate
 from geoplan.access import presets
-from geoplan.errors import RegistryError, ValidationError
+from geoplan.errors import RegistryError
 
 
 class CategoryError(RegistryError):
@@ -73,10 +73,7 @@ class _Registry(Model):
 def _registry() -> tuple[dict[str, Category], dict[str, UnitType]]:
     path = importlib.resources.files("geoplan") / "data" / "categories.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    try:
-        registry = validate(_Registry, data, source="categories.toml")
-    except ValidationError as error:
-        raise CategoryError(str(error)) from None
+    registry = validate(_Registry, data, source="categories.toml", error=CategoryError)
     categories = {c.id: c for c in registry.categories}
     return categories, {u.id: u for u in registry.units}
 

@@ -15,7 +15,7 @@ import os
 from typing import Literal
 
 from geoplan._models import Model, Text, validate
-from geoplan.errors import RegistryError, ValidationError
+from geoplan.errors import RegistryError
 
 
 class BasemapError(RegistryError):
@@ -91,10 +91,7 @@ class _Registry(Model):
 def _registry() -> dict[str, Basemap]:
     path = importlib.resources.files("geoplan") / "data" / "basemaps.json"
     data = json.loads(path.read_text(encoding="utf-8"))
-    try:
-        registry = validate(_Registry, data, source="basemaps.json")
-    except ValidationError as error:
-        raise BasemapError(str(error)) from None
+    registry = validate(_Registry, data, source="basemaps.json", error=BasemapError)
     return {b.id: b for b in registry.basemaps}
 
 

@@ -79,23 +79,6 @@ def share_class(share: float | None) -> tuple[str, str]:
     return NO_DATA_COLOUR, NO_DATA_LABEL
 
 
-def share_colour(share: float | None) -> str:
-    """
-    Return the fill colour of a coverage share.
-
-    Parameters
-    ----------
-    share
-        Covered share between 0 and 1, or None/NaN for no data.
-
-    Returns
-    -------
-    str
-        A hex colour from :data:`geoplan.io.styles.SHARE_CLASSES`.
-    """
-    return share_class(share)[0]
-
-
 def new_map(
     bounds: tuple[float, float, float, float],
     *,
@@ -802,7 +785,7 @@ def to_png(  # noqa: PLR0913
         fig, ax = plt.subplots(figsize=(8, 7))
         shown.plot(
             ax=ax,
-            color=[share_colour(v) for v in shown[share_column]],
+            color=[share_class(v)[0] for v in shown[share_column]],
             edgecolor="#333333",
             linewidth=0.8,
             alpha=0.8,

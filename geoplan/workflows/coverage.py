@@ -167,7 +167,7 @@ def run_coverage(job: CoverageJob) -> CoverageResult:
     Parameters
     ----------
     job
-        The task.
+        The demand, facilities, reach and outputs, checked.
 
     Returns
     -------

@@ -196,7 +196,7 @@ def run_recommend(job: RecommendJob) -> RecommendResult:
     Parameters
     ----------
     job
-        The task.
+        The demand, candidates, reach and goal, checked.
 
     Returns
     -------
