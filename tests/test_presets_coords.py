@@ -46,7 +46,9 @@ def test_user_presets_load_and_are_validated(tmp_path):
     assert presets.get("shangluo rural cemetery").distance_m == 3000
     assert loaded.minutes is None
     path.write_text(json.dumps({"presets": [{**record, "source": ""}]}))
-    with pytest.raises(PresetError, match=r"'shangluo-rural-cemetery': source is empty"):
+    with pytest.raises(
+        PresetError, match=r"'shangluo-rural-cemetery': source is empty"
+    ):
         presets.load(path)
     path.write_text(json.dumps({"presets": [{**record, "distance_m": -1}]}))
     with pytest.raises(PresetError, match="distance_m must be greater than 0, got -1"):

@@ -10,17 +10,14 @@ import logging
 import sys
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NoReturn
 
 from geoplan import settings
-from geoplan._numbers import positive
 from geoplan._progress import step
 from geoplan._secrets import redact, redact_logging
-from geoplan._version import __version__
 from geoplan.cases.shangluo import demo
 from geoplan.cli import _coverage, _export, _geocode, _map, _plan, _recommend, _run
-from geoplan.cli._args import add_basemap, command
+from geoplan.cli._args import build_parser
 from geoplan.errors import GeoplanError
 
 EXIT_OK = 0
@@ -36,89 +33,24 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="geoplan",
-        epilog="Exit codes: 0 done; 1 the work failed (the message says why and how to "
-        "fix it); 2 bad command-line usage.",
-        description="Facility-coverage planning for China's civil-affairs plans "
-        "(民政设施覆盖规划).",
+    return build_parser(
+        _Parser,
+        {
+            "demo": _run_demo,
+            "coverage": _coverage.run,
+            "recommend": _recommend.run,
+            "export": _export.run,
+            "map": _map.run,
+            "gazetteer import": _geocode.run_import,
+            "gazetteer info": _geocode.run_info,
+            "geocode": _geocode.run_geocode,
+            "plan list": _plan.run_list,
+            "plan categories": _plan.run_categories,
+            "plan check": _plan.run_check,
+            "run": _run.run,
+            "init": _run.init,
+        },
     )
-    parser.add_argument("--version", action="version", version=f"geoplan {__version__}")
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="log each step to stderr"
-    )
-    parser.add_argument(
-        "-q",
-        "--quiet",
-        action="store_true",
-        help="print nothing but errors (files are still written)",
-    )
-    parser.add_argument(
-        "--debug",
-        action="store_true",
-        help="on an error, show Python's traceback too (to report a bug)",
-    )
-    parser.add_argument(
-        "--lang",
-        choices=["zh", "en", "both"],
-        default="both",
-        help="language of printed tables: zh, en or both (default)",
-    )
-    commands = parser.add_subparsers(
-        dest="command", metavar="COMMAND", parser_class=_Parser
-    )
-    demo_parser = command(commands, "demo", _run_demo)
-    demo_parser.add_argument(
-        "example",
-        choices=["shangluo"],
-        help="shangluo: relocation-site cemetery coverage of 商洛市",
-    )
-    demo_parser.add_argument(
-        "--layers-dir",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="where the GeoPackage and CSV tables go (default: ./layers)",
-    )
-    demo_parser.add_argument(
-        "--maps-dir",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="where the HTML map goes (default: ./maps)",
-    )
-    demo_parser.add_argument(
-        "--gazetteer",
-        type=Path,
-        default=None,
-        metavar="GPKG",
-        help="gazetteer store to place sites with (default: ~/.cache/geoplan store, "
-        "else the built-in one; see `geoplan gazetteer import`)",
-    )
-    demo_parser.add_argument(
-        "--cemetery-radius-m",
-        type=positive,
-        default=None,
-        metavar="M",
-        help="radius for 'site within reach of its assigned cemetery' (default 5000)",
-    )
-    demo_parser.add_argument(
-        "--overrides",
-        type=Path,
-        default=None,
-        metavar="CSV",
-        help="manual fixes name,code,lon,lat (WGS-84): the layers/shangluo-fixes.csv "
-        "template a run writes, filled in",
-    )
-    add_basemap(demo_parser)
-    _coverage.add_parser(commands)
-    _geocode.add_parsers(commands)
-    _export.add_parser(commands)
-    _map.add_parser(commands)
-    _plan.add_parser(commands)
-    _recommend.add_parser(commands)
-    _run.add_parsers(commands)
-    return parser
 
 
 def _run_demo(args: argparse.Namespace) -> int:

@@ -6,168 +6,147 @@ import argparse
 import functools
 import sys
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from geoplan._numbers import positive
+from geoplan._numbers import count, positive, share
 from geoplan.workflows._job import Job, Result
 
 J = TypeVar("J", bound="Job")
 
 
+#: ``type`` in ``data/commands.toml``: how an option's text is read and checked.
+_TYPES: dict[str, Callable[[str], Any]] = {
+    "path": Path,
+    "positive": positive,
+    "share": share,
+    "count": count,
+    "int": int,
+}
+
+
+def _choices(name: str) -> list[str]:
+    """Return the values of a registry an option's ``choices`` names."""
+    from geoplan.access import coverage, modes
+    from geoplan.io import export
+    from geoplan.places import gazetteer
+    from geoplan.places.coords import SYSTEMS
+    from geoplan.planning import plans
+    from geoplan.render import basemaps
+
+    registries: dict[str, Callable[[], Iterable[str]]] = {
+        "coords": lambda: SYSTEMS,
+        "modes": modes.available,
+        "basemaps": basemaps.available,
+        "methods": lambda: coverage.METHODS,
+        "levels": lambda: gazetteer.LEVELS,
+        "unit_levels": lambda: sorted(plans.UNIT_LEVELS),
+        "export_formats": lambda: [s.lstrip(".") for s in export.FORMATS],
+        "export_crs": lambda: sorted(export.CRS_CHOICES),
+    }
+    return list(registries[name]())
+
+
+def _fill(text: str) -> str:
+    """Fill a help text's ``{presets}``, ``{plans}`` and ``{version}``."""
+    from geoplan._version import __version__
+    from geoplan.access import presets
+    from geoplan.planning import plans
+
+    for key, value in (
+        ("{presets}", lambda: ", ".join(presets.available())),
+        ("{plans}", lambda: ", ".join(plans.available())),
+        ("{version}", lambda: __version__),
+    ):
+        if key in text:
+            text = text.replace(key, value())
+    return text
+
+
 @functools.cache
-def _commands() -> dict[str, dict[str, str]]:
+def _registry() -> dict[str, Any]:
     """Read the command registry, ``data/commands.toml``."""
     text = resources.files("geoplan").joinpath("data", "commands.toml").read_text()
     return tomllib.loads(text)
 
 
-def command(
-    group: argparse._SubParsersAction,
-    name: str,
-    handler: Callable[[argparse.Namespace], int] | None = None,
+def _add_option(target: Any, spec: dict[str, Any]) -> None:
+    """Add one option of the registry to a parser or a group of it."""
+    spec = dict(spec)
+    names = spec.pop("flags", None) or [spec.pop("name")]
+    readers = {
+        "type": lambda v: _TYPES[v],
+        "choices": lambda v: _choices(v) if isinstance(v, str) else v,
+        "action": lambda v: Deprecated if v == "deprecated" else v,
+        "help": _fill,
+        "version": _fill,
+    }
+    if spec.pop("hidden", False):
+        spec["help"] = argparse.SUPPRESS
+    kwargs = {k: readers.get(k, lambda v: v)(v) for k, v in spec.items()}
+    target.add_argument(*names, **kwargs)
+
+
+def build_parser(
+    parser_class: type[argparse.ArgumentParser],
+    handlers: Mapping[str, Callable[[argparse.Namespace], int]],
 ) -> argparse.ArgumentParser:
     """
-    Add the command `name` (help from ``data/commands.toml``) to a group.
+    Build the ``geoplan`` parser from ``data/commands.toml``.
 
     Parameters
     ----------
-    group
-        What ``add_subparsers`` returned.
-    name
-        The command's table in ``data/commands.toml``; its last word is what
-        users type.
-    handler
-        The function that runs it, if it takes no sub-commands.
+    parser_class
+        The parser class of every command (errors as one line).
+    handlers
+        The function that runs each command, by its key (``"plan check"``).
 
     Returns
     -------
     argparse.ArgumentParser
-        The command's parser, for its options.
+        The root parser; ``args.handler`` runs the command given.
     """
-    texts = _commands()[name]
-    parser = group.add_parser(
-        name.split()[-1],
-        help=texts["help"],
-        description=texts.get("description", texts["help"]),
-    )
-    if handler is not None:
-        parser.set_defaults(handler=handler)
-    return parser
-
-
-def actions(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
-    """
-    Add the required ``ACTION`` sub-commands of a command (``gazetteer import``).
-
-    Parameters
-    ----------
-    parser
-        The command's parser.
-
-    Returns
-    -------
-    argparse._SubParsersAction
-        The group to add the actions to with :func:`command`.
-    """
-    return parser.add_subparsers(
-        dest="action", metavar="ACTION", required=True, parser_class=type(parser)
-    )
-
-
-def add_basemap(parser: argparse.ArgumentParser, *, what: str = "the map") -> None:
-    """Add ``--basemap``, checked against the basemap registry."""
-    from geoplan.render.basemaps import available
-
-    parser.add_argument(
-        "--basemap",
-        default="auto",
-        choices=available(),
-        help=f"tiles of {what}: auto (Tianditu with TIANDITU_KEY, else OSM), "
-        "tianditu-vec, gaode, osm, none",
-    )
-
-
-def add_network(parser: argparse.ArgumentParser, *, what: str) -> None:
-    """Add ``--network`` (a local OSM file) and ``--mode`` (the mode registry)."""
-    from geoplan.access.modes import available
-
-    parser.add_argument(
-        "--network",
-        type=Path,
-        metavar="OSM",
-        help=f"{what} along streets from a local .osm/.osm.bz2/.osm.pbf file "
-        "(default: straight lines)",
-    )
-    parser.add_argument(
-        "--mode",
-        default="walk",
-        choices=available(),
-        help="which streets of --network to use: walk (default), drive or all",
-    )
-
-
-def add_points(parser: argparse.ArgumentParser, option: str, what: str) -> None:
-    """Add a required points file (``--demand``, ``--facilities``)."""
-    parser.add_argument(
-        option,
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help=f"{what} points: CSV/XLSX with lon/lat, or a GIS file",
-    )
-
-
-def add_reach(parser: argparse.ArgumentParser, *, what: str) -> None:
-    """Add ``--radius-m`` (old name ``--threshold-m``) or ``--preset``, one needed."""
-    from geoplan.access.presets import available
-
-    reach = parser.add_mutually_exclusive_group(required=True)
-    reach.add_argument(
-        "--radius-m", type=positive, metavar="M", help=f"{what} radius in metres"
-    )
-    reach.add_argument(
-        "--threshold-m",
-        dest="radius_m",
-        type=positive,
-        action=Deprecated,
-        help=argparse.SUPPRESS,  # the old name of --radius-m
-    )
-    reach.add_argument(
-        "--preset",
-        metavar="ID",
-        help=f"life-circle preset: {', '.join(available())}",
-    )
-
-
-def add_map_and_out(
-    parser: argparse.ArgumentParser, *, out: str, out_help: str
-) -> None:
-    """Add ``--map`` (default beside the output), ``--basemap`` and ``--out``."""
-    parser.add_argument(
-        "--map",
-        type=Path,
-        default=None,
-        metavar="HTML",
-        help="offline HTML map (default: maps/<out name>.html)",
-    )
-    add_basemap(parser)
-    parser.add_argument(
-        "--out", type=Path, default=Path(out), metavar="GPKG", help=out_help
-    )
-
-
-def add_duplicate_ids(parser: argparse.ArgumentParser) -> None:
-    """Add ``--duplicate-ids``: what to do with table rows that repeat an id."""
-    parser.add_argument(
-        "--duplicate-ids",
-        choices=("reject", "keep"),
-        default="reject",
-        help="table rows that repeat an earlier id (column id, 编号 or 序号): "
-        "reject them (default) or keep them; either way they are listed",
-    )
+    registry = _registry()
+    shared = registry["options"]
+    parsers: dict[str, argparse.ArgumentParser] = {}
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for key, spec in registry.items():
+        if key == "options":
+            continue
+        if key == "geoplan":
+            parser = parser_class(
+                prog="geoplan", description=spec["description"], epilog=spec["epilog"]
+            )
+            groups[key] = parser.add_subparsers(
+                dest="command", metavar="COMMAND", parser_class=parser_class
+            )
+        else:
+            parent, _, name = key.rpartition(" ")
+            parent = parent or "geoplan"
+            if parent not in groups:
+                groups[parent] = parsers[parent].add_subparsers(
+                    dest="action", metavar="ACTION", required=True,
+                    parser_class=parser_class,
+                )  # fmt: skip
+            description = spec.get("description", spec["help"])
+            parser = groups[parent].add_parser(
+                name, help=spec["help"], description=description
+            )
+        if key in handlers:
+            parser.set_defaults(handler=handlers[key])
+        exclusive = {
+            name: parser.add_mutually_exclusive_group(required=group["required"])
+            for name, group in spec.get("groups", {}).items()
+        }
+        for option in spec.get("options", []):
+            option = {**shared.get(option.get("use"), {}), **option}
+            option.pop("use", None)
+            group = option.pop("group", None)
+            _add_option(exclusive[group] if group else parser, option)
+        parsers[key] = parser
+    return parsers["geoplan"]
 
 
 class Deprecated(argparse.Action):

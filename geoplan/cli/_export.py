@@ -3,48 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import pyogrio
 
-from geoplan.cli._args import command
 from geoplan.errors import ValidationError
 from geoplan.io import export
 from geoplan.io._guard import inside, refuse_overwriting_inputs, safe_filename
-
-
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    """Register ``export``."""
-    p = command(commands, "export", run)
-    p.add_argument("source", type=Path, metavar="GPKG", help="GeoPackage to read")
-    p.add_argument("--list", action="store_true", help="list layers and fields")
-    p.add_argument(
-        "--layer",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="layer to export (repeatable; default all feature layers)",
-    )
-    p.add_argument(
-        "--format",
-        default="geojson",
-        choices=[s.lstrip(".") for s in export.FORMATS],
-        help="output format (default geojson)",
-    )
-    p.add_argument(
-        "--crs",
-        default="EPSG:4326",
-        choices=sorted(export.CRS_CHOICES),
-        help="CRS of a GeoPackage output",
-    )
-    p.add_argument(
-        "--out-dir",
-        type=Path,
-        default=Path("layers/export"),
-        metavar="DIR",
-        help="folder the files go to, one per layer (default layers/export)",
-    )
-
 
 #: Field types as GIS users name them.
 _TYPES = {"object": "str", "int64": "int", "int32": "int", "float64": "float",

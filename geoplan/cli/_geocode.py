@@ -11,7 +11,6 @@ import pandas as pd
 from tqdm import tqdm
 
 from geoplan import settings
-from geoplan.cli._args import actions, command
 from geoplan.errors import ValidationError
 from geoplan.io import gazetteer_files
 from geoplan.io._guard import refuse_overwriting_inputs
@@ -20,103 +19,6 @@ from geoplan.io.export import write_geopackage
 from geoplan.io.layers import read_excel_text, read_text_table
 from geoplan.io.styles import PRECISION_COLOURS, category_style
 from geoplan.places import gazetteer, geocode, providers
-from geoplan.places.coords import SYSTEMS
-
-
-def add_parsers(commands: argparse._SubParsersAction) -> None:
-    """Register ``gazetteer`` (import, info) and ``geocode``."""
-    group = actions(command(commands, "gazetteer"))
-    imp = command(group, "gazetteer import", run_import)
-    imp.add_argument(
-        "files",
-        nargs="+",
-        type=Path,
-        metavar="FILE",
-        help="files of units to add: adcode CSVs, or tables/GIS files with --format "
-        "table",
-    )
-    imp.add_argument(
-        "--format",
-        choices=["adcode", "table"],
-        required=True,
-        help="adcode: Vonng/adcode CSV (GCJ-02); table: CSV/XLSX/GIS",
-    )
-    imp.add_argument(
-        "--store",
-        type=Path,
-        metavar="GPKG",
-        help="gazetteer GeoPackage to extend (created from the built-in one when "
-        "missing; default ~/.cache/geoplan/gazetteer.gpkg)",
-    )
-    imp.add_argument("--name-column", help="table: column with unit names")
-    imp.add_argument("--code-column", help="table: column with 6-12 digit codes")
-    imp.add_argument("--level", choices=gazetteer.LEVELS, help="table: unit level")
-    imp.add_argument("--coords", choices=SYSTEMS, help="table: coordinate system")
-    imp.add_argument(
-        "--no-progress", action="store_true", help="no progress bar on stderr"
-    )
-    info = command(group, "gazetteer info", run_info)
-    info.add_argument(
-        "--store",
-        type=Path,
-        metavar="GPKG",
-        help="gazetteer GeoPackage (default ~/.cache/geoplan/gazetteer.gpkg, else "
-        "the built-in one)",
-    )
-
-    geo = command(commands, "geocode", run_geocode)
-    geo.add_argument(
-        "input",
-        type=Path,
-        metavar="INPUT",
-        help="CSV (UTF-8 or GBK) or XLSX list of names or addresses",
-    )
-    geo.add_argument(
-        "--name-column",
-        required=True,
-        metavar="NAME",
-        help="column with the names or addresses to place",
-    )
-    where = geo.add_mutually_exclusive_group()
-    where.add_argument("--context", help="unit code the whole list lies in")
-    where.add_argument("--context-column", help="column with a unit code per row")
-    geo.add_argument("--fallback-column", help="second text tried for coarse rows")
-    geo.add_argument(
-        "--overrides",
-        type=Path,
-        help="CSV of manual fixes name,lon,lat[,code]: fill in the -fixes.csv "
-        "template a previous run wrote",
-    )
-    geo.add_argument(
-        "--overrides-coords",
-        choices=SYSTEMS,
-        default="wgs84",
-        help="coordinate system of the fixes' lon/lat (default wgs84)",
-    )
-    geo.add_argument(
-        "--store",
-        type=Path,
-        metavar="GPKG",
-        help="gazetteer GeoPackage (default ~/.cache/geoplan/gazetteer.gpkg, else "
-        "the built-in one)",
-    )
-    geo.add_argument(
-        "--provider",
-        action="append",
-        default=[],
-        choices=sorted(providers.PROVIDERS),
-        help="online geocoder for rows placed no finer than a county "
-        "(repeatable; keys from TIANDITU_KEY / AMAP_KEY)",
-    )
-    geo.add_argument(
-        "--out",
-        type=Path,
-        default=Path("layers/geocoded.gpkg"),
-        help="output GeoPackage; CSV and report written beside it",
-    )
-    geo.add_argument(
-        "--no-progress", action="store_true", help="no progress bar on stderr"
-    )
 
 
 def run_import(args: argparse.Namespace) -> int:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import pandas as pd
 
-from geoplan.cli._args import add_basemap, command
 from geoplan.errors import ValidationError
 from geoplan.io._guard import refuse_overwriting_inputs
 from geoplan.io.export import alias
@@ -26,45 +24,6 @@ COLOURINGS = {
     "coverage_status": COVERAGE_COLOURS,
     "covered": COVERED_FLAG_COLOURS,
 }
-
-
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    """Register ``map``."""
-    p = command(commands, "map", run)
-    p.add_argument(
-        "gpkg", type=Path, metavar="GPKG", help="GeoPackage holding the layers"
-    )
-    p.add_argument("--units", required=True, metavar="LAYER", help="polygon layer")
-    p.add_argument(
-        "--share-column",
-        required=True,
-        metavar="COLUMN",
-        help="column of --units with the covered share, 0 to 1 (e.g. provided_share)",
-    )
-    p.add_argument("--points", metavar="LAYER", help="point layer drawn on top")
-    p.add_argument(
-        "--colour-by",
-        metavar="COLUMN",
-        help="colour points by precision or a covered_<t>m column",
-    )
-    p.add_argument("--areas", metavar="LAYER", help="service areas (kind column)")
-    p.add_argument(
-        "--title", default="覆盖情况", help="title shown on the map (default 覆盖情况)"
-    )
-    add_basemap(p)
-    p.add_argument(
-        "--tianditu-key",
-        metavar="TK",
-        help="Tianditu key for its basemap (better: set TIANDITU_KEY)",
-    )
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=Path("maps/map.html"),
-        metavar="HTML",
-        help="the HTML map (default maps/map.html)",
-    )
-    p.add_argument("--png", action="store_true", help="also write a PNG beside it")
 
 
 def _points(

@@ -12,7 +12,6 @@ import pandas as pd
 
 from geoplan.access import presets
 from geoplan.cases.shangluo import demo, relocation
-from geoplan.cli._args import actions, add_basemap, command
 from geoplan.errors import ValidationError
 from geoplan.io._guard import inside, refuse_overwriting_inputs, safe_filename
 from geoplan.io.layers import read_text_table
@@ -20,64 +19,6 @@ from geoplan.places import geocode
 from geoplan.places.gazetteer import Gazetteer
 from geoplan.planning import categories, plans, report
 from geoplan.render import charts, maps
-
-
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    """Register ``plan`` (list, categories, check)."""
-    group = actions(command(commands, "plan"))
-    command(group, "plan list", run_list)
-    command(group, "plan categories", run_categories)
-    check = command(group, "plan check", run_check)
-    check.add_argument(
-        "plan", help=f"bundled plan ({', '.join(plans.available())}) or a TOML file"
-    )
-    check.add_argument(
-        "--facilities",
-        type=Path,
-        metavar="CSV",
-        help="facilities: columns category and unit_code, or a name "
-        "column placed in units with --name-column",
-    )
-    check.add_argument("--name-column", help="facility column with the place name")
-    check.add_argument("--category", help="category of every facility in the list")
-    check.add_argument(
-        "--units-from",
-        metavar="CODE",
-        help="build the units from the gazetteer below this code",
-    )
-    check.add_argument(
-        "--unit-type",
-        default="township",
-        choices=sorted(plans.UNIT_LEVELS),
-        help="kind of units --units-from builds (default township: towns and streets)",
-    )
-    check.add_argument(
-        "--units",
-        type=Path,
-        metavar="CSV",
-        help="units table: code, name, unit_type, county_code",
-    )
-    check.add_argument(
-        "--relocation",
-        action="store_true",
-        help="use the bundled Shangluo relocation-site tables",
-    )
-    check.add_argument(
-        "--gazetteer",
-        type=Path,
-        metavar="GPKG",
-        help="gazetteer store to build units and place facilities with (default "
-        "~/.cache/geoplan/gazetteer.gpkg, else the built-in one)",
-    )
-    add_basemap(check, what="the gap map written with --units-from")
-    check.add_argument(
-        "--out-dir",
-        type=Path,
-        default=Path("layers/progress"),
-        metavar="DIR",
-        help="folder for the CSV, Excel, Markdown, charts and gap map (default "
-        "layers/progress)",
-    )
 
 
 def run_list(_args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from geoplan.cases.shangluo import demo
-from geoplan.cli._args import command, finish
+from geoplan.cli._args import finish
 from geoplan.errors import ValidationError
 from geoplan.io import gazetteer_files
 from geoplan.io._atomic import atomic_write_text
@@ -14,24 +14,6 @@ from geoplan.places import gazetteer
 from geoplan.workflows import analysis
 from geoplan.workflows.coverage import run_coverage
 from geoplan.workflows.recommend import run_recommend
-
-
-def add_parsers(commands: argparse._SubParsersAction) -> None:
-    """Register ``run`` and ``init``."""
-    run_p = command(commands, "run", run)
-    run_p.add_argument(
-        "analysis_file",
-        type=Path,
-        metavar="ANALYSIS.toml",
-        help="the analysis file (`geoplan init` writes a template)",
-    )
-    init_p = command(commands, "init", init)
-    init_p.add_argument(
-        "analysis_file",
-        type=Path,
-        metavar="ANALYSIS.toml",
-        help="where to write the template",
-    )
 
 
 def init(args: argparse.Namespace) -> int:
