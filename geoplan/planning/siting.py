@@ -327,26 +327,19 @@ def mclp(
         raise ValidationError(msg)
     if capacity is not None:
         return _capacitated(cov, _capacity(cov, capacity), k, None, time_limit_s)
-    a, open_rows = _covering_model(cov)
-    budget = sparse.csc_array(
-        np.concatenate([np.ones(m), np.zeros(len(open_rows))])[None, :]
+    model = _covering_model(cov)
+    n_open = len(model[1])
+    sites, status, gap = _solve_covering(
+        cov,
+        model,
+        row=np.concatenate([np.ones(m), np.zeros(n_open)]),
+        bounds=(k, k),
+        cost=np.concatenate([np.zeros(m), -cov.weights[model[1]]]),
+        time_limit_s=time_limit_s,
     )
-    full = sparse.vstack([a, budget]).tocsc()
-    lower = np.concatenate([np.full(len(open_rows), -np.inf), [k]])
-    upper = np.concatenate([np.zeros(len(open_rows)), [k]])
-    cost = np.concatenate([np.zeros(m), -cov.weights[open_rows]])
-    values, status, gap = _solve(cost, full, lower, upper, m, time_limit_s=time_limit_s)
-    sites = _chosen(values, m)
     share, reached = _share(cov, np.asarray(sites, dtype=np.int64))
-    return SitingResult(
-        "mclp",
-        [cov.candidate_index[j] for j in sites],
-        float(cov.weights[reached].sum()),
-        share,
-        status,
-        gap,
-        _new_coverage(cov, sites),
-    )
+    covered = float(cov.weights[reached].sum())
+    return _picked("mclp", cov, sites, covered, share, status, gap)
 
 
 def lscp(
@@ -397,24 +390,50 @@ def lscp(
     if need <= 1e-9:
         share, _ = _share(cov, np.array([], dtype=np.int64))
         return SitingResult("lscp", [], 0.0, share, "Optimal", 0.0)
-    demand_row = sparse.csc_array(
-        np.concatenate([np.zeros(m), cov.weights[open_rows]])[None, :]
+    sites, status, gap = _solve_covering(
+        cov,
+        (a, open_rows),
+        row=np.concatenate([np.zeros(m), cov.weights[open_rows]]),
+        bounds=(need - 1e-9, np.inf),
+        cost=np.concatenate([np.ones(m), np.zeros(len(open_rows))]),
+        time_limit_s=time_limit_s,
     )
-    full = sparse.vstack([a, demand_row]).tocsc()
-    lower = np.concatenate([np.full(len(open_rows), -np.inf), [need - 1e-9]])
-    upper = np.concatenate([np.zeros(len(open_rows)), [np.inf]])
-    cost = np.concatenate([np.ones(m), np.zeros(len(open_rows))])
-    values, status, gap = _solve(cost, full, lower, upper, m, time_limit_s=time_limit_s)
-    sites = _chosen(values, m)
     share, _ = _share(cov, np.asarray(sites, dtype=np.int64))
+    return _picked("lscp", cov, sites, float(len(sites)), share, status, gap)
+
+
+def _solve_covering(
+    cov: Coverage,
+    model: tuple[sparse.csc_array, NDArray[np.int64]],
+    *,
+    row: NDArray[np.float64],
+    bounds: tuple[float, float],
+    cost: NDArray[np.float64],
+    time_limit_s: float,
+) -> tuple[list[int], str, float]:
+    """Solve the covering model plus one row over (sites, open demand)."""
+    a, open_rows = model
+    m = cov.matrix.shape[1]
+    full = sparse.vstack([a, sparse.csc_array(row[None, :])]).tocsc()
+    lower = np.append(np.full(len(open_rows), -np.inf), bounds[0])
+    upper = np.append(np.zeros(len(open_rows)), bounds[1])
+    values, status, gap = _solve(cost, full, lower, upper, m, time_limit_s=time_limit_s)
+    return _chosen(values, m), status, gap
+
+
+def _picked(
+    name: str,
+    cov: Coverage,
+    sites: list[int],
+    objective: float,
+    share: float,
+    status: str,
+    gap: float,
+) -> SitingResult:
+    """Report a solved model: the chosen candidates and what each adds."""
+    chosen = [cov.candidate_index[j] for j in sites]
     return SitingResult(
-        "lscp",
-        [cov.candidate_index[j] for j in sites],
-        float(len(sites)),
-        share,
-        status,
-        gap,
-        _new_coverage(cov, sites),
+        name, chosen, objective, share, status, gap, _new_coverage(cov, sites)
     )
 
 
