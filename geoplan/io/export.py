@@ -388,6 +388,7 @@ def write_geopackage(
                 layer=name,
                 driver="GPKG",
                 dataset_options=options,
+                use_arrow=True,
             )
         _annotate(tmp, layers, styles or {}, provenance)
     logger.info(
@@ -495,7 +496,7 @@ def export_layer(frame: pd.DataFrame, path: Path | str) -> list[Path]:
         main = path if isinstance(data, gpd.GeoDataFrame) else path.with_suffix(".dbf")
         return [main, path.with_suffix(".cpg"), fields]
     with atomic_path(path, suffix=suffix) as tmp:
-        pyogrio.write_dataframe(data, tmp, driver=FORMATS[suffix])
+        pyogrio.write_dataframe(data, tmp, driver=FORMATS[suffix], use_arrow=True)
     return [path]
 
 

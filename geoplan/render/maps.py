@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from folium.plugins import MarkerCluster
+from folium.utilities import JsCode
 
 from geoplan._geometry import has_location
 from geoplan.io._atomic import atomic_write_bytes, atomic_write_text
@@ -455,32 +456,21 @@ def add_points(
         fills = pd.Series(colour, index=shown.index)
         classes = pd.Series(name, index=shown.index)
         items = [LegendItem(colour, name, name, "round")]
-    if len(shown) > MARKER_LIMIT:
-        _canvas_points(m, shown, fills, classes, name=name, fields=fields)
+    clustered = cluster and len(shown) <= MARKER_LIMIT
+    layer = _geojson_points(
+        shown, fills, classes, name=name, fields=fields, own_popups=clustered
+    )
+    if not clustered:
+        layer.add_to(m)
     else:
-        group = (
-            MarkerCluster(
-                name=text(name),
-                options={"spiderfyDistanceMultiplier": 1.5},
-                icon_create_function=CLUSTER_ICON,
-            )
-            if cluster
-            else folium.FeatureGroup(name=text(name))
+        group = MarkerCluster(
+            name=text(name),
+            options={"spiderfyDistanceMultiplier": 1.5},
+            icon_create_function=CLUSTER_ICON,
         )
-        for (_, row), fill, key in zip(shown.iterrows(), fills, classes, strict=True):
-            marker = folium.CircleMarker(
-                location=[row.geometry.y, row.geometry.x],
-                radius=6,
-                color=fill,
-                fill=True,
-                fill_color=fill,
-                fill_opacity=0.8,
-                popup=folium.Popup(_table_html(row, fields), max_width=320),
-            )
-            marker.options["geoplanClass"] = class_token(key)  # legend test hook
-            marker.add_to(group)
+        layer.add_to(group)  # markercluster takes the GeoJSON layer's markers
         group.add_to(m)
-        if cluster and len(shown) > 1:
+        if len(shown) > 1:
             meta(m).setdefault("clusters", True)
     _register(m, name, items)
     return m
@@ -497,16 +487,21 @@ def _class_key(value: object) -> str:
     return str(value)
 
 
-def _canvas_points(
-    m: folium.Map,
+def _geojson_points(
     shown: gpd.GeoDataFrame,
     fills: pd.Series,
     classes: pd.Series,
     *,
     name: str,
     fields: Mapping[str, str],
-) -> None:
-    """One GeoJSON layer of circle markers on the canvas, popups from properties."""
+    own_popups: bool,
+) -> folium.GeoJson:
+    """
+    One GeoJSON layer of circle markers, popups from its properties.
+
+    With `own_popups` each marker carries its popup (a clustered layer is not
+    on the map itself, so a popup bound to it would never open).
+    """
     # property keys are ours (f0, f1 …): column names come from data too
     keys = {col: f"f{i}" for i, col in enumerate(fields)}
     data = pd.DataFrame(
@@ -514,22 +509,40 @@ def _canvas_points(
     )
     data["_fill"] = fills.to_numpy()
     data["_class"] = [class_token(k) for k in classes]
+    popups: dict[str, Any] = {
+        "popup": folium.GeoJsonPopup(
+            fields=list(keys.values()),
+            aliases=[text(a) for a in fields.values()],
+            labels=True,
+        )
+    }
+    if own_popups:  # escaped cells, as every popup
+        data = data.iloc[:, len(keys) :].assign(
+            _popup=[_table_html(row, fields) for _, row in shown.iterrows()]
+        )
+        popups = {"on_each_feature": JsCode(_BIND_POPUP)}
     layer = gpd.GeoDataFrame(data, geometry=shown.geometry.to_numpy(), crs=WGS84)
-    folium.GeoJson(
+    radius = 4 if len(shown) > MARKER_LIMIT else 6
+    return folium.GeoJson(
         layer.__geo_interface__,
         name=text(name),
-        marker=folium.CircleMarker(radius=4, fill=True, fill_opacity=0.8, weight=1),
+        marker=folium.CircleMarker(
+            radius=radius, fill=True, fill_opacity=0.8, weight=1
+        ),
         style_function=lambda f: {
             "color": f["properties"]["_fill"],
             "fillColor": f["properties"]["_fill"],
             "geoplanClass": f["properties"]["_class"],
         },
-        popup=folium.GeoJsonPopup(
-            fields=list(keys.values()),
-            aliases=[text(a) for a in fields.values()],
-            labels=True,
-        ),
-    ).add_to(m)
+        **popups,
+    )
+
+
+#: Each marker of a clustered layer binds its own (already escaped) popup.
+_BIND_POPUP = (
+    "function (feature, layer) {"
+    " layer.bindPopup(feature.properties._popup, {maxWidth: 320}); }"
+)
 
 
 def add_areas(
