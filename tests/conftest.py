@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -85,6 +87,18 @@ def points(*xy, crs=UTM_49N, **columns):
 
 
 ADCODE = SHARED / "data" / "adcode"
+
+
+def page_text(path: Path) -> str:
+    """An HTML page with its JSON string escapes undone, as the browser shows it.
+
+    Map points travel as GeoJSON inside the page, where ``<`` is ``\\u003c``,
+    Chinese is ``\\u4e2d`` and a tab ``\\t``; searching the page for a name
+    means searching it decoded.
+    """
+    html = path.read_text(encoding="utf-8")
+    escape = r'\\u[0-9a-fA-F]{4}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?|\\[nrtbf"\\/]'
+    return re.sub(escape, lambda m: json.loads(f'"{m.group(0)}"'), html)
 
 
 def adcode_files(pattern: str) -> list[Path]:

@@ -22,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import tomli_w
+from conftest import page_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -233,10 +234,7 @@ def test_map_pages_carry_names_only_escaped(tmp_path_factory, names, title):
     m = maps.new_map((109.8, 33.7, 110.1, 33.9), basemap="none")
     maps.add_points(m, points, name=title, fields={"name": "名称", "note": "备注"})
     folder = temp(tmp_path_factory)
-    page = maps.save(m, folder / "m.html").read_text(encoding="utf-8")
-    # popups travel as JSON strings (\u003c for <): read them as the browser will
-    page = re.sub(r"\\u([0-9a-f]{4})", lambda u: chr(int(u.group(1), 16)), page)
-    page = page.encode("utf-16", "surrogatepass").decode("utf-16")  # astral pairs
+    page = page_text(maps.save(m, folder / "m.html"))
     for name in names:
         if DANGEROUS.search(name) or "\n" in name:
             assert name not in page

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SHARED
+from conftest import SHARED, page_text
 
 from geoplan.cases.shangluo import relocation
 from geoplan.errors import ValidationError
@@ -169,7 +169,7 @@ def test_xianan_social_work_stations_from_a_list(tmp_path):
     assert (out / "charts" / "X02.png").is_file()
     assert "name no town" not in run.stderr  # every station named its town
     # the shipped town points draw the gap map: the towns with and without one
-    page = (out / "xianan-units.html").read_text(encoding="utf-8")
+    page = page_text(out / "xianan-units.html")
     assert page.count("汀泗桥镇") >= 1
     assert "No gap map" not in run.stderr
     # the gap list: the built-in township list of 咸安区 minus the towns listed

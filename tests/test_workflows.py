@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -171,3 +173,47 @@ def test_recommend_from_the_cli_and_the_api_choose_the_same_sites(inputs, capsys
         RecommendJob(demand="d.csv", radius_m=5, k=1)
     with pytest.raises(ValidationError, match=r"a target share .* or a number"):
         RecommendJob(demand="d.csv", candidates="c.csv", radius_m=5)
+
+
+def test_the_shangluo_demo_its_analysis_file_and_the_api_agree(tmp_path, capsys):
+    """`geoplan demo shangluo`, `geoplan run examples/shangluo.toml`, Python."""
+    import pyogrio
+
+    from geoplan.cases.shangluo import demo
+
+    repo = Path(__file__).resolve().parents[1]
+    argv = ["demo", "shangluo", "--basemap", "none"]
+    cli = tmp_path / "cli"
+    assert main([*argv, "--layers-dir", str(cli), "--maps-dir", str(cli)]) == 0
+    example = (repo / "examples" / "shangluo.toml").read_text(encoding="utf-8")
+    example = example.replace('"../layers"', '"../toml"').replace(
+        '"../maps"', '"../toml"'
+    )
+    (tmp_path / "examples").mkdir()
+    analysis_file = tmp_path / "examples" / "shangluo.toml"
+    analysis_file.write_text(example.replace('"auto"', '"none"'), encoding="utf-8")
+    assert main(["run", str(analysis_file)]) == 0
+    printed = capsys.readouterr().out
+    api = demo.run_shangluo(
+        layers_folder=tmp_path / "api", maps_folder=tmp_path / "api", basemap="none"
+    )
+    report = demo.format_report(api).split("\n\n")[0]  # title and table: no paths
+    assert "商洛市" in report
+    assert printed.count(report) == 2  # the demo and the analysis file print it
+    for name in (
+        "shangluo-relocation-coverage.csv",
+        "shangluo-relocation-validation.csv",
+        "shangluo-fixes.csv",
+    ):
+        expected = table(tmp_path / "api" / name)
+        pd.testing.assert_frame_equal(table(cli / name), expected)
+        pd.testing.assert_frame_equal(table(tmp_path / "toml" / name), expected)
+    layers = pyogrio.list_layers(tmp_path / "api" / "shangluo.gpkg")[:, 0]
+    for layer in set(layers) - {"layer_styles"}:  # styles carry their write time
+        expected = pyogrio.read_dataframe(
+            tmp_path / "api" / "shangluo.gpkg", layer=layer
+        )
+        for door in (cli, tmp_path / "toml"):
+            got = pyogrio.read_dataframe(door / "shangluo.gpkg", layer=layer)
+            pd.testing.assert_frame_equal(got, expected)
+    assert len(expected) > 0
