@@ -126,7 +126,7 @@ def test_recommend_on_a_grid_keeps_sites_to_their_unit(tmp_path):
     table.to_csv(tmp_path / "villages.csv", index=False)
     common = [
         "recommend", "--demand", "villages.csv", "--coords", "wgs84",
-        "--candidates-grid", "250", "--units", "towns.gpkg", "--units-column", "town",
+        "--candidates-grid-m", "250", "--units", "towns.gpkg", "--units-column", "town",
         "--radius-m", "1300", "--target-share", "1",
     ]  # fmt: skip
     free = run_geoplan(*common, "--out", "free.gpkg", cwd=tmp_path)

@@ -13,7 +13,7 @@ import glob
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -257,10 +257,19 @@ class Analysis:
         The file; relative paths in it are resolved against its folder.
     file
         Its sections, checked and typed.
+    layers_dir, maps_dir
+        Where layers and maps go (``[outputs]``, resolved).
     """
 
     path: Path
     file: AnalysisFile
+    layers_dir: Path = field(init=False)
+    maps_dir: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Resolve the output folders against the file's folder."""
+        self.layers_dir = self.resolve(self.file.outputs.layers_dir)
+        self.maps_dir = self.resolve(self.file.outputs.maps_dir)
 
     @property
     def job(self) -> str:
@@ -292,30 +301,6 @@ class Analysis:
         return Path(
             os.path.normpath(path if path.is_absolute() else self.path.parent / path)
         )
-
-    @property
-    def layers_dir(self) -> Path:
-        """
-        Where the layers go: ``[outputs] layers_dir``, relative to the file.
-
-        Returns
-        -------
-        Path
-            The folder.
-        """
-        return self.resolve(self.file.outputs.layers_dir)
-
-    @property
-    def maps_dir(self) -> Path:
-        """
-        Where the maps go: ``[outputs] maps_dir``, relative to the file.
-
-        Returns
-        -------
-        Path
-            The folder.
-        """
-        return self.resolve(self.file.outputs.maps_dir)
 
     def coverage_job(self) -> CoverageJob:
         """
@@ -382,7 +367,7 @@ class Analysis:
             weight_column=coverage.weight_column,
             candidates=self.resolve(rec.candidates) if rec.candidates else None,
             candidates_from=rec.candidates_from,
-            candidates_grid=rec.candidates_grid_m,
+            candidates_grid_m=rec.candidates_grid_m,
             units=self.resolve(rec.units) if rec.units else None,
             units_column=rec.units_column,
             store=self.resolve(rec.store) if rec.store else None,

@@ -46,7 +46,7 @@ class RecommendJob(Job):  # numpydoc ignore=PR02
     ----------
     demand
         Demand points (CSV/XLSX with lon/lat, or a GIS file).
-    candidates, candidates_from, candidates_grid
+    candidates, candidates_from, candidates_grid_m
         Exactly one source of candidate sites: a file, the gazetteer's towns
         and villages with a point below a unit code, or a grid with this
         spacing in metres inside `units`.
@@ -80,7 +80,7 @@ class RecommendJob(Job):  # numpydoc ignore=PR02
 
     candidates: Path | None = None
     candidates_from: str | None = None
-    candidates_grid: Positive | None = None
+    candidates_grid_m: Positive | None = None
     units: Path | None = None
     units_column: str | None = None
     store: Path | None = None
@@ -94,14 +94,14 @@ class RecommendJob(Job):  # numpydoc ignore=PR02
     def _check(self) -> None:
         sources = [
             s
-            for s in ("candidates", "candidates_from", "candidates_grid")
+            for s in ("candidates", "candidates_from", "candidates_grid_m")
             if getattr(self, s) is not None
         ]
         problems = []
         if len(sources) != 1:
             problems.append(
                 "give exactly one source of candidates: --candidates, "
-                f"--candidates-from or --candidates-grid (got {sources or 'none'})"
+                f"--candidates-from or --candidates-grid-m (got {sources or 'none'})"
             )
         if (self.k is None) == (self.target_share is None):
             problems.append(
@@ -438,14 +438,14 @@ def _candidates(args: RecommendJob) -> gpd.GeoDataFrame:
             raise ValidationError(msg)
         return found
     if args.units is None:
-        msg = "--candidates-grid needs --units, the polygons where sites may go."
+        msg = "--candidates-grid-m needs --units, the polygons where sites may go."
         raise ValidationError(msg)
     units, repairs = repair_polygons(to_wgs84(layers.read_layer(args.units)))
     if len(repairs):
         print(f"{args.units}: {len(repairs)} invalid polygons made valid")  # noqa: T201
-    assert args.candidates_grid is not None  # the only source left
+    assert args.candidates_grid_m is not None  # the only source left
     return candidate_sites.grid(
-        units, spacing_m=args.candidates_grid, unit_column=args.units_column
+        units, spacing_m=args.candidates_grid_m, unit_column=args.units_column
     )
 
 
