@@ -163,6 +163,27 @@ class AnalysisFile(FileModel):
         return self
 
 
+#: Keys a section hands to its job as they are (paths are resolved apart).
+_SAME_NAMES = {
+    "coverage": {
+        "duplicate_ids",
+        "radius_m",
+        "preset",
+        "method",
+        "weight_column",
+        "target_share",
+    },
+    "recommend": {
+        "candidates_from",
+        "candidates_grid_m",
+        "units_column",
+        "keep_within",
+        "capacity_column",
+        "k",
+        "time_limit_s",
+    },
+}
+
 #: The keys each section takes (``inputs`` holds ``demand`` and ``facilities``).
 KNOWN = {
     name: set(field.annotation.model_fields)  # type: ignore[union-attr]
@@ -302,6 +323,9 @@ class Analysis:
             os.path.normpath(path if path.is_absolute() else self.path.parent / path)
         )
 
+    def _optional(self, value: str | None) -> Path | None:
+        return None if value is None else self.resolve(value)
+
     def coverage_job(self) -> CoverageJob:
         """
         Return the coverage job the file describes (job ``coverage``).
@@ -325,17 +349,10 @@ class Analysis:
             coords=inputs.demand.coords,
             lon_column=inputs.demand.lon_column,
             lat_column=inputs.demand.lat_column,
-            duplicate_ids=cov.duplicate_ids,
-            radius_m=cov.radius_m,
-            preset=cov.preset,
-            method=cov.method,
-            network=self.resolve(cov.network) if cov.network else None,
-            weight_column=cov.weight_column,
-            target_share=cov.target_share,
-            out=self.resolve(out.gpkg)
-            if out.gpkg
-            else self.layers_dir / f"{name}.gpkg",
-            map=self.resolve(out.map) if out.map else self.maps_dir / f"{name}.html",
+            network=self._optional(cov.network),
+            **cov.model_dump(include=_SAME_NAMES["coverage"]),
+            out=self.resolve(out.gpkg or self.layers_dir / f"{name}.gpkg"),
+            map=self.resolve(out.map or self.maps_dir / f"{name}.html"),
             basemap=out.basemap,
         )
 
@@ -365,20 +382,14 @@ class Analysis:
             coords=coverage.coords,
             duplicate_ids=coverage.duplicate_ids,
             weight_column=coverage.weight_column,
-            candidates=self.resolve(rec.candidates) if rec.candidates else None,
-            candidates_from=rec.candidates_from,
-            candidates_grid_m=rec.candidates_grid_m,
-            units=self.resolve(rec.units) if rec.units else None,
-            units_column=rec.units_column,
-            store=self.resolve(rec.store) if rec.store else None,
-            keep_within=rec.keep_within,
-            capacity_column=rec.capacity_column,
+            candidates=self._optional(rec.candidates),
+            units=self._optional(rec.units),
+            store=self._optional(rec.store),
             radius_m=coverage.reach_m,
-            k=rec.k,
+            **rec.model_dump(include=_SAME_NAMES["recommend"]),
             target_share=None if rec.k is not None else (target or 1.0),
             network=coverage.network,
             mode=coverage.mode,
-            time_limit_s=rec.time_limit_s,
             map=self.maps_dir / f"{name}.html",
             basemap=coverage.basemap,
             out=self.layers_dir / f"{name}.gpkg",
