@@ -301,7 +301,7 @@ def covered_share(
     Parameters
     ----------
     table
-        As from :func:`distance_coverage`.
+        A per-demand coverage table, as :func:`distance_coverage` returns it.
     weights
         Population or households per demand point (aligned to the index).
     by
@@ -362,7 +362,8 @@ def covered_column(table: pd.DataFrame) -> str:
     Parameters
     ----------
     table
-        As from :func:`distance_coverage`.
+        A coverage table with one ``covered_<t>m`` column (as every producer
+        of :mod:`geoplan.access.coverage` writes).
 
     Returns
     -------

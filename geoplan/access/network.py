@@ -46,11 +46,11 @@ class StreetNetwork:
     Attributes
     ----------
     nodes
-        Node points indexed by node id.
+        Node points indexed by node id (osmnx's ids for OSM files).
     edges
         Columns ``u``, ``v`` (node ids), ``length_m`` and line geometry.
     source
-        Where the network came from.
+        Where the network came from (a file name, or ``"grid"`` in tests).
     """
 
     nodes: gpd.GeoDataFrame

@@ -55,6 +55,16 @@ ADCODE_COLUMNS = [
     "village",
 ]
 
+#: How an adcode CSV is read: no header, the 20 columns above, every cell text.
+_ADCODE_CSV = {
+    "header": None,
+    "names": ADCODE_COLUMNS,
+    "index_col": False,
+    "dtype": str,
+    "keep_default_na": False,
+    "encoding": "utf-8",
+}
+
 
 def _read_adcode_file(path: Path | str) -> pd.DataFrame:
     """One adcode CSV, every row checked; problems raised with file and row."""
@@ -69,15 +79,7 @@ def _read_adcode_file(path: Path | str) -> pd.DataFrame:
         with warnings.catch_warnings():
             # pandas warns, then cuts, rows wider than the 20 columns
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                path,
-                header=None,
-                names=ADCODE_COLUMNS,
-                index_col=False,
-                dtype=str,
-                keep_default_na=False,
-                encoding="utf-8",
-            )
+            frame = pd.read_csv(path, **_ADCODE_CSV)
     except pd.errors.ParserWarning:
         msg = f"{path}: some rows have more than {len(ADCODE_COLUMNS)} columns; {fix}."
         raise ValidationError(msg) from None

@@ -145,7 +145,7 @@ def read_excel_text(path: Path) -> pd.DataFrame:
     Parameters
     ----------
     path
-        The ``.xlsx`` file.
+        The ``.xlsx`` workbook (only its first sheet is read).
 
     Returns
     -------

@@ -94,7 +94,7 @@ class ProviderAnswer:
         Parameters
         ----------
         name
-            The name or address that was asked for.
+            The name or address that was asked for (the row's ``name``).
 
         Returns
         -------

@@ -14,7 +14,8 @@ import difflib
 import functools
 import importlib.resources
 import tomllib
-from typing import Self
+from collections.abc import Mapping
+from typing import Self, TypeVar
 
 from pydantic import model_validator
 
@@ -97,7 +98,8 @@ def unit_types() -> dict[str, UnitType]:
     Returns
     -------
     dict
-        Id -> :class:`UnitType`.
+        Id -> :class:`UnitType`, from ``province`` down to ``community``; the
+        ``counted_against`` of every category is one of them.
     """
     return dict(_registry()[1])
 
@@ -123,11 +125,9 @@ def category(name: str) -> Category:
     """
     text = str(name).strip()
     cats = _registry()[0]
-    if text in cats:
-        return cats[text]
-    for cat in cats.values():
-        if text == cat.name_zh or text in cat.variants:
-            return cat
+    found = _find(cats, text)
+    if found is not None:
+        return found
     names = {n: c.id for c in cats.values() for n in (c.id, c.name_zh, *c.variants)}
     close = difflib.get_close_matches(text, list(names), n=3, cutoff=0.4)
     hint = (
@@ -144,19 +144,31 @@ def unit_type(name: str) -> UnitType:
     Parameters
     ----------
     name
-        For example ``"township"`` or ``"乡镇(街道)"``.
+        An id (``"township"``), a Chinese name (``"乡镇(街道)"``) or a variant
+        the plans write (``"镇(街道)"``).
 
     Returns
     -------
     UnitType
-        The unit type.
+        The unit type; :class:`CategoryError` listing the known ones if none.
     """
     text = str(name).strip()
     units = _registry()[1]
-    if text in units:
-        return units[text]
-    for unit in units.values():
-        if text == unit.name_zh or text in unit.variants:
-            return unit
+    found = _find(units, text)
+    if found is not None:
+        return found
     msg = f"Unknown unit type {text!r}; known: {', '.join(units)}."
     raise CategoryError(msg)
+
+
+E = TypeVar("E", Category, UnitType)
+
+
+def _find(entries: Mapping[str, E], text: str) -> E | None:
+    """Return the entry whose id, Chinese name or a variant is `text`, or None."""
+    if text in entries:
+        return entries[text]
+    return next(
+        (e for e in entries.values() if text == e.name_zh or text in e.variants),
+        None,
+    )

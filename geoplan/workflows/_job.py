@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import model_validator
+from pydantic import BaseModel, model_validator
 
 from geoplan._models import Loc, Model, Positive, Share, one_of
-from geoplan.access import modes
+from geoplan.access import modes, presets
 from geoplan.places.coords import CoordSystem
 
 
@@ -27,7 +27,17 @@ def _option(loc: Loc, phrase: str, error: Mapping[str, Any]) -> str:  # noqa: AR
     return f"--{name.replace('_', '-')} ({name}) {phrase}"
 
 
-class Job(Model):
+class Reach(BaseModel):
+    """What counts as served, as jobs and analysis files' ``[coverage]`` say it."""
+
+    radius_m: Positive | None = None
+    preset: Annotated[str, one_of(presets.available)] | None = None
+    target_share: Share | None = None
+    weight_column: str | None = None
+    duplicate_ids: Literal["reject", "keep"] = "reject"
+
+
+class Job(Model, Reach):
     """
     Fields and checks shared by the jobs of :mod:`geoplan.workflows`.
 
@@ -55,11 +65,6 @@ class Job(Model):
 
     demand: Path
     coords: CoordSystem | None = None
-    duplicate_ids: Literal["reject", "keep"] = "reject"
-    weight_column: str | None = None
-    radius_m: Positive | None = None
-    preset: str | None = None
-    target_share: Share | None = None
     network: Path | None = None
     mode: Annotated[str, one_of(modes.available)] = "walk"
     map: Path | None = None

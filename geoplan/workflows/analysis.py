@@ -15,26 +15,21 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
-from geoplan._models import Count, FileModel, Loc, Positive, Share, one_of, validate
+from geoplan._models import FileModel, Loc, Positive, Share, one_of, validate
 from geoplan.errors import ValidationError
 from geoplan.io._io import read_toml
 from geoplan.places.coords import CoordSystem
+from geoplan.workflows._job import Reach
 from geoplan.workflows.coverage import CoverageJob, Method
-from geoplan.workflows.recommend import RecommendJob
+from geoplan.workflows.recommend import RecommendJob, SitingOptions
 
 logger = logging.getLogger(__name__)
 
 JOBS = ("shangluo-relocation", "coverage")
-
-
-def _presets() -> list[str]:
-    from geoplan.access import presets
-
-    return presets.available()
 
 
 def _basemaps() -> list[str]:
@@ -75,17 +70,12 @@ class InputsSection(FileModel):
     facilities: LayerInput | None = None
 
 
-class CoverageSection(FileModel):
+class CoverageSection(FileModel, Reach):
     """``[coverage]``: the reach, the method and the target."""
 
-    preset: Annotated[str, one_of(_presets)] | None = None
-    radius_m: Positive | None = None
     method: Method | None = None
     network: str | None = None
     cemetery_radius_m: Positive | None = None
-    target_share: Share | None = None
-    weight_column: str | None = None
-    duplicate_ids: Literal["reject", "keep"] = "reject"
 
 
 class PlanSection(FileModel):
@@ -94,20 +84,13 @@ class PlanSection(FileModel):
     id: str | None = None
 
 
-class RecommendSection(FileModel):
+class RecommendSection(FileModel, SitingOptions):
     """``[recommend]``: where to build next, within the coverage radius."""
 
     candidates: str | None = None
-    candidates_from: str | None = None
-    candidates_grid_m: Positive | None = None
     units: str | None = None
-    units_column: str | None = None
     store: str | None = None
     target_share: Share | None = None
-    k: Count | None = None
-    keep_within: str | None = None
-    capacity_column: str | None = None
-    time_limit_s: Positive = 60.0
 
 
 class OutputsSection(FileModel):
@@ -165,23 +148,8 @@ class AnalysisFile(FileModel):
 
 #: Keys a section hands to its job as they are (paths are resolved apart).
 _SAME_NAMES = {
-    "coverage": {
-        "duplicate_ids",
-        "radius_m",
-        "preset",
-        "method",
-        "weight_column",
-        "target_share",
-    },
-    "recommend": {
-        "candidates_from",
-        "candidates_grid_m",
-        "units_column",
-        "keep_within",
-        "capacity_column",
-        "k",
-        "time_limit_s",
-    },
+    "coverage": {*Reach.model_fields, "method"},
+    "recommend": set(SitingOptions.model_fields),
 }
 
 #: The keys each section takes (``inputs`` holds ``demand`` and ``facilities``).

@@ -167,7 +167,8 @@ def run_coverage(job: CoverageJob) -> CoverageResult:
     Parameters
     ----------
     job
-        The demand, facilities, reach and outputs, checked.
+        The demand and facility layers, the reach, the method and the outputs,
+        already checked.
 
     Returns
     -------

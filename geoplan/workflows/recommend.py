@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 from typing_extensions import override
 
 from geoplan._geometry import has_location
@@ -38,7 +39,19 @@ from geoplan.planning import siting
 from geoplan.workflows._job import Job, Result
 
 
-class RecommendJob(Job):  # numpydoc ignore=PR02
+class SitingOptions(BaseModel):
+    """Siting choices an analysis file's ``[recommend]`` hands over as they are."""
+
+    k: Count | None = None  # or the job's target_share
+    time_limit_s: Positive = 60.0
+    candidates_from: str | None = None
+    candidates_grid_m: Positive | None = None
+    units_column: str | None = None
+    keep_within: str | None = None
+    capacity_column: str | None = None
+
+
+class RecommendJob(Job, SitingOptions):  # numpydoc ignore=PR02
     """
     Where to look for sites, what they must reach, and where to write.
 
@@ -79,16 +92,9 @@ class RecommendJob(Job):  # numpydoc ignore=PR02
     """
 
     candidates: Path | None = None
-    candidates_from: str | None = None
-    candidates_grid_m: Positive | None = None
     units: Path | None = None
-    units_column: str | None = None
     store: Path | None = None
-    keep_within: str | None = None
     existing: Path | None = None
-    capacity_column: str | None = None
-    k: Count | None = None
-    time_limit_s: Positive = 60.0
     out: Path = Path("layers/recommend.gpkg")
 
     def _check(self) -> None:

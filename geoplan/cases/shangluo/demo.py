@@ -415,7 +415,7 @@ def format_report(result: ShangluoResult) -> str:
     Parameters
     ----------
     result
-        As from :func:`run_shangluo`.
+        The tables and layers :func:`run_shangluo` computed and wrote.
 
     Returns
     -------
