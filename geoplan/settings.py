@@ -7,9 +7,6 @@ layers_folder : pathlib.Path
     (relative to the working directory).
 maps_folder : pathlib.Path
     Where generated HTML maps are written. Default ``maps``.
-sources_folder : pathlib.Path
-    Where the Shangluo plan's transcribed tables are read from: the package's
-    ``data/shangluo`` folder (installed with geoplan).
 cache_folder : pathlib.Path
     Where built street networks and geocoder answers are cached. Default
     ``~/.cache/geoplan``.
@@ -31,7 +28,6 @@ from pathlib import Path
 
 layers_folder: Path = Path("layers")
 maps_folder: Path = Path("maps")
-sources_folder: Path = Path(__file__).resolve().parent / "data" / "shangluo"
 default_crs: str = "EPSG:4326"
 lang: str = "both"
 cache_folder: Path = Path.home() / ".cache" / "geoplan"

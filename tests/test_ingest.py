@@ -165,7 +165,7 @@ def test_shangluo_from_gbk_sources_gives_identical_results(tmp_path):
         relocation.COUNTIES_FILE,
         relocation.COMMUNITY_TYPES_FILE,
     ):
-        text = (relocation.settings.sources_folder / name).read_text(encoding="utf-8")
+        text = (relocation.SOURCES / name).read_text(encoding="utf-8")
         (folder / name).write_bytes(text.encode("gbk"))
     kwargs = {
         "layers_folder": tmp_path / "l",

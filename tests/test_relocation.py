@@ -141,7 +141,7 @@ def test_bad_source_tables_fail_with_file_row_and_column(tmp_path):
         relocation.COUNTIES_FILE,
         relocation.COMMUNITY_TYPES_FILE,
     ):
-        shutil.copy(relocation.settings.sources_folder / name, tmp_path / name)
+        shutil.copy(relocation.SOURCES / name, tmp_path / name)
     counties = tmp_path / relocation.COUNTIES_FILE
     frame = pd.read_csv(counties, dtype=str)
     frame.loc[2, "sites"] = "12个"

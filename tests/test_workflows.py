@@ -217,3 +217,18 @@ def test_the_shangluo_demo_its_analysis_file_and_the_api_agree(tmp_path, capsys)
             got = pyogrio.read_dataframe(door / "shangluo.gpkg", layer=layer)
             pd.testing.assert_frame_equal(got, expected)
     assert len(expected) > 0
+
+
+def test_bundled_cases_are_data_and_each_runs_its_own_analysis():
+    import importlib
+
+    from geoplan.cases.shangluo import demo
+    from geoplan.workflows import analysis
+
+    repo = Path(__file__).resolve().parents[1]
+    assert analysis.jobs()[0] == "coverage"
+    assert demo.JOB in analysis.cases()
+    for job, case in analysis.cases().items():
+        module = importlib.import_module(case["module"])
+        assert callable(module.run_analysis), job
+        assert analysis.load(repo / case["example"]).job == job

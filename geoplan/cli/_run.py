@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 from pathlib import Path
 
-from geoplan.cases.shangluo import demo
 from geoplan.cli._args import finish
 from geoplan.errors import ValidationError
 from geoplan.io import gazetteer_files
@@ -35,9 +35,10 @@ def run(args: argparse.Namespace) -> int:
     """Check the file, then run its job step by step."""
     job = analysis.load(args.analysis_file)
     print(f"[1/3] {job.file.analysis.name or job.job}: job {job.job}")
-    if job.job == demo.JOB:  # the bundled case, run by its own module
+    if job.job in analysis.cases():  # a bundled case, run by its own module
+        case = importlib.import_module(analysis.cases()[job.job]["module"])
         store = _gazetteer(job)
-        print(demo.run_analysis(job, store, job.layers_dir, job.maps_dir))
+        print(case.run_analysis(job, store, job.layers_dir, job.maps_dir))
         return 0
     coverage = job.coverage_job()
     print("[2/3] coverage")

@@ -1,19 +1,22 @@
 """Analysis files: one TOML file describes an analysis, ``geoplan run`` executes it.
 
-Two jobs exist: ``shangluo-relocation`` (the bundled example: plan table,
-gazetteer, coverage, GeoPackage, map, plan progress) and ``coverage`` (demand
-and facility layers of your own: coverage, gaps, GeoPackage, map). Every key
+The job is ``coverage`` (demand and facility layers of your own: coverage,
+gaps, GeoPackage, map, and where to build next) or a bundled case named in
+``geoplan/data/cases.toml`` (:func:`cases`), run by its own module. Every key
 is checked before anything runs; unknown keys are errors, so a typo never
 passes silently. ``geoplan init`` writes a commented template.
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import logging
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Self
 
@@ -29,7 +32,32 @@ from geoplan.workflows.recommend import RecommendJob, SitingOptions
 
 logger = logging.getLogger(__name__)
 
-JOBS = ("shangluo-relocation", "coverage")
+
+@functools.cache
+def cases() -> dict[str, dict[str, str]]:
+    """
+    Return the bundled cases analysis files can run, by job name.
+
+    Returns
+    -------
+    dict
+        Job name -> ``module`` (its ``run_analysis`` runs the file),
+        ``example`` and ``about``, from ``geoplan/data/cases.toml``.
+    """
+    text = resources.files("geoplan").joinpath("data", "cases.toml").read_text()
+    return tomllib.loads(text)
+
+
+def jobs() -> list[str]:
+    """
+    Return the jobs an analysis file may name.
+
+    Returns
+    -------
+    list of str
+        ``coverage`` (your demand and facility layers), then the bundled cases.
+    """
+    return ["coverage", *cases()]
 
 
 def _basemaps() -> list[str]:
@@ -51,7 +79,7 @@ class LayerInput(FileModel):
 class AnalysisSection(FileModel):
     """``[analysis]``: the job to run and its name."""
 
-    job: Annotated[str, one_of(lambda: JOBS)]
+    job: Annotated[str, one_of(jobs)]
     name: str | None = None
 
 
@@ -194,13 +222,13 @@ TEMPLATE = """\
 
 [analysis]
 name = "我的覆盖分析 / my coverage analysis"
-# job: "coverage" (your demand and facility layers) or "shangluo-relocation"
+# job: "coverage" (your demand and facility layers), or a bundled case's job
 job = "coverage"
 
-[gazetteer]  # used by the shangluo-relocation job
+[gazetteer]  # used by jobs that place names (the bundled cases)
 # store = "layers/gazetteer.gpkg"          # default: ~/.cache/geoplan/gazetteer.gpkg
 # import_adcode = ["data/adcode/611*.csv"]  # town points (GCJ-02, converted)
-# overrides = "layers/shangluo-fixes.csv"   # manual fixes name,code,lon,lat (WGS-84)
+# overrides = "layers/fixes.csv"            # manual fixes name,code,lon,lat (WGS-84)
 
 [inputs.demand]
 path = "demand.csv"       # CSV/XLSX with lon/lat columns, or a GIS file

@@ -242,7 +242,7 @@ def run_shangluo(
         Where the HTML map goes; default ``settings.maps_folder``.
     sources_folder
         Where the transcribed plan tables are read; default
-        ``settings.sources_folder``.
+        :data:`geoplan.cases.shangluo.relocation.SOURCES`.
     gazetteer
         The gazetteer store to place sites with; default the store at
         ``settings.gazetteer_path``, else the built-in gazetteer (town

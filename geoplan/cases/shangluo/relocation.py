@@ -24,10 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geoplan import settings
 from geoplan.io._io import read_csv_table
 from geoplan.planning import plans
 
+#: Where the transcribed tables ship: the package's ``data/shangluo`` folder.
+SOURCES = Path(__file__).resolve().parents[2] / "data" / "shangluo"
 SITES_FILE = "shangluo-relocation-cemetery-sites.csv"
 COUNTIES_FILE = "shangluo-relocation-cemetery-counties.csv"
 COMMUNITY_TYPES_FILE = "shangluo-relocation-community-types.csv"
@@ -104,7 +105,7 @@ def load(table: str, folder: Path | None = None) -> pd.DataFrame:
         ``source_line``. ``"community_types"``: the city-level split of sites
         by community type (新建型, 融合型, 挂靠型) with ``sites``.
     folder
-        Folder holding the source tables; default ``settings.sources_folder``.
+        Folder holding the source tables; default :data:`SOURCES`.
 
     Returns
     -------
@@ -117,7 +118,7 @@ def load(table: str, folder: Path | None = None) -> pd.DataFrame:
         For a table not in :data:`TABLES`.
     """
     name, text, integers, key = TABLES[table]
-    base = Path(folder) if folder is not None else settings.sources_folder
+    base = Path(folder) if folder is not None else SOURCES
     return read_csv_table(base / name, text=text, integers=integers, key=key)
 
 
