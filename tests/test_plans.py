@@ -108,8 +108,7 @@ def test_categories_know_the_plans_variants():
 def test_shangluo_relocation_indicator_per_county():
     plan = plans.load("shangluo")
     layers = plans.Layers(
-        relocation_sites=relocation.load("sites"),
-        relocation_totals=relocation.load("county_totals"),
+        tables=relocation.plan_tables(),
     )
     progress = plans.evaluate(plan, layers)
     s47 = progress[progress["indicator"] == "S47"].set_index("scope")
@@ -222,8 +221,7 @@ def test_excel_holds_the_numbers_of_the_csv(tmp_path):
     progress = plans.evaluate(
         plan,
         plans.Layers(
-            relocation_sites=relocation.load("sites"),
-            relocation_totals=relocation.load("county_totals"),
+            tables=relocation.plan_tables(),
         ),
     )
     csv = report.write_csv(progress, tmp_path / "p.csv")
@@ -263,8 +261,9 @@ def test_located_sites_report_those_within_the_cemetery_radius(shangluo_gazettee
     sites = relocation.load("sites")
     located, _ = demo.locate_sites(sites, shangluo_gazetteer, radius_m=5000)
     layers = plans.Layers(
-        relocation_sites=sites.assign(coverage_status=located["coverage_status"]),
-        relocation_totals=relocation.load("county_totals"),
+        tables=relocation.plan_tables(
+            sites.assign(coverage_status=located["coverage_status"])
+        ),
     )
     progress = plans.evaluate(plans.load("shangluo"), layers)
     s47 = progress[progress["indicator"] == "S47"].set_index("scope")

@@ -80,8 +80,7 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
                 within_radius=located["within_radius"],
                 coverage_status=located["coverage_status"],
             )
-        layers.relocation_sites = sites
-        layers.relocation_totals = relocation.load("county_totals")
+        layers.tables.update(relocation.plan_tables(sites))
     return layers
 
 
@@ -220,8 +219,8 @@ def run_check(args: argparse.Namespace) -> int:
         names = dict(
             zip(layers.units["county_code"], layers.units["county_code"], strict=True)
         )
-    if layers.relocation_totals is not None:
-        names.update(layers.relocation_totals["county"].to_dict())
+    if "relocation_totals" in layers.tables:
+        names.update(layers.tables["relocation_totals"]["county"].to_dict())
     drawn = charts.write_charts(progress, out / "charts", names=names)
     computed = progress[progress["current"].notna() & (progress["scope"] == "all")]
     print(

@@ -17,7 +17,7 @@ import importlib.resources
 import math
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Self, get_args
 
@@ -254,17 +254,14 @@ class Layers:
         Facilities with ``category`` (id or Chinese name) and ``unit_code``
         (the unit each lies in or serves), or a per-unit status table with
         ``unit_code``, ``category`` and ``count``.
-    relocation_sites, relocation_totals
-        The Shangluo relocation tables
-        (:mod:`geoplan.cases.shangluo.relocation`), with an optional
-        ``coverage_status`` column on the sites (their reach of the assigned
-        cemetery, see :func:`geoplan.cases.shangluo.demo.locate_sites`).
+    tables
+        Further tables by name, for computations a case registers with
+        :func:`register_computation` (e.g. a plan's own site list and totals).
     """
 
     units: pd.DataFrame | None = None
     facilities: pd.DataFrame | None = None
-    relocation_sites: pd.DataFrame | None = None
-    relocation_totals: pd.DataFrame | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 ROW = [

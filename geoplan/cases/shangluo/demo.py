@@ -579,7 +579,7 @@ def run_analysis(
     progress = plans.evaluate(
         plan,
         plans.Layers(
-            relocation_sites=sites, relocation_totals=relocation.load("county_totals")
+            tables=relocation.plan_tables(sites),
         ),
     )
     written = [

@@ -122,6 +122,28 @@ def load(table: str, folder: Path | None = None) -> pd.DataFrame:
     return read_csv_table(base / name, text=text, integers=integers, key=key)
 
 
+def plan_tables(sites: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """
+    Return the tables the plan's ``relocation_provision`` indicator reads.
+
+    Parameters
+    ----------
+    sites
+        The named entries, e.g. with each site's ``coverage_status``; default
+        ``load("sites")``.
+
+    Returns
+    -------
+    dict
+        ``relocation_sites`` and ``relocation_totals``, for
+        :class:`geoplan.planning.plans.Layers` ``tables``.
+    """
+    return {
+        "relocation_sites": load("sites") if sites is None else sites,
+        "relocation_totals": load("county_totals"),
+    }
+
+
 def coverage_by_county(sites: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     """
     Count, per county and for the city, the sites the plan provides for.
@@ -304,7 +326,7 @@ def provision_rows(
     plan, item
         The plan and its ``relocation_provision`` indicator.
     layers
-        With ``relocation_sites`` and ``relocation_totals``.
+        With the tables ``relocation_sites`` and ``relocation_totals``.
 
     Returns
     -------
@@ -312,14 +334,15 @@ def provision_rows(
         Progress rows (:func:`geoplan.planning.plans.progress_row`): each county, then
         the city.
     """
-    if layers.relocation_sites is None or layers.relocation_totals is None:
+    sites = layers.tables.get("relocation_sites")
+    totals = layers.tables.get("relocation_totals")
+    if sites is None or totals is None:
         return [
             plans.progress_row(
                 plan, item, reason="missing layer: relocation sites and totals"
             )
         ]
-    table = coverage_by_county(layers.relocation_sites, layers.relocation_totals)
-    sites = layers.relocation_sites
+    table = coverage_by_county(sites, totals)
     reach = (
         pd.crosstab(sites["county_code"], sites["coverage_status"])
         if "coverage_status" in sites
