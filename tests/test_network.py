@@ -243,5 +243,8 @@ def test_a_mode_with_no_usable_street_says_so(tmp_path):
     path = _street_file(tmp_path, [("footway", ""), ("steps", "")])
     with pytest.raises(network.DataSourceError, match=r"'drive'; choose another"):
         network.network_from_osm(path, mode="drive", use_cache=False)
-    with pytest.raises(ValueError, match=r"must be one of \['walk', 'drive', 'all'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"must be one of \['walk', 'elderly_walk', 'cycle', 'drive', 'all'\]",
+    ):
         network.network_from_osm(path, mode="bike", use_cache=False)

@@ -101,7 +101,10 @@ def test_a_job_names_every_wrong_field_by_its_option_in_one_message():
     assert "--coords (coords) = 'gcj03' is not one of ['wgs84', 'gcj02', 'bd09']" in (
         message
     )
-    assert "--mode (mode) = 'fly' is not one of ['walk', 'drive', 'all']" in message
+    assert (
+        "--mode (mode) = 'fly' is not one of ['walk', 'elderly_walk', 'cycle'"
+        in message
+    )
     assert "--colour (colour) is not a known key" in message
     assert message.count(";") == 4
     assert "pydantic" not in message

@@ -52,13 +52,14 @@ def _choices(name: str) -> list[str]:
 def _fill(text: str) -> str:
     """Fill a help text's ``{presets}``, ``{plans}`` and ``{version}``."""
     from geoplan._version import __version__
-    from geoplan.access import presets
+    from geoplan.access import modes, presets
     from geoplan.planning import plans
 
     for key, value in (
         ("{presets}", lambda: ", ".join(presets.available())),
         ("{plans}", lambda: ", ".join(plans.available())),
         ("{version}", lambda: __version__),
+        ("{modes}", lambda: ", ".join(modes.available())),
     ):
         if key in text:
             text = text.replace(key, value())
