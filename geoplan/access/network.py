@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -502,38 +502,70 @@ def snap_to_edges(network: StreetNetwork, xy: NDArray[np.float64]) -> _Snap:
 _Edges = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
 
 
+class _Pieces(NamedTuple):
+    """Street pieces after splitting: from, to, cost, one-way (from -> to only)."""
+
+    a: NDArray[np.int64]
+    b: NDArray[np.int64]
+    w: NDArray[np.float64]
+    oneway: NDArray[np.bool_]
+
+
 def _augment(
-    network: StreetNetwork, snaps: list[_Snap]
-) -> tuple[_Edges, int, list[NDArray[np.int64]]]:
-    """Split snapped edges at the snap points: edges, node count, node per snap."""
+    network: StreetNetwork, snaps: list[_Snap], weight: str = "length_m"
+) -> tuple[_Pieces, int, list[NDArray[np.int64]]]:
+    """Split snapped edges at the snap points: pieces, node count, node per snap."""
     u, v = network.edge_nodes
-    length = network.edges["length_m"].to_numpy()
+    cost = network.edges[weight].to_numpy(dtype=float)
+    oneway = network.edges["oneway"].to_numpy(dtype=bool) & network.directed
     n_nodes = len(network.nodes)
     edge = np.concatenate([s.edge for s in snaps])
     frac = np.concatenate([s.fraction for s in snaps])
     node = np.where(frac <= 0.0, u[edge], v[edge])
     inner = (frac > 0.0) & (frac < 1.0)
     keys = pd.DataFrame({"edge": edge[inner], "frac": frac[inner]})
-    unique = keys.drop_duplicates().sort_values(["edge", "frac"]).reset_index(drop=True)
-    unique["node"] = n_nodes + np.arange(len(unique))
-    node[inner] = keys.merge(unique, on=["edge", "frac"], how="left")["node"].to_numpy()
-    # chain each split edge: u - p1 - ... - pk - v
-    chains = unique.groupby("edge", sort=True)
-    split = np.asarray(list(chains.groups), dtype=np.int64)
+    stops = keys.drop_duplicates().sort_values(["edge", "frac"]).reset_index(drop=True)
+    stops["node"] = n_nodes + np.arange(len(stops))
+    node[inner] = keys.merge(stops, on=["edge", "frac"], how="left")["node"].to_numpy()
+    # each split edge becomes u - p1 - ... - pk - v, built for all edges at once
+    e = stops["edge"].to_numpy()
+    at = stops["frac"].to_numpy()
+    p = stops["node"].to_numpy()
+    first, last = np.ones(len(e), dtype=bool), np.ones(len(e), dtype=bool)
+    first[1:] = last[:-1] = e[1:] != e[:-1]
+    before = np.where(first, u[e], np.roll(p, 1))
+    since = np.where(first, 0.0, np.roll(at, 1))
     keep = np.ones(len(u), dtype=bool)
-    keep[split] = False
-    seg_a, seg_b, seg_w = [u[keep]], [v[keep]], [length[keep]]
-    for e, chain in chains:
-        stops = np.concatenate([[u[e]], chain["node"].to_numpy(), [v[e]]])
-        at = np.concatenate([[0.0], chain["frac"].to_numpy(), [1.0]])
-        seg_a.append(stops[:-1])
-        seg_b.append(stops[1:])
-        seg_w.append(np.diff(at) * length[e])
-    total = n_nodes + len(unique)
+    keep[e] = False
+    pieces = _Pieces(
+        np.concatenate([u[keep], before, p[last]]),
+        np.concatenate([v[keep], p, v[e[last]]]),
+        np.concatenate(
+            [cost[keep], (at - since) * cost[e], (1.0 - at[last]) * cost[e[last]]]
+        ),
+        np.concatenate([oneway[keep], oneway[e], oneway[e[last]]]),
+    )
+    total = n_nodes + len(stops)
     parts = np.cumsum([0, *(len(s.edge) for s in snaps)])
     per_snap = [node[parts[i] : parts[i + 1]] for i in range(len(snaps))]
-    edges = (np.concatenate(seg_a), np.concatenate(seg_b), np.concatenate(seg_w))
-    return edges, total, per_snap
+    return pieces, total, per_snap
+
+
+def _towards(pieces: _Pieces, n: int, *, directed: bool) -> csr_array:
+    """
+    Return the matrix a search from targets runs on to give costs *to* them.
+
+    Undirected: the pieces as they are. Directed: every usable arc reversed
+    (a one-way piece a -> b becomes b -> a only; a two-way one both ways).
+    """
+    a, b, w, oneway = pieces
+    if not directed:
+        return _csr(a, b, w, n)
+    two = ~oneway
+    return _arcs(
+        np.concatenate([b, a[two]]), np.concatenate([a, b[two]]),
+        np.concatenate([w, w[two]]), n,
+    )  # fmt: skip
 
 
 def network_costs(
@@ -576,16 +608,20 @@ def network_costs(
     f_xy, f_ok = point_coordinates(facilities_m, role="facilities")
     d_snap = snap_to_edges(network, d_xy[d_ok])
     f_snap = snap_to_edges(network, f_xy[f_ok])
-    (a, b, w), n_total, (d_node, f_node) = _augment(network, [d_snap, f_snap])
-    # facilities hang off their snap node by their access distance
+    pieces, n_total, (d_node, f_node) = _augment(network, [d_snap, f_snap])
+    # facilities hang off their snap node by their access distance, both ways
     f_pos = np.flatnonzero(f_ok)
     pendant = f_snap.access_m > 0
     source = f_node.copy()
     source[pendant] = n_total + np.arange(pendant.sum())
-    a = np.concatenate([a, f_node[pendant]])
-    b = np.concatenate([b, source[pendant]])
-    w = np.concatenate([w, f_snap.access_m[pendant]])
-    graph = _csr(a, b, w, n_total + int(pendant.sum()))
+    pieces = _Pieces(
+        np.concatenate([pieces.a, f_node[pendant]]),
+        np.concatenate([pieces.b, source[pendant]]),
+        np.concatenate([pieces.w, f_snap.access_m[pendant]]),
+        np.concatenate([pieces.oneway, np.zeros(int(pendant.sum()), dtype=bool)]),
+    )
+    directed = network.directed
+    graph = _towards(pieces, n_total + int(pendant.sum()), directed=directed)
     owner = pd.Series(f_pos, index=source).groupby(level=0).first()
 
     table = start_table(
@@ -601,7 +637,7 @@ def network_costs(
     if len(f_pos) and d_ok.any():
         dist, _, nearest_src = dijkstra(
             graph,
-            directed=False,
+            directed=directed,
             indices=owner.index.to_numpy(),
             min_only=True,
             return_predecessors=True,
@@ -620,6 +656,7 @@ def network_costs(
             n,
             cutoff_m,
             with_pairs=with_pairs,
+            directed=directed,
         )
         table = replace(table, within_count=counts, pairs=pairs)
     logger.info(
@@ -643,6 +680,7 @@ def _within(  # noqa: PLR0913
     cutoff_m: float,
     *,
     with_pairs: bool,
+    directed: bool = False,
     chunk: int = 64,
 ) -> tuple[NDArray[np.int64], _Edges | None]:
     """Count (and optionally list) facilities within `cutoff_m`, chunked."""
@@ -650,7 +688,7 @@ def _within(  # noqa: PLR0913
     rows, cols, costs = [], [], []
     for start in range(0, len(source), chunk):
         block = source[start : start + chunk]
-        dist = dijkstra(graph, directed=False, indices=block, limit=cutoff_m)
+        dist = dijkstra(graph, directed=directed, indices=block, limit=cutoff_m)
         cost = dist[:, d_node] + d_access  # facilities x located demand
         hit_f, hit_d = np.nonzero(cost <= cutoff_m)
         np.add.at(counts, located[hit_d], 1)

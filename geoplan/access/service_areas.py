@@ -71,8 +71,8 @@ def service_areas(
     """
     xy, ok = point_coordinates(facilities.to_crs(network.crs), role="facilities")
     snap = snap_to_edges(network, xy[ok])
-    (a, b, w), n_total, (f_node,) = _augment(network, [snap])
-    graph = _csr(a, b, w, n_total)
+    split, n_total, (f_node,) = _augment(network, [snap])
+    graph = _csr(split.a, split.b, split.w, n_total)
     n_nodes = len(network.nodes)
     lines = network.edges.geometry.to_numpy()
     length = network.edges["length_m"].to_numpy()
