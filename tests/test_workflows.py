@@ -225,13 +225,17 @@ def test_the_shangluo_demo_its_analysis_file_and_the_api_agree(tmp_path, capsys)
 def test_bundled_cases_are_data_and_each_runs_its_own_analysis():
     import importlib
 
+    from geoplan import _cases
     from geoplan.cases.shangluo import demo
+    from geoplan.planning import plans
     from geoplan.workflows import analysis
 
     repo = Path(__file__).resolve().parents[1]
     assert analysis.jobs()[0] == "coverage"
-    assert demo.JOB in analysis.cases()
-    for job, case in analysis.cases().items():
+    assert demo.JOB in _cases.cases()
+    for job, case in _cases.cases().items():
         module = importlib.import_module(case["module"])
         assert callable(module.run_analysis), job
         assert analysis.load(repo / case["example"]).job == job
+        # its computations are registered once its module is imported
+        assert set(case["computations"]) <= set(plans.CASE_COMPUTATIONS)

@@ -6,6 +6,7 @@ import argparse
 import importlib
 from pathlib import Path
 
+from geoplan import _cases
 from geoplan.cli._args import finish
 from geoplan.errors import ValidationError
 from geoplan.io import gazetteer_files
@@ -35,8 +36,8 @@ def run(args: argparse.Namespace) -> int:
     """Check the file, then run its job step by step."""
     job = analysis.load(args.analysis_file)
     print(f"[1/3] {job.file.analysis.name or job.job}: job {job.job}")
-    if job.job in analysis.cases():  # a bundled case, run by its own module
-        case = importlib.import_module(analysis.cases()[job.job]["module"])
+    if job.job in _cases.cases():  # a bundled case, run by its own module
+        case = importlib.import_module(_cases.cases()[job.job]["module"])
         store = _gazetteer(job)
         print(case.run_analysis(job, store, job.layers_dir, job.maps_dir))
         return 0

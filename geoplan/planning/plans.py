@@ -19,12 +19,13 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Self, get_args
+from typing import Annotated, Any, Self
 
 import pandas as pd
 from pydantic import Field, model_validator
 
-from geoplan._models import FileModel, validate
+from geoplan import _cases
+from geoplan._models import FileModel, one_of, validate
 from geoplan.errors import ValidationError
 from geoplan.io._io import read_toml
 from geoplan.planning import categories
@@ -39,15 +40,27 @@ STATUS_MET = "met"
 STATUS_NOT_COMPUTABLE = "not computable"
 
 
-Computation = Literal[
+#: Computations every plan may use; bundled cases add theirs (``data/cases.toml``).
+COMPUTATIONS = (
     "admin_ratio",
     "count",
-    "relocation_provision",
     "share_of_beds",
     "per_1000",
     "not_computable",
     "not_spatial",
-]
+)
+
+
+def computations() -> list[str]:
+    """
+    Return the computations a plan file's indicators may name.
+
+    Returns
+    -------
+    list of str
+        :data:`COMPUTATIONS`, then those of the bundled cases.
+    """
+    return [*COMPUTATIONS, *_cases.computations()]
 
 
 class Figure(FileModel):
@@ -68,7 +81,7 @@ class Indicator(FileModel):
     name_en: str
     unit: str
     source_lines: str
-    computation: Computation
+    computation: Annotated[str, one_of(computations)]
     table: str = ""
     category: str = ""
     denominator: str = ""
@@ -297,12 +310,13 @@ def register_computation(name: str, compute: Compute) -> None:
     Parameters
     ----------
     name
-        The indicator's ``computation``, e.g. ``"relocation_provision"``.
+        The indicator's ``computation``, one a case declares in
+        ``geoplan/data/cases.toml``.
     compute
         Returns the progress rows (see :func:`progress_row`) of an indicator.
     """
-    if name not in get_args(Computation):
-        msg = f"unknown computation {name!r}; known: {list(get_args(Computation))}"
+    if name not in computations():
+        msg = f"unknown computation {name!r}; known: {computations()}"
         raise ValueError(msg)
     CASE_COMPUTATIONS[name] = compute
 

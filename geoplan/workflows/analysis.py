@@ -2,26 +2,24 @@
 
 The job is ``coverage`` (demand and facility layers of your own: coverage,
 gaps, GeoPackage, map, and where to build next) or a bundled case named in
-``geoplan/data/cases.toml`` (:func:`cases`), run by its own module. Every key
+``geoplan/data/cases.toml``, run by its own module. Every key
 is checked before anything runs; unknown keys are errors, so a typo never
 passes silently. ``geoplan init`` writes a commented template.
 """
 
 from __future__ import annotations
 
-import functools
 import glob
 import logging
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
+from geoplan import _cases
 from geoplan._models import FileModel, Loc, Positive, Share, one_of, validate
 from geoplan.errors import ValidationError
 from geoplan.io._io import read_toml
@@ -33,21 +31,6 @@ from geoplan.workflows.recommend import RecommendJob, SitingOptions
 logger = logging.getLogger(__name__)
 
 
-@functools.cache
-def cases() -> dict[str, dict[str, str]]:
-    """
-    Return the bundled cases analysis files can run, by job name.
-
-    Returns
-    -------
-    dict
-        Job name -> ``module`` (its ``run_analysis`` runs the file),
-        ``example`` and ``about``, from ``geoplan/data/cases.toml``.
-    """
-    text = resources.files("geoplan").joinpath("data", "cases.toml").read_text()
-    return tomllib.loads(text)
-
-
 def jobs() -> list[str]:
     """
     Return the jobs an analysis file may name.
@@ -57,7 +40,7 @@ def jobs() -> list[str]:
     list of str
         ``coverage`` (your demand and facility layers), then the bundled cases.
     """
-    return ["coverage", *cases()]
+    return ["coverage", *_cases.cases()]
 
 
 def _basemaps() -> list[str]:
