@@ -81,9 +81,8 @@ class StreetNetwork:
             self.edges = self.edges.assign(**missing)
         if self.edges["oneway"].dtype != bool:
             self.edges = self.edges.assign(oneway=self.edges["oneway"].eq(True))
-        unknown = ~(self.edges["u"].isin(self.nodes.index)) | ~(
-            self.edges["v"].isin(self.nodes.index)
-        )
+        u, v = self.edge_nodes
+        unknown = (u < 0) | (v < 0)
         if unknown.any():
             msg = f"{unknown.sum()} edges end at nodes missing from `nodes`."
             raise ValueError(msg)
@@ -110,10 +109,15 @@ class StreetNetwork:
         tuple[NDArray[np.int64], NDArray[np.int64]]
             Row positions of each edge's ``u`` and ``v`` node.
         """
-        return (
-            self.nodes.index.get_indexer(self.edges["u"]),
-            self.nodes.index.get_indexer(self.edges["v"]),
-        )
+        index = self.nodes.index
+        if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+            u, v = self.edges["u"].to_numpy(), self.edges["v"].to_numpy()
+            if u.dtype.kind == "i" and v.dtype.kind == "i":  # ids are positions
+                n = len(index)
+                return np.where((u >= 0) & (u < n), u, -1), np.where(
+                    (v >= 0) & (v < n), v, -1
+                )
+        return index.get_indexer(self.edges["u"]), index.get_indexer(self.edges["v"])
 
     @cached_property
     def component(self) -> NDArray[np.int64]:
@@ -144,7 +148,7 @@ class StreetNetwork:
     def _tree(self) -> shapely.STRtree:
         return shapely.STRtree(self.edges.geometry.to_numpy())
 
-    def matrix(self, weight: str = "length_m") -> csr_array:
+    def matrix(self, weight: str = "length_m", *, towards: bool = False) -> csr_array:
         """
         Return the network as a sparse adjacency matrix of one cost.
 
@@ -155,6 +159,9 @@ class StreetNetwork:
         ----------
         weight
             ``"length_m"`` (metres) or ``"travel_time_s"`` (seconds).
+        towards
+            Directed networks: every arc reversed, so that a search from
+            targets gives the costs of travelling *to* them.
 
         Returns
         -------
@@ -164,21 +171,20 @@ class StreetNetwork:
             ones (:attr:`directed`): entry ``[a, b]`` is the cheapest way from
             ``a`` to ``b``, for ``directed=True``.
         """
-        if weight in self._matrices:
-            return self._matrices[weight]
+        key = f"{weight}{'<' if towards and self.directed else ''}"
+        if key in self._matrices:
+            return self._matrices[key]
         u, v = self.edge_nodes
         w = self.edges[weight].to_numpy(dtype=float)
         if not self.directed:
             built = _csr(u, v, w, len(self.nodes))
         else:
             both = ~self.edges["oneway"].to_numpy()
-            built = _arcs(
-                np.concatenate([u, v[both]]),
-                np.concatenate([v, u[both]]),
-                np.concatenate([w, w[both]]),
-                len(self.nodes),
-            )
-        self._matrices[weight] = built
+            a, b = np.concatenate([u, v[both]]), np.concatenate([v, u[both]])
+            if towards:
+                a, b = b, a
+            built = _arcs(a, b, np.concatenate([w, w[both]]), len(self.nodes))
+        self._matrices[key] = built
         return built
 
 
@@ -186,13 +192,7 @@ def _csr(
     u: NDArray[np.int64], v: NDArray[np.int64], w: NDArray[np.float64], n: int
 ) -> csr_array:
     """Undirected adjacency (upper triangle): min over parallel edges, no loops."""
-    a, b = np.minimum(u, v), np.maximum(u, v)
-    keep = a != b
-    a, b, w = a[keep], b[keep], w[keep]
-    key = np.sort(a.astype(np.int64) * n + b)
-    if not (key[1:] == key[:-1]).any():  # no parallel edges: build directly
-        return csr_array((w, (a, b)), shape=(n, n))
-    return _arcs(a, b, w, n)
+    return _arcs(np.minimum(u, v), np.maximum(u, v), w, n)
 
 
 def _arcs(
@@ -201,6 +201,9 @@ def _arcs(
     """Directed adjacency from arc arrays: min over parallel arcs, no loops."""
     keep = a != b
     a, b, w = a[keep], b[keep], w[keep]
+    matrix = csr_array((w, (a, b)), shape=(n, n))  # sums parallel arcs
+    if matrix.nnz == len(a):  # there were none: the common case, built in C
+        return matrix
     order = np.lexsort((w, b, a))
     a, b, w = a[order], b[order], w[order]
     first = np.ones(len(a), dtype=bool)
@@ -745,9 +748,8 @@ def node_distances(
     if weight not in _WEIGHTS:
         msg = f"`weight` must be one of {list(_WEIGHTS)}, got {weight!r}."
         raise ValueError(msg)
-    matrix = network.matrix(weight)
     dist = dijkstra(
-        matrix.T.tocsr() if network.directed else matrix,  # arcs reversed: to sources
+        network.matrix(weight, towards=network.directed),  # arcs reversed: to sources
         directed=network.directed,
         indices=positions,
         min_only=True,
