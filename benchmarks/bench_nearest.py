@@ -34,8 +34,8 @@ def main() -> None:
 
     def raw():
         tree = cKDTree(f_xy)
-        dist, idx = tree.query(d_xy, k=1)
-        count = tree.query_ball_point(d_xy, r=RADIUS_M, return_length=True)
+        dist, idx = tree.query(d_xy, k=1, workers=-1)
+        count = tree.query_ball_point(d_xy, r=RADIUS_M, return_length=True, workers=-1)
         return dist, idx, count
 
     t_ours, table = best_of(ours)

@@ -195,11 +195,11 @@ def euclidean_costs(
     )
     if len(f_pos) and d_ok.any():
         tree = cKDTree(f_xy[f_pos])
-        dist, idx = tree.query(d_xy[d_ok], k=1)
+        dist, idx = tree.query(d_xy[d_ok], k=1, workers=-1)
         table.nearest_m[d_ok] = dist
         table.nearest_pos[d_ok] = f_pos[idx]
         table.within_count[d_ok] = tree.query_ball_point(
-            d_xy[d_ok], r=cutoff_m, return_length=True
+            d_xy[d_ok], r=cutoff_m, return_length=True, workers=-1
         )
         if with_pairs:
             table = replace(
@@ -280,7 +280,7 @@ def _pairs_within(
     cutoff_m: float,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     d_pos = np.flatnonzero(d_ok)
-    hits = tree.query_ball_point(d_xy[d_ok], r=cutoff_m)
+    hits = tree.query_ball_point(d_xy[d_ok], r=cutoff_m, workers=-1)
     lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
     rows = np.repeat(d_pos, lengths)
     cols_local = (
