@@ -134,3 +134,32 @@ def test_euclidean_costs_equal_brute_force(demand, facilities, radius):
     found = set(zip(rows.tolist(), cols.tolist(), strict=True))
     assert found == set(zip(*(a.tolist() for a in np.nonzero(inside)), strict=True))
     assert len(found) == len(rows)
+
+
+@pytest.mark.parametrize("method", ["euclidean", "network"])
+def test_nothing_located_is_said_not_hidden(method, u_street, caplog):
+    network = u_street if method == "network" else None
+    with pytest.raises(ValidationError, match="`facilities`: none of its 2 rows"):
+        coverage.distance_coverage(
+            points((0, 5)), points(None, None), radius_m=500, network=network
+        )
+    with caplog.at_level("WARNING"):
+        table = coverage.distance_coverage(
+            points(None, None), points((0, 0)), radius_m=500, network=network
+        )
+    assert table["coverage_status"].tolist() == ["not_located", "not_located"]
+    assert "none of its 2 rows has a location" in caplog.text
+
+
+def test_the_cli_says_when_nothing_is_located(tmp_path, capsys, monkeypatch):
+    from geoplan.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text("name,lon,lat\nA,109.94,33.87\n")
+    (tmp_path / "f.csv").write_text("name,lon,lat\nX,,\n")
+    argv = ["coverage", "--demand", "d.csv", "--facilities", "f.csv", "--coords",
+            "wgs84", "--radius-m", "500", "--basemap", "none"]  # fmt: skip
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "f.csv: none of its 1 facilities has a location" in err
+    assert "Traceback" not in err

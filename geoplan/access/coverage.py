@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from geoplan._geometry import has_location
 from geoplan.access import presets
 from geoplan.access.costs import CostTable, euclidean_costs, to_common_metric
 from geoplan.access.network import StreetNetwork, network_costs
@@ -184,6 +185,18 @@ def distance_coverage(
         )
     else:
         measure = euclidean_costs
+    if len(facilities) and not has_location(facilities).any():
+        msg = (
+            f"`facilities`: none of its {len(facilities)} rows has a location, so "
+            "no demand point can be decided; check their coordinates or geocode "
+            "them first (geoplan geocode)."
+        )
+        raise ValidationError(msg)
+    if len(demand) and not has_location(demand).any():
+        logger.warning(
+            "`demand`: none of its %d rows has a location; every row is not_located.",
+            len(demand),
+        )
     zeros = pd.Series(0.0, index=demand.index)
     u_demand = uncertainty_m(demand, role="demand") if use_precision else zeros
     u_facility = (
