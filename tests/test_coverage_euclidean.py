@@ -123,7 +123,7 @@ def test_euclidean_costs_equal_brute_force(demand, facilities, radius):
     )
     d, f = np.array(demand), np.array(facilities)
     full = np.hypot(d[:, None, 0] - f[None, :, 0], d[:, None, 1] - f[None, :, 1])
-    np.testing.assert_allclose(table.nearest_m, full.min(axis=1), rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(table.nearest, full.min(axis=1), rtol=1e-12, atol=1e-9)
     chosen = full[np.arange(len(d)), table.nearest_pos]
     np.testing.assert_allclose(chosen, full.min(axis=1), rtol=1e-12, atol=1e-9)
     assume(np.all(np.abs(full - radius) > 1e-6))  # no exact ties on the circle

@@ -153,7 +153,7 @@ def test_points_on_nodes_get_node_distances(graph, radius):
         with_pairs=True,
     )
     truth = network.node_distances(net, sources).loc[on_graph].to_numpy()
-    np.testing.assert_allclose(table.nearest_m, truth, atol=1e-6)
+    np.testing.assert_allclose(table.nearest, truth, atol=1e-6)
     # every pair within the radius is found, each with its true cost
     rows, cols, cost = table.pairs
     for s_pos, s in enumerate(sources):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -36,7 +37,7 @@ _GEOM_NAMES = {
 @dataclass(frozen=True)
 class CostTable:
     """
-    Costs in metres from each demand point to the facilities.
+    Costs from each demand point to the facilities, in metres or seconds.
 
     Attributes
     ----------
@@ -45,16 +46,18 @@ class CostTable:
     nearest_pos
         Position (in `facility_index`) of each demand point's nearest
         facility; -1 where none is reachable or the point is not located.
-    nearest_m
-        Cost to that facility in metres; ``inf`` where none is reachable,
+    nearest
+        Cost to that facility, in `unit`; ``inf`` where none is reachable,
         NaN where the demand point has no location.
-    cutoff_m
-        The radius the counts and pairs were computed for.
+    cutoff
+        The reach (in `unit`) the counts and pairs were computed for.
     within_count
-        Number of facilities within `cutoff_m` of each demand point.
+        Number of facilities within `cutoff` of each demand point.
     pairs
-        Optional ``(demand_pos, facility_pos, cost_m)`` arrays of every pair
-        within `cutoff_m`.
+        Optional ``(demand_pos, facility_pos, cost)`` arrays of every pair
+        within `cutoff`.
+    unit
+        ``"m"`` (distance) or ``"s"`` (travel time).
     method
         ``"euclidean"`` or ``"network"``.
     crs
@@ -66,11 +69,12 @@ class CostTable:
     demand_index: pd.Index
     facility_index: pd.Index
     nearest_pos: NDArray[np.int64]
-    nearest_m: NDArray[np.float64]
-    cutoff_m: float
+    nearest: NDArray[np.float64]
+    cutoff: float
     within_count: NDArray[np.int64]
     method: str
     crs: str
+    unit: Literal["m", "s"] = "m"
     pairs: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]] | None = (
         None
     )
@@ -196,7 +200,7 @@ def euclidean_costs(
     if len(f_pos) and d_ok.any():
         tree = cKDTree(f_xy[f_pos])
         dist, idx = tree.query(d_xy[d_ok], k=1, workers=-1)
-        table.nearest_m[d_ok] = dist
+        table.nearest[d_ok] = dist
         table.nearest_pos[d_ok] = f_pos[idx]
         table.within_count[d_ok] = tree.query_ball_point(
             d_xy[d_ok], r=cutoff_m, return_length=True, workers=-1
@@ -219,10 +223,11 @@ def start_table(
     demand: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
     located: NDArray[np.bool_],
-    cutoff_m: float,
+    cutoff: float,
     method: str,
     *,
     with_pairs: bool,
+    unit: Literal["m", "s"] = "m",
 ) -> CostTable:
     """
     Return a table in which no facility is reached yet, for a producer to fill.
@@ -237,12 +242,14 @@ def start_table(
         The layers, in the metric CRS the costs are measured in.
     located
         Mask of demand points that have a location.
-    cutoff_m
-        The coverage radius in metres; must be positive.
+    cutoff
+        The reach, in `unit`; must be positive.
     method
         The producer: ``"euclidean"`` or ``"network"``.
     with_pairs
-        Whether the table carries pairs within `cutoff_m`.
+        Whether the table carries pairs within `cutoff`.
+    unit
+        ``"m"`` or ``"s"``.
 
     Returns
     -------
@@ -252,10 +259,10 @@ def start_table(
     Raises
     ------
     ValueError
-        If `cutoff_m` is not positive.
+        If `cutoff` is not positive.
     """
-    if not cutoff_m > 0:
-        msg = f"`cutoff_m` must be positive, got {cutoff_m!r}."
+    if not cutoff > 0:
+        msg = f"the reach (`cutoff_m`, `cutoff_s`) must be positive, got {cutoff!r}."
         raise ValueError(msg)
     n = len(located)
     empty = np.array([], dtype=np.int64)
@@ -263,8 +270,9 @@ def start_table(
         demand_index=demand.index,
         facility_index=facilities.index,
         nearest_pos=np.full(n, -1, dtype=np.int64),
-        nearest_m=np.where(located, np.inf, np.nan),
-        cutoff_m=float(cutoff_m),
+        nearest=np.where(located, np.inf, np.nan),
+        cutoff=float(cutoff),
+        unit=unit,
         within_count=np.zeros(n, dtype=np.int64),
         method=method,
         crs=demand.crs.to_string(),

@@ -77,9 +77,9 @@ def coverage_from_costs(
         ``coverage_status`` (``covered``, ``not_covered``, ``undetermined``,
         ``not_located``) and ``uncertainty_m``, plus any producer columns.
     """
-    if not math.isclose(costs.cutoff_m, radius_m):
+    if not math.isclose(costs.cutoff, radius_m):
         msg = (
-            f"The cost table was cut at {costs.cutoff_m:g} m, not {radius_m:g} m; "
+            f"The cost table was cut at {costs.cutoff:g} m, not {radius_m:g} m; "
             "compute costs with `cutoff_m=radius_m`."
         )
         raise ValueError(msg)
@@ -90,7 +90,7 @@ def coverage_from_costs(
         nearest[found] = np.asarray(
             costs.facility_index.take(costs.nearest_pos[found]), dtype=object
         )
-    low, high = bounds if bounds is not None else (costs.nearest_m, costs.nearest_m)
+    low, high = bounds if bounds is not None else (costs.nearest, costs.nearest)
     status = precision.decide(low, high, radius_m)
     covered = pd.array(status == precision.COVERED, dtype="boolean")
     covered[(status == precision.UNDETERMINED) | (status == precision.NOT_LOCATED)] = (
@@ -99,14 +99,14 @@ def coverage_from_costs(
     table = pd.DataFrame(
         {
             "nearest_facility": nearest,
-            "dist_to_nearest_m": costs.nearest_m,
+            "dist_to_nearest_m": costs.nearest,
             f"n_within_{label}": costs.within_count,
             f"covered_{label}": covered,
             "coverage_status": status,
             "uncertainty_m": (
                 uncertainty
                 if uncertainty is not None
-                else np.where(np.isnan(costs.nearest_m), np.nan, 0.0)
+                else np.where(np.isnan(costs.nearest), np.nan, 0.0)
             ),
         },
         index=costs.demand_index,
@@ -211,9 +211,7 @@ def distance_coverage(
         costs,
         radius_m=radius_m,
         bounds=(low, high),
-        uncertainty=np.where(
-            np.isnan(costs.nearest_m), np.nan, u_demand.to_numpy(float)
-        ),
+        uncertainty=np.where(np.isnan(costs.nearest), np.nan, u_demand.to_numpy(float)),
     )
     table.attrs["preset"] = chosen.id if chosen else None
     table.attrs["undetermined"] = int(
@@ -264,17 +262,17 @@ def bounded_costs(
     if len(classes) == 1:
         costs = measure(demand, facilities, cutoff_m=cutoff_m)
         spread = classes[0] + u_d
-        return costs, costs.nearest_m - spread, costs.nearest_m + spread
+        return costs, costs.nearest - spread, costs.nearest + spread
     parts = []
     for value in classes:
         rows = np.flatnonzero(u_f == value)
         parts.append(
             (value, rows, measure(demand, facilities.iloc[rows], cutoff_m=cutoff_m))
         )
-    stacked = np.vstack([p.nearest_m for _, _, p in parts])
+    stacked = np.vstack([p.nearest for _, _, p in parts])
     best = np.argmin(np.where(np.isnan(stacked), np.inf, stacked), axis=0)
     columns = np.arange(stacked.shape[1])
-    nearest_m = stacked[best, columns]
+    nearest = stacked[best, columns]
     positions = np.vstack(
         [np.where(p.nearest_pos >= 0, rows[p.nearest_pos], -1) for _, rows, p in parts]
     )
@@ -283,8 +281,9 @@ def bounded_costs(
         demand_index=first.demand_index,
         facility_index=facilities.index,
         nearest_pos=positions[best, columns],
-        nearest_m=nearest_m,
-        cutoff_m=first.cutoff_m,
+        nearest=nearest,
+        cutoff=first.cutoff,
+        unit=first.unit,
         within_count=np.sum([p.within_count for _, _, p in parts], axis=0),
         method=first.method,
         crs=first.crs,

@@ -647,7 +647,7 @@ def network_costs(
         )
         reached = np.isfinite(dist[d_node])
         located = np.flatnonzero(d_ok)
-        table.nearest_m[located] = dist[d_node] + d_snap.access_m
+        table.nearest[located] = dist[d_node] + d_snap.access_m
         table.nearest_pos[located[reached]] = owner.loc[nearest_src[d_node[reached]]]
         counts, pairs = _within(
             graph,
@@ -666,7 +666,7 @@ def network_costs(
         "Network costs: %d demand x %d facilities, %d unreachable, %d not located",
         n,
         len(f_pos),
-        int(np.isinf(table.nearest_m).sum()),
+        int(np.isinf(table.nearest).sum()),
         int((~d_ok).sum()),
     )
     return table

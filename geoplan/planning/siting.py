@@ -101,7 +101,7 @@ def coverage_from_costs(
         the same radius (demand within reach counts as covered), or a boolean
         per demand point.
     radius_m
-        The service radius; default ``candidates.cutoff_m``.
+        The service radius; default ``candidates.cutoff``.
     demand_uncertainty_m, candidate_uncertainty_m
         How far each point's place may lie from it (default exact).
 
@@ -113,7 +113,7 @@ def coverage_from_costs(
     if candidates.pairs is None:
         msg = "The candidate cost table needs pairs: compute it with with_pairs=True."
         raise ValidationError(msg)
-    radius = candidates.cutoff_m if radius_m is None else float(radius_m)
+    radius = candidates.cutoff if radius_m is None else float(radius_m)
     rows, cols, cost = candidates.pairs
     n, m = len(candidates.demand_index), len(candidates.facility_index)
     spread = (
