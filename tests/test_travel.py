@@ -165,3 +165,30 @@ def test_coverage_drives_round_a_one_way_loop_and_walks_straight_back():
     # the car goes on to b, c, d and back to a: 10 + 100 + 100 + 100
     assert by["drive"] == pytest.approx([310, 50])
     assert by["walk"] == pytest.approx([90, 50])
+
+
+def test_coverage_in_minutes_drives_round_the_loop_and_walks_slower():
+    from conftest import points
+
+    from geoplan.access import coverage
+
+    nodes, edges = _loop(oneway=True)
+    tables = {
+        mode: coverage.distance_coverage(
+            points((90, 0)),
+            points((0, 0)),
+            minutes=1,
+            network=network.network_from_frames(nodes, edges, mode=mode),
+        )
+        for mode in ("drive", "walk")
+    }
+    drive, walk = tables["drive"], tables["walk"]
+    # 310 m at 5.56 m/s (20 km/h: streets of no class) is 55.8 s; 90 m on foot 81 s
+    speed = {m: modes.get(m).speed_m_s for m in ("drive", "walk")}
+    assert drive["time_to_nearest_s"].iloc[0] == pytest.approx(310 / speed["drive"])
+    assert walk["time_to_nearest_s"].iloc[0] == pytest.approx(90 / speed["walk"])
+    assert drive["covered_1min"].tolist() == [True]
+    assert walk["covered_1min"].tolist() == [False]
+    assert drive.attrs["minutes"] == 1
+    with pytest.raises(coverage.ValidationError, match="minutes needs a street"):
+        coverage.distance_coverage(points((90, 0)), points((0, 0)), minutes=1)

@@ -26,7 +26,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geoplan._geometry import has_location
-from geoplan.access import presets
+from geoplan.access import modes, presets
 from geoplan.access.costs import CostTable, euclidean_costs, to_common_metric
 from geoplan.access.network import StreetNetwork, network_costs
 from geoplan.errors import ValidationError
@@ -38,14 +38,20 @@ logger = logging.getLogger(__name__)
 METHODS = ("euclidean", "network")
 
 
-def _label(radius_m: float) -> str:
-    return f"{radius_m:g}m"
+def _label(reach: float, unit: str = "m") -> str:
+    """``1000m`` for metres; ``15min`` for seconds (900)."""
+    return f"{reach:g}m" if unit == "m" else f"{reach / 60:g}min"
+
+
+#: The column of the cost to the nearest facility, by the cost table's unit.
+NEAREST_COLUMN = {"m": "dist_to_nearest_m", "s": "time_to_nearest_s"}
 
 
 def coverage_from_costs(
     costs: CostTable,
     *,
-    radius_m: float,
+    radius_m: float | None = None,
+    limit_s: float | None = None,
     bounds: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
     uncertainty: NDArray[np.float64] | None = None,
 ) -> pd.DataFrame:
@@ -58,12 +64,12 @@ def coverage_from_costs(
         As from :func:`geoplan.access.costs.euclidean_costs` or
         :func:`geoplan.access.network.network_costs`; its ``cutoff_m`` must equal
         `radius_m` for the counts to mean "within the threshold".
-    radius_m
-        The coverage radius in metres.
+    radius_m, limit_s
+        The reach: metres for a table in metres, seconds for one in seconds.
     bounds
-        The least and the most each demand point's true distance to its
-        nearest facility can be, when the points are known only to a unit
-        (see :mod:`geoplan.places.precision`); default the measured distance.
+        The least and the most each demand point's true cost to its nearest
+        facility can be, when the points are known only to a unit (see
+        :mod:`geoplan.places.precision`); default the measured cost.
     uncertainty
         Each demand point's own ``uncertainty_m``, reported as a column.
 
@@ -71,19 +77,22 @@ def coverage_from_costs(
     -------
     pandas.DataFrame
         Indexed like the demand layer: ``nearest_facility`` (facility index
-        label, NA where none), ``dist_to_nearest_m`` (``inf`` unreachable,
-        NaN not located), ``n_within_<t>m``, ``covered_<t>m`` (boolean; NA
-        where the point is not located or the answer is undetermined),
+        label, NA where none), ``dist_to_nearest_m`` or ``time_to_nearest_s``
+        (``inf`` unreachable, NaN not located), ``n_within_<t>``,
+        ``covered_<t>`` (``<t>`` as ``1000m`` or ``15min``; boolean, NA where
+        the point is not located or the answer is undetermined),
         ``coverage_status`` (``covered``, ``not_covered``, ``undetermined``,
         ``not_located``) and ``uncertainty_m``, plus any producer columns.
     """
-    if not math.isclose(costs.cutoff, radius_m):
+    reach = radius_m if costs.unit == "m" else limit_s
+    if reach is None or not math.isclose(costs.cutoff, reach):
+        given = "radius_m" if costs.unit == "m" else "limit_s"
         msg = (
-            f"The cost table was cut at {costs.cutoff:g} m, not {radius_m:g} m; "
-            "compute costs with `cutoff_m=radius_m`."
+            f"The cost table was cut at {costs.cutoff:g} {costs.unit}, not at "
+            f"{given}={reach}; give the reach the costs were computed for."
         )
         raise ValueError(msg)
-    label = _label(radius_m)
+    label = _label(reach, costs.unit)
     found = costs.nearest_pos >= 0
     nearest = np.full(len(costs.demand_index), pd.NA, dtype=object)
     if found.any():
@@ -91,7 +100,7 @@ def coverage_from_costs(
             costs.facility_index.take(costs.nearest_pos[found]), dtype=object
         )
     low, high = bounds if bounds is not None else (costs.nearest, costs.nearest)
-    status = precision.decide(low, high, radius_m)
+    status = precision.decide(low, high, reach)
     covered = pd.array(status == precision.COVERED, dtype="boolean")
     covered[(status == precision.UNDETERMINED) | (status == precision.NOT_LOCATED)] = (
         pd.NA
@@ -99,7 +108,7 @@ def coverage_from_costs(
     table = pd.DataFrame(
         {
             "nearest_facility": nearest,
-            "dist_to_nearest_m": costs.nearest,
+            NEAREST_COLUMN[costs.unit]: costs.nearest,
             f"n_within_{label}": costs.within_count,
             f"covered_{label}": covered,
             "coverage_status": status,
@@ -113,7 +122,10 @@ def coverage_from_costs(
     )
     for name, values in costs.extra.items():
         table[name] = values
-    table.attrs.update(method=costs.method, crs=costs.crs, radius_m=radius_m)
+    table.attrs.update(method=costs.method, crs=costs.crs, unit=costs.unit)
+    table.attrs.update(radius_m=radius_m) if costs.unit == "m" else table.attrs.update(
+        minutes=reach / 60
+    )
     return table
 
 
@@ -122,6 +134,7 @@ def distance_coverage(
     facilities: gpd.GeoDataFrame,
     *,
     radius_m: float | None = None,
+    minutes: float | None = None,
     preset: str | None = None,
     method: str | None = None,
     network: StreetNetwork | None = None,
@@ -144,6 +157,10 @@ def distance_coverage(
         Facility points in the same CRS.
     radius_m
         The radius in metres; taken from `preset` when omitted.
+    minutes
+        Or the reach in minutes of travel along `network` at its mode's
+        speeds (walking to the street at its off-network speed); a point's
+        location uncertainty counts at that off-network speed.
     preset
         A life-circle preset id (see :func:`geoplan.access.presets.available`), e.g.
         ``"gb50180-15min"`` (1000 m).
@@ -162,6 +179,8 @@ def distance_coverage(
         See :func:`coverage_from_costs`; ``attrs`` record the preset, method,
         threshold, metric CRS and the number of ``undetermined`` rows.
     """
+    if minutes is not None:
+        return _timed_coverage(demand, facilities, minutes, network, use_precision)
     chosen = presets.get(preset) if preset else None
     if radius_m is None:
         if chosen is None:
@@ -185,27 +204,14 @@ def distance_coverage(
         )
     else:
         measure = euclidean_costs
-    if len(facilities) and not has_location(facilities).any():
-        msg = (
-            f"`facilities`: none of its {len(facilities)} rows has a location, so "
-            "no demand point can be decided; check their coordinates or geocode "
-            "them first (geoplan geocode)."
-        )
-        raise ValidationError(msg)
-    if len(demand) and not has_location(demand).any():
-        logger.warning(
-            "`demand`: none of its %d rows has a location; every row is not_located.",
-            len(demand),
-        )
-    zeros = pd.Series(0.0, index=demand.index)
-    u_demand = uncertainty_m(demand, role="demand") if use_precision else zeros
-    u_facility = (
-        uncertainty_m(facilities, role="facilities")
-        if use_precision
-        else pd.Series(0.0, index=facilities.index)
-    )
+    _refuse_unlocated(demand, facilities)
+    u_demand, u_facility = _uncertainties(demand, facilities, use_precision)
     costs, low, high = bounded_costs(
-        measure, demand, facilities, u_demand, u_facility, cutoff_m=radius_m
+        functools.partial(measure, cutoff_m=radius_m),
+        demand,
+        facilities,
+        u_demand,
+        u_facility,
     )
     table = coverage_from_costs(
         costs,
@@ -220,55 +226,122 @@ def distance_coverage(
     return table
 
 
+def _refuse_unlocated(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> None:
+    """Refuse facilities none of which has a location; warn of such demand."""
+    if len(facilities) and not has_location(facilities).any():
+        msg = (
+            f"`facilities`: none of its {len(facilities)} rows has a location, so "
+            "no demand point can be decided; check their coordinates or geocode "
+            "them first (geoplan geocode)."
+        )
+        raise ValidationError(msg)
+    if len(demand) and not has_location(demand).any():
+        logger.warning(
+            "`demand`: none of its %d rows has a location; every row is not_located.",
+            len(demand),
+        )
+
+
+def _uncertainties(
+    demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, use_precision: bool
+) -> tuple[pd.Series, pd.Series]:
+    """Each point's ``uncertainty_m`` from its precision (0 when not used)."""
+    if not use_precision:
+        return pd.Series(0.0, index=demand.index), pd.Series(
+            0.0, index=facilities.index
+        )
+    return (
+        uncertainty_m(demand, role="demand"),
+        uncertainty_m(facilities, role="facilities"),
+    )
+
+
+def _timed_coverage(
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    minutes: float,
+    network: StreetNetwork | None,
+    use_precision: bool,
+) -> pd.DataFrame:
+    """Coverage within `minutes` of travel along `network`."""
+    if network is None:
+        msg = (
+            "a reach in minutes needs a street network: give --network FILE "
+            "(.osm, .osm.bz2 or .osm.pbf) and --mode, or a radius in metres."
+        )
+        raise ValidationError(msg)
+    if not minutes > 0:
+        msg = f"minutes must be greater than 0, got {minutes:g}."
+        raise ValidationError(msg)
+    _refuse_unlocated(demand, facilities)
+    speed = modes.get(network.mode).off_network_speed_m_s
+    u_demand, u_facility = _uncertainties(demand, facilities, use_precision)
+    limit_s = minutes * 60.0
+    costs, low, high = bounded_costs(
+        functools.partial(network_costs, network=network, cutoff_s=limit_s),
+        demand,
+        facilities,
+        u_demand / speed,  # a place within u metres of its point: u/speed away
+        u_facility / speed,
+    )
+    table = coverage_from_costs(
+        costs,
+        limit_s=limit_s,
+        bounds=(low, high),
+        uncertainty=np.where(np.isnan(costs.nearest), np.nan, u_demand.to_numpy(float)),
+    )
+    table.attrs.update(preset=None, mode=network.mode)
+    table.attrs["undetermined"] = int(
+        (table["coverage_status"] == precision.UNDETERMINED).sum()
+    )
+    return table
+
+
 def bounded_costs(
     measure: Callable[..., CostTable],
     demand: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
-    demand_uncertainty_m: pd.Series,
-    facility_uncertainty_m: pd.Series,
-    *,
-    cutoff_m: float,
+    demand_uncertainty: pd.Series,
+    facility_uncertainty: pd.Series,
 ) -> tuple[CostTable, NDArray[np.float64], NDArray[np.float64]]:
     """
-    Measure costs and the range each nearest distance can truly take.
+    Measure costs and the range each nearest cost can truly take.
 
     Facilities are measured one precision class at a time, so that a coarse
     facility far away cannot hide behind a precise one nearby: the least
-    true distance is the least over classes of (distance - class uncertainty),
-    the most the least of (distance + class uncertainty); the demand point's
-    own uncertainty widens both.
+    true cost is the least over classes of (cost - class uncertainty), the
+    most the least of (cost + class uncertainty); the demand point's own
+    uncertainty widens both.
 
     Parameters
     ----------
     measure
-        A cost producer: :func:`geoplan.access.costs.euclidean_costs`, or
-        :func:`geoplan.access.network.network_costs` with its network bound.
+        A cost producer with its reach (and network) bound, e.g.
+        ``partial(euclidean_costs, cutoff_m=500)`` or
+        ``partial(network_costs, network=net, cutoff_s=900)``.
     demand, facilities
         The layers.
-    demand_uncertainty_m, facility_uncertainty_m
-        Per row, how far the place may lie from its point (NaN: no point).
-    cutoff_m
-        The coverage radius.
+    demand_uncertainty, facility_uncertainty
+        Per row, how far the place may lie from its point, in the unit of
+        the costs (NaN: no point).
 
     Returns
     -------
     tuple
         The cost table over all facilities (measured points), and the least
-        and most true distance per demand point.
+        and most true cost per demand point.
     """
-    u_f = facility_uncertainty_m.reindex(facilities.index).fillna(0.0).to_numpy(float)
-    u_d = demand_uncertainty_m.reindex(demand.index).to_numpy(float)
+    u_f = facility_uncertainty.reindex(facilities.index).fillna(0.0).to_numpy(float)
+    u_d = demand_uncertainty.reindex(demand.index).to_numpy(float)
     classes = np.unique(u_f) if len(u_f) else np.array([0.0])
     if len(classes) == 1:
-        costs = measure(demand, facilities, cutoff_m=cutoff_m)
+        costs = measure(demand, facilities)
         spread = classes[0] + u_d
         return costs, costs.nearest - spread, costs.nearest + spread
     parts = []
     for value in classes:
         rows = np.flatnonzero(u_f == value)
-        parts.append(
-            (value, rows, measure(demand, facilities.iloc[rows], cutoff_m=cutoff_m))
-        )
+        parts.append((value, rows, measure(demand, facilities.iloc[rows])))
     stacked = np.vstack([p.nearest for _, _, p in parts])
     best = np.argmin(np.where(np.isnan(stacked), np.inf, stacked), axis=0)
     columns = np.arange(stacked.shape[1])

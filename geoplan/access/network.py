@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -576,14 +576,18 @@ def network_costs(
     facilities: gpd.GeoDataFrame,
     network: StreetNetwork,
     *,
-    cutoff_m: float,
+    cutoff_m: float | None = None,
+    cutoff_s: float | None = None,
     with_pairs: bool = False,
 ) -> CostTable:
     """
     Measure street-network costs from demand points to facilities.
 
     Costs are access (straight line to the nearest edge) + along the network
-    + access at the facility. Points are projected to the network's CRS.
+    + access at the facility, in metres (`cutoff_m`) or in seconds
+    (`cutoff_s`: the access legs at the mode's off-network speed, the streets
+    at its speeds). On a driving network one-way streets bind. Points are
+    projected to the network's CRS.
 
     Parameters
     ----------
@@ -593,16 +597,29 @@ def network_costs(
         Facility points in the same CRS as `demand`.
     network
         The street network.
-    cutoff_m
-        The coverage radius in metres: counts and pairs are kept within it.
+    cutoff_m, cutoff_s
+        The reach, in metres or in seconds (give one): counts and pairs are
+        kept within it, and it sets the table's unit.
     with_pairs
-        Also return every demand–facility pair within `cutoff_m`.
+        Also return every demand–facility pair within the reach.
 
     Returns
     -------
     CostTable
         With extra columns ``access_m`` and ``network_component`` per demand.
+
+    Raises
+    ------
+    ValueError
+        Unless exactly one of `cutoff_m` and `cutoff_s` is given.
     """
+    if (cutoff_m is None) == (cutoff_s is None):
+        msg = "Give the reach as `cutoff_m` (metres) or `cutoff_s` (seconds)."
+        raise ValueError(msg)
+    unit: Literal["m", "s"] = "m" if cutoff_s is None else "s"
+    cutoff = float(cutoff_s if cutoff_s is not None else cutoff_m)  # type: ignore[arg-type]
+    weight = "length_m" if unit == "m" else "travel_time_s"
+    off_speed = 1.0 if unit == "m" else modes.get(network.mode).off_network_speed_m_s
     if demand.crs is None or facilities.crs is None:
         msg = "Both `demand` and `facilities` must declare a CRS."
         raise CRSError(msg)
@@ -611,7 +628,8 @@ def network_costs(
     f_xy, f_ok = point_coordinates(facilities_m, role="facilities")
     d_snap = snap_to_edges(network, d_xy[d_ok])
     f_snap = snap_to_edges(network, f_xy[f_ok])
-    pieces, n_total, (d_node, f_node) = _augment(network, [d_snap, f_snap])
+    pieces, n_total, (d_node, f_node) = _augment(network, [d_snap, f_snap], weight)
+    d_access = d_snap.access_m / off_speed  # the walk to the street, in the unit
     # facilities hang off their snap node by their access distance, both ways
     f_pos = np.flatnonzero(f_ok)
     pendant = f_snap.access_m > 0
@@ -620,7 +638,7 @@ def network_costs(
     pieces = _Pieces(
         np.concatenate([pieces.a, f_node[pendant]]),
         np.concatenate([pieces.b, source[pendant]]),
-        np.concatenate([pieces.w, f_snap.access_m[pendant]]),
+        np.concatenate([pieces.w, f_snap.access_m[pendant] / off_speed]),
         np.concatenate([pieces.oneway, np.zeros(int(pendant.sum()), dtype=bool)]),
     )
     directed = network.directed
@@ -628,8 +646,9 @@ def network_costs(
     owner = pd.Series(f_pos, index=source).groupby(level=0).first()
 
     table = start_table(
-        demand_m, facilities_m, d_ok, cutoff_m, "network", with_pairs=with_pairs
-    )
+        demand_m, facilities_m, d_ok, cutoff, "network", with_pairs=with_pairs,
+        unit=unit,
+    )  # fmt: skip
     n = len(demand)
     access = np.full(n, np.nan)
     access[d_ok] = d_snap.access_m
@@ -647,17 +666,17 @@ def network_costs(
         )
         reached = np.isfinite(dist[d_node])
         located = np.flatnonzero(d_ok)
-        table.nearest[located] = dist[d_node] + d_snap.access_m
+        table.nearest[located] = dist[d_node] + d_access
         table.nearest_pos[located[reached]] = owner.loc[nearest_src[d_node[reached]]]
         counts, pairs = _within(
             graph,
             source,
             f_pos,
             d_node,
-            d_snap.access_m,
+            d_access,
             located,
             n,
-            cutoff_m,
+            cutoff,
             with_pairs=with_pairs,
             directed=directed,
         )
@@ -680,20 +699,20 @@ def _within(  # noqa: PLR0913
     d_access: NDArray[np.float64],
     located: NDArray[np.int64],
     n: int,
-    cutoff_m: float,
+    cutoff: float,
     *,
     with_pairs: bool,
     directed: bool = False,
     chunk: int = 64,
 ) -> tuple[NDArray[np.int64], _Edges | None]:
-    """Count (and optionally list) facilities within `cutoff_m`, chunked."""
+    """Count (and optionally list) facilities within `cutoff`, chunked."""
     counts = np.zeros(n, dtype=np.int64)
     rows, cols, costs = [], [], []
     for start in range(0, len(source), chunk):
         block = source[start : start + chunk]
-        dist = dijkstra(graph, directed=directed, indices=block, limit=cutoff_m)
+        dist = dijkstra(graph, directed=directed, indices=block, limit=cutoff)
         cost = dist[:, d_node] + d_access  # facilities x located demand
-        hit_f, hit_d = np.nonzero(cost <= cutoff_m)
+        hit_f, hit_d = np.nonzero(cost <= cutoff)
         np.add.at(counts, located[hit_d], 1)
         if with_pairs:
             rows.append(located[hit_d])
