@@ -192,3 +192,37 @@ def test_coverage_in_minutes_drives_round_the_loop_and_walks_slower():
     assert drive.attrs["minutes"] == 1
     with pytest.raises(coverage.ValidationError, match="minutes needs a street"):
         coverage.distance_coverage(points((90, 0)), points((0, 0)), minutes=1)
+
+
+def test_coverage_command_in_minutes_end_to_end(tmp_path, capsys, monkeypatch):
+    import pandas as pd
+
+    from geoplan.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    street = {"highway": "residential"}  # 20 km/h: 100 m in 18 s
+    _line_file(tmp_path, [street, street, street])
+    lon = [109.0 + i * 0.0010859 for i in range(1, 5)]
+    pd.DataFrame({"name": ["甲", "乙"], "lon": [lon[0], lon[2]], "lat": 34.0}).to_csv(
+        "d.csv", index=False
+    )
+    pd.DataFrame({"name": ["站"], "lon": [lon[3]], "lat": [34.0]}).to_csv(
+        "f.csv", index=False
+    )
+    argv = ["coverage", "--demand", "d.csv", "--facilities", "f.csv", "--coords",
+            "wgs84", "--network", "line.osm", "--mode", "drive", "--minutes", "0.5",
+            "--basemap", "none", "--out", "c.gpkg"]  # fmt: skip
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "drive travel time, within 0.5 min" in printed
+    table = pd.read_csv("c.csv", encoding="utf-8-sig")
+    assert table["time_to_nearest_s"].round(0).tolist() == [54, 18]
+    assert table["covered_0.5min"].tolist() == [False, True]
+    assert (tmp_path / "maps" / "c.html").is_file()
+    # a reach in minutes needs a network; and only one reach at a time
+    assert main([*argv[:7], "--minutes", "15"]) == 1
+    assert "--minutes needs --network" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main([*argv, "--radius-m", "500"])
+    assert usage.value.code == 2
+    assert "not allowed with argument --minutes" in capsys.readouterr().err

@@ -123,9 +123,10 @@ def coverage_from_costs(
     for name, values in costs.extra.items():
         table[name] = values
     table.attrs.update(method=costs.method, crs=costs.crs, unit=costs.unit)
-    table.attrs.update(radius_m=radius_m) if costs.unit == "m" else table.attrs.update(
-        minutes=reach / 60
-    )
+    if costs.unit == "m":
+        table.attrs["radius_m"] = reach
+    else:
+        table.attrs["minutes"] = reach / 60
     return table
 
 
@@ -506,9 +507,8 @@ def gaps(
         else pd.Series(1.0, index=located.index)
     )
     uncovered["weight"] = w.reindex(uncovered.index)
-    uncovered = uncovered.sort_values(
-        ["weight", "dist_to_nearest_m"], ascending=[False, False]
-    )
+    farthest = next(c for c in NEAREST_COLUMN.values() if c in uncovered)
+    uncovered = uncovered.sort_values(["weight", farthest], ascending=[False, False])
     uncovered["rank"] = np.arange(1, len(uncovered) + 1)
     n = len(located)
     covered_n = int((state == precision.COVERED).sum())

@@ -16,6 +16,7 @@ from pydantic import BaseModel, model_validator
 
 from geoplan._models import Loc, Model, Positive, Share, one_of
 from geoplan.access import modes, presets
+from geoplan.errors import ValidationError
 from geoplan.places.coords import CoordSystem
 
 
@@ -31,6 +32,7 @@ class Reach(BaseModel):
     """What counts as served, as jobs and analysis files' ``[coverage]`` say it."""
 
     radius_m: Positive | None = None
+    minutes: Positive | None = None
     preset: Annotated[str, one_of(presets.available)] | None = None
     target_share: Share | None = None
     weight_column: str | None = None
@@ -51,8 +53,9 @@ class Job(Model, Reach):
         Rows repeating an id: ``reject`` (default) or ``keep``.
     weight_column
         Demand weights (population, households); 1 each when omitted.
-    radius_m, preset
-        The reach in metres, or a life-circle preset giving it.
+    radius_m, minutes, preset
+        The reach in metres, in minutes of travel along `network`, or a
+        life-circle preset giving it; one of them.
     target_share
         A covered share to reach or report the gap to (e.g. 0.9).
     network, mode
@@ -86,8 +89,12 @@ class Job(Model, Reach):
 
     @model_validator(mode="after")
     def _one_reach(self) -> Self:
-        if (self.radius_m is None) == (self.preset is None):
-            msg = "give a radius (--radius-m, radius_m) or a preset, not both"
+        given = [x for x in (self.radius_m, self.minutes, self.preset) if x is not None]
+        if len(given) != 1:
+            msg = (
+                "give one reach: a radius (--radius-m, radius_m), a time "
+                "(--minutes, minutes) or a preset"
+            )
             raise ValueError(msg)
         self._check()
         return self
@@ -104,9 +111,18 @@ class Job(Model, Reach):
         -------
         float
             `radius_m`, else the `preset`'s ``distance_m``.
-        """
-        from geoplan.access import presets
 
+        Raises
+        ------
+        geoplan.errors.ValidationError
+            For a reach in minutes, which has no radius.
+        """
+        if self.minutes is not None:
+            msg = (
+                "this step needs a radius in metres (--radius-m); a reach in "
+                "minutes (--minutes) is not supported here yet."
+            )
+            raise ValidationError(msg)
         if self.radius_m is not None:
             return float(self.radius_m)
         return float(presets.get(str(self.preset)).distance_m)

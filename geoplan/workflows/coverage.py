@@ -96,6 +96,13 @@ class CoverageJob(Job):  # numpydoc ignore=PR02
         return data
 
     def _check(self) -> None:
+        if self.minutes is not None and self.network is None:
+            msg = (
+                "--minutes needs --network FILE, a street network (.osm, .osm.bz2 "
+                "or .osm.pbf) travelled at --mode's speeds; without one, give "
+                "--radius-m"
+            )
+            raise ValueError(msg)
         if self.method == "network" and self.network is None:
             msg = (
                 "--method network needs --network FILE, a street network (.osm, "
@@ -215,6 +222,7 @@ def run_coverage(job: CoverageJob) -> CoverageResult:
         demand,
         _checked(facilities, job.facilities),
         radius_m=job.radius_m,
+        minutes=job.minutes,
         preset=job.preset,
         method=job.method,
         network=net,
@@ -236,7 +244,7 @@ def run_coverage(job: CoverageJob) -> CoverageResult:
         ),
         "qa_report": _qa_report(demand, facilities, table),
     }
-    if net is not None:
+    if net is not None and job.minutes is None:  # areas are drawn in metres
         from geoplan.access.service_areas import service_areas
 
         step(f"服务范围 drawing {len(facilities)} service areas")
@@ -273,7 +281,11 @@ def _summary(
         f"Coverage: {len(demand)} demand points, {len(facilities)} facilities"
         + (f" ({unlocated} without a location, not used)" if unlocated else "")
         + ", "
-        f"{attrs['method']} distance, radius {attrs['radius_m']:g} m"
+        + (
+            f"{attrs['method']} distance, radius {attrs['radius_m']:g} m"
+            if "radius_m" in attrs
+            else f"{attrs['mode']} travel time, within {attrs['minutes']:g} min"
+        )
         + (f" (preset {attrs['preset']})" if attrs.get("preset") else "")
         + f", measured in {attrs['crs']}"
     ]
@@ -328,8 +340,8 @@ def _draw(
     located = result[has_location(result)]
     west, south, east, north = located.to_crs(4326).total_bounds
     m = maps.new_map((west, south, east, north), basemap=job.basemap)
-    radius = table.attrs["radius_m"]
-    if areas is not None:
+    radius = table.attrs.get("radius_m")  # none for minutes: no circle stands for it
+    if radius is not None and areas is not None:
         for kind, colour, dash in (
             ("network", "#3182bd", False),
             ("euclidean", "#756bb1", True),
@@ -341,12 +353,18 @@ def _draw(
                 colour=colour,
                 dash=dash,
             )
-    else:
+    elif radius is not None:
         maps.add_radius(m, facilities, radius, name=f"服务半径 radius {radius:g} m")
     column = coverage.covered_column(table)
     fields = {
         c: c
-        for c in ("dist_to_nearest_m", "coverage_status", column, "precision")
+        for c in (
+            "dist_to_nearest_m",
+            "time_to_nearest_s",
+            "coverage_status",
+            column,
+            "precision",
+        )
         if c in located
     }
     maps.add_demand(m, located, fields=fields, colours=COVERAGE_COLOURS)
