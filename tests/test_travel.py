@@ -11,7 +11,9 @@ import math
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pyogrio
 import pytest
+from browser import COUNT_LAYERS, legend_meanings, opened
 from conftest import UTM_49N
 from shapely.geometry import LineString, Point
 
@@ -218,7 +220,16 @@ def test_coverage_command_in_minutes_end_to_end(tmp_path, capsys, monkeypatch):
     table = pd.read_csv("c.csv", encoding="utf-8-sig")
     assert table["time_to_nearest_s"].round(0).tolist() == [54, 18]
     assert table["covered_0.5min"].tolist() == [False, True]
-    assert (tmp_path / "maps" / "c.html").is_file()
+    with opened(tmp_path / "maps" / "c.html") as (page, external, errors):
+        assert page.evaluate(COUNT_LAYERS)["polygons"] >= 1  # the isochrone
+        legend = page.inner_text("#geoplan-point-legend")
+        assert "isochrone 0.5 min (drive)" in legend
+        assert "等时圈 isochrone 0.5 min (drive)" in legend_meanings(page).values()
+        assert errors == []
+        assert external == []
+    bands = pyogrio.read_dataframe("c.gpkg", layer="isochrones")
+    assert bands["minutes"].tolist() == [0.5]
+    assert bands.geometry.iloc[0].area > 0
     # a reach in minutes needs a network; and only one reach at a time
     assert main([*argv[:7], "--minutes", "15"]) == 1
     assert "--minutes needs --network" in capsys.readouterr().err
@@ -226,3 +237,26 @@ def test_coverage_command_in_minutes_end_to_end(tmp_path, capsys, monkeypatch):
         main([*argv, "--radius-m", "500"])
     assert usage.value.code == 2
     assert "not allowed with argument --minutes" in capsys.readouterr().err
+
+
+def test_isochrones_follow_the_one_way_loop():
+    from conftest import points
+
+    from geoplan.access.service_areas import isochrones
+
+    nodes, edges = _loop(oneway=True)
+    drive = network.network_from_frames(nodes, edges, mode="drive")
+    speed = modes.get("drive").speed_m_s
+    bands = isochrones(points((0, 0)), drive, minutes=[150 / speed / 60, 1])
+    assert bands["minutes"].tolist() == pytest.approx([150 / speed / 60, 1])
+    first = bands.geometry.iloc[0]
+    # within 150 m of driving to a: all of d -> a (100 m) and half of c -> d;
+    # nothing of a -> b, which can only be driven away from a
+    assert first.contains(Point(0, 50))
+    assert first.contains(Point(50, 100))
+    assert not first.contains(Point(50, 0))
+    assert not first.intersects(Point(100, 50))
+    assert bands.geometry.iloc[1].area > first.area
+    walk = network.network_from_frames(nodes, edges, mode="walk")
+    on_foot = isochrones(points((0, 0)), walk, minutes=[100 / 1.11 / 60])
+    assert on_foot.geometry.iloc[0].contains(Point(50, 0))  # walked either way

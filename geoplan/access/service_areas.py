@@ -6,6 +6,8 @@ These polygons are for maps only. Coverage is always decided from costs
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -13,19 +15,33 @@ import shapely.ops
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 
+from geoplan.access import modes
 from geoplan.access.costs import point_coordinates
-from geoplan.access.network import StreetNetwork, _augment, _csr, snap_to_edges
+from geoplan.access.network import (
+    StreetNetwork,
+    _augment,
+    _csr,
+    _towards,
+    snap_to_edges,
+)
 
 
 def _reached_pieces(
-    network: StreetNetwork, dist: NDArray[np.float64], radius_m: float
+    network: StreetNetwork,
+    dist: NDArray[np.float64],
+    budget: float,
+    weight: str = "length_m",
 ) -> list[shapely.Geometry]:
-    """Substrings of edges reachable within `radius_m`, from node distances."""
+    """Substrings of edges reachable within `budget`, from node costs."""
     u, v = network.edge_nodes
     length = network.edges["length_m"].to_numpy()
+    cost = network.edges[weight].to_numpy(dtype=float)
+    per_m = np.divide(cost, length, out=np.ones_like(cost), where=length > 0)
     lines = network.edges.geometry.to_numpy()
-    from_u = np.clip(radius_m - dist[u], 0.0, None)
-    from_v = np.clip(radius_m - dist[v], 0.0, None)
+    from_u = np.clip(budget - dist[u], 0.0, None) / per_m  # metres along the edge
+    from_v = np.clip(budget - dist[v], 0.0, None) / per_m
+    if network.directed:  # on a one-way street u -> v one reaches on via v only
+        from_u[network.edges["oneway"].to_numpy()] = 0.0
     pieces: list[shapely.Geometry] = []
     whole = from_u + from_v >= length
     pieces.extend(lines[whole & ((from_u > 0) | (from_v > 0))])
@@ -35,6 +51,73 @@ def _reached_pieces(
     for e in partial[from_v[partial] > 0]:
         pieces.append(shapely.ops.substring(lines[e], length[e] - from_v[e], length[e]))
     return pieces
+
+
+def isochrones(
+    facilities: gpd.GeoDataFrame,
+    network: StreetNetwork,
+    *,
+    minutes: Sequence[float],
+    buffer_m: float = 25.0,
+) -> gpd.GeoDataFrame:
+    """
+    Draw, for each facility, the streets from which it is reached within each band.
+
+    For display only: coverage is decided from travel times, never from these
+    polygons. On a driving network one-way streets bind (the time is that of
+    travelling *to* the facility); the walk from the street to the facility
+    counts at the mode's off-network speed.
+
+    Parameters
+    ----------
+    facilities
+        Facility points (any declared CRS).
+    network
+        The street network of a travel mode.
+    minutes
+        The bands, e.g. ``(5, 10, 15)``.
+    buffer_m
+        Half-width of the drawn street corridor in metres.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per located facility and band: ``facility`` (index label),
+        ``mode``, ``minutes``, ``area_m2`` and the polygon, in the network's
+        metric CRS.
+    """
+    travel = modes.get(network.mode)
+    xy, ok = point_coordinates(facilities.to_crs(network.crs), role="facilities")
+    snap = snap_to_edges(network, xy[ok])
+    split, n_total, (f_node,) = _augment(network, [snap], "travel_time_s")
+    graph = _towards(split, n_total, directed=network.directed)
+    n_nodes = len(network.nodes)
+    limit = 60.0 * max(minutes, default=0.0)
+    rows = []
+    for k, label in enumerate(facilities.index[ok]):
+        walk_s = snap.access_m[k] / travel.off_network_speed_m_s
+        dist = dijkstra(
+            graph, directed=network.directed, indices=f_node[k], limit=limit
+        )[:n_nodes]
+        for band in sorted(minutes):
+            budget = 60.0 * band - walk_s
+            pieces = _reached_pieces(network, dist, budget, "travel_time_s")
+            area = (
+                shapely.union_all(shapely.buffer(pieces, buffer_m))
+                if pieces and budget > 0
+                else shapely.Polygon()
+            )
+            rows.append(
+                {
+                    "facility": label,
+                    "mode": network.mode,
+                    "minutes": float(band),
+                    "area_m2": area.area,
+                    "geometry": area,
+                }
+            )
+    columns = ["facility", "mode", "minutes", "area_m2", "geometry"]
+    return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=network.crs)
 
 
 def service_areas(

@@ -32,11 +32,17 @@ from geoplan.io import layers
 from geoplan.io._guard import refuse_overwriting_inputs
 from geoplan.io._tables import write_csv
 from geoplan.io.export import write_geopackage
-from geoplan.io.styles import COVERAGE_COLOURS, category_style
+from geoplan.io.styles import COVERAGE_COLOURS, LayerStyle, category_style
 from geoplan.places import precision
 from geoplan.workflows._job import Job, Result
 
 Method = Literal["euclidean", "network"]
+
+#: Minute bands drawn below a reach in minutes (the GB 50180-2018 life circles).
+ISOCHRONE_BANDS = (5.0, 10.0, 15.0)
+
+#: Isochrone colours, nearest band darkest.
+ISOCHRONE_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7")
 
 
 class CoverageJob(Job):  # numpydoc ignore=PR02
@@ -145,7 +151,8 @@ class CoverageResult(Result):
         write_geopackage(
             job.out,
             self.layers,
-            styles={"demand": status_style, "gaps": status_style},
+            styles={"demand": status_style, "gaps": status_style}
+            | _isochrone_style(self.layers.get("isochrones")),
             provenance={
                 "demand": str(job.demand),
                 "facilities": str(job.facilities),
@@ -156,7 +163,8 @@ class CoverageResult(Result):
         result = self.layers["demand"]
         areas = self.layers.get("service_areas")
         assert job.map is not None  # set by the job
-        _draw(job, job.map, result, self.facilities, areas, self.table)
+        bands = self.layers.get("isochrones")
+        _draw(job, job.map, result, self.facilities, areas, self.table, bands)
         write_csv(result, job.csv, index=True)
         return [job.out, job.csv, job.map]
 
@@ -251,6 +259,14 @@ def run_coverage(job: CoverageJob) -> CoverageResult:
         out_layers["service_areas"] = service_areas(
             facilities, net, radius_m=table.attrs["radius_m"]
         )
+    elif net is not None and job.minutes is not None:
+        from geoplan.access.service_areas import isochrones
+
+        bands = sorted({b for b in ISOCHRONE_BANDS if b < job.minutes} | {job.minutes})
+        step(
+            f"等时圈 drawing isochrones of {len(facilities)} facilities at {bands} min"
+        )
+        out_layers["isochrones"] = isochrones(facilities, net, minutes=bands)
     return CoverageResult(job, demand, facilities, table, share, gap, out_layers)
 
 
@@ -333,8 +349,9 @@ def _draw(
     facilities: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame | None,
     table: pd.DataFrame,
+    isochrones: gpd.GeoDataFrame | None = None,
 ) -> Path:
-    """Demand by coverage status, facilities with their reach, service areas."""
+    """Demand by coverage status, facilities with their reach or isochrones."""
     from geoplan.render import maps
 
     located = result[has_location(result)]
@@ -355,6 +372,15 @@ def _draw(
             )
     elif radius is not None:
         maps.add_radius(m, facilities, radius, name=f"服务半径 radius {radius:g} m")
+    elif isochrones is not None:
+        bands = sorted(set(isochrones["minutes"]))
+        for band, colour in reversed(list(zip(bands, ISOCHRONE_COLOURS, strict=False))):
+            maps.add_areas(
+                m,
+                isochrones[isochrones["minutes"] == band],
+                name=f"等时圈 isochrone {band:g} min ({job.mode})",
+                colour=colour,
+            )
     column = coverage.covered_column(table)
     fields = {
         c: c
@@ -373,6 +399,18 @@ def _draw(
         m, facilities, name="设施 facilities", fields=shown, colour="#000000"
     )
     return maps.save(m, path)
+
+
+def _isochrone_style(layer: gpd.GeoDataFrame | None) -> dict[str, LayerStyle]:
+    """Return the isochrones' QGIS style, a colour a band ({} without the layer)."""
+    if layer is None:
+        return {}
+    bands = sorted(set(layer["minutes"]))
+    colours = {
+        str(float(b)): (c, f"{b:g} min")
+        for b, c in zip(bands, ISOCHRONE_COLOURS, strict=False)
+    }
+    return {"isochrones": category_style("minutes", colours, geometry="polygon")}
 
 
 def _qa_report(
