@@ -166,6 +166,7 @@ def test_coverage_drives_round_a_one_way_loop_and_walks_straight_back():
         by[mode] = table["dist_to_nearest_m"].tolist()
     # the car goes on to b, c, d and back to a: 10 + 100 + 100 + 100
     assert by["drive"] == pytest.approx([310, 50])
+    assert table["time_to_nearest_s"].iloc[0] == pytest.approx(90 / 1.11)  # walk
     assert by["walk"] == pytest.approx([90, 50])
 
 
@@ -190,6 +191,7 @@ def test_coverage_in_minutes_drives_round_the_loop_and_walks_slower():
     assert drive["time_to_nearest_s"].iloc[0] == pytest.approx(310 / speed["drive"])
     assert walk["time_to_nearest_s"].iloc[0] == pytest.approx(90 / speed["walk"])
     assert drive["covered_1min"].tolist() == [True]
+    assert drive["dist_to_nearest_m"].tolist() == pytest.approx([310])  # per row too
     assert walk["covered_1min"].tolist() == [False]
     assert drive.attrs["minutes"] == 1
     with pytest.raises(coverage.ValidationError, match="minutes needs a street"):

@@ -220,10 +220,33 @@ def distance_coverage(
         bounds=(low, high),
         uncertainty=np.where(np.isnan(costs.nearest), np.nan, u_demand.to_numpy(float)),
     )
+    if network is not None and method == "network":
+        table = _also(table, demand, facilities, network, "s")
     table.attrs["preset"] = chosen.id if chosen else None
     table.attrs["undetermined"] = int(
         (table["coverage_status"] == precision.UNDETERMINED).sum()
     )
+    return table
+
+
+def _also(
+    table: pd.DataFrame,
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    network: StreetNetwork,
+    unit: str,
+) -> pd.DataFrame:
+    """Add the other cost to the nearest facility: time beside metres, or metres."""
+    other = (  # a tiny reach: only the nearest cost is wanted, not counts
+        network_costs(demand, facilities, network, cutoff_s=1e-9)
+        if unit == "s"
+        else network_costs(demand, facilities, network, cutoff_m=1e-9)
+    )
+    column = NEAREST_COLUMN[unit]
+    at = table.columns.get_loc(NEAREST_COLUMN["m" if unit == "s" else "s"]) + 1
+    attrs = dict(table.attrs)
+    table.insert(int(at), column, other.nearest)
+    table.attrs.update(attrs)
     return table
 
 
@@ -291,6 +314,7 @@ def _timed_coverage(
         bounds=(low, high),
         uncertainty=np.where(np.isnan(costs.nearest), np.nan, u_demand.to_numpy(float)),
     )
+    table = _also(table, demand, facilities, network, "m")
     table.attrs.update(preset=None, mode=network.mode)
     table.attrs["undetermined"] = int(
         (table["coverage_status"] == precision.UNDETERMINED).sum()
