@@ -64,7 +64,11 @@ def test_disconnected_fragment_is_kept_and_reported(u_street):
     )
     assert len(table) == 3
     assert table["dist_to_nearest_m"].iloc[0] == pytest.approx(5)
-    assert math.isinf(table["dist_to_nearest_m"].iloc[1])
+    # no facility along the network: unreachable, with no number in the table
+    assert math.isnan(table["dist_to_nearest_m"].iloc[1])
+    assert table["coverage_status"].tolist() == [
+        "covered", "unreachable", "not_located",
+    ]  # fmt: skip
     assert table["covered_500m"].iloc[:2].tolist() == [True, False]
     components = table["network_component"].tolist()
     assert components[0] != components[1]

@@ -39,7 +39,9 @@ def test_helsinki_walk_coverage(tmp_path):
     assert len(demand) == buildings
     covered = demand["covered_1000m"].astype(bool).mean() * 100
     assert covered == pytest.approx(shares[("15min", "network")], abs=0.05)
-    assert (demand["dist_to_nearest_m"] >= 0).all()
+    blank = demand["dist_to_nearest_m"].isna()  # no facility along the network
+    assert (demand.loc[blank, "coverage_status"] == "unreachable").all()
+    assert (demand.loc[~blank, "dist_to_nearest_m"] >= 0).all()
 
 
 def script(name, *args, home):

@@ -81,7 +81,8 @@ def coverage_from_costs(
         (``inf`` unreachable, NaN not located), ``n_within_<t>``,
         ``covered_<t>`` (``<t>`` as ``1000m`` or ``15min``; boolean, NA where
         the point is not located or the answer is undetermined),
-        ``coverage_status`` (``covered``, ``not_covered``, ``undetermined``,
+        ``coverage_status`` (``covered``, ``not_covered``, ``unreachable``: no
+        facility along the network, its cost blank; ``undetermined``,
         ``not_located``) and ``uncertainty_m``, plus any producer columns.
     """
     reach = radius_m if costs.unit == "m" else limit_s
@@ -101,6 +102,8 @@ def coverage_from_costs(
         )
     low, high = bounds if bounds is not None else (costs.nearest, costs.nearest)
     status = precision.decide(low, high, reach)
+    nowhere = np.isinf(costs.nearest)  # located, but no facility along the network
+    status[nowhere] = precision.UNREACHABLE
     covered = pd.array(status == precision.COVERED, dtype="boolean")
     covered[(status == precision.UNDETERMINED) | (status == precision.NOT_LOCATED)] = (
         pd.NA
@@ -108,7 +111,7 @@ def coverage_from_costs(
     table = pd.DataFrame(
         {
             "nearest_facility": nearest,
-            NEAREST_COLUMN[costs.unit]: costs.nearest,
+            NEAREST_COLUMN[costs.unit]: np.where(nowhere, np.nan, costs.nearest),
             f"n_within_{label}": costs.within_count,
             f"covered_{label}": covered,
             "coverage_status": status,
@@ -245,7 +248,9 @@ def _also(
     column = NEAREST_COLUMN[unit]
     at = table.columns.get_loc(NEAREST_COLUMN["m" if unit == "s" else "s"]) + 1
     attrs = dict(table.attrs)
-    table.insert(int(at), column, other.nearest)
+    table.insert(
+        int(at), column, np.where(np.isinf(other.nearest), np.nan, other.nearest)
+    )
     table.attrs.update(attrs)
     return table
 
@@ -524,7 +529,7 @@ def gaps(
         raise ValueError(msg)
     state = table["coverage_status"]
     located = table[state != precision.NOT_LOCATED]
-    uncovered = table[state == precision.NOT_COVERED].copy()
+    uncovered = table[state.isin([precision.NOT_COVERED, precision.UNREACHABLE])].copy()
     w = (
         weights.reindex(located.index).astype(float).fillna(0.0)
         if weights is not None

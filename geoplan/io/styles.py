@@ -35,6 +35,7 @@ PRECISION_COLOURS: dict[str, tuple[str, str]] = {
 COVERAGE_COLOURS: dict[str, tuple[str, str]] = {
     "covered": ("#1a9850", "已覆盖 covered"),
     "not_covered": ("#d73027", "未覆盖 not covered"),
+    "unreachable": ("#67001f", "不可达 unreachable: no facility along the network"),
     "undetermined": ("#9e9ac8", "未定 undetermined: point too coarse to decide"),
 }
 

@@ -33,11 +33,14 @@ COVERED = "covered"
 NOT_COVERED = "not_covered"
 UNDETERMINED = "undetermined"
 NOT_LOCATED = "not_located"
+#: Located, but no facility can be reached along the network (another fragment).
+UNREACHABLE = "unreachable"
 #: Coverage states of a row, in the order tables and legends show them.
-STATES = (COVERED, NOT_COVERED, UNDETERMINED, NOT_LOCATED)
+STATES = (COVERED, NOT_COVERED, UNREACHABLE, UNDETERMINED, NOT_LOCATED)
 STATE_LABELS = {
     COVERED: ("已覆盖", "covered"),
     NOT_COVERED: ("未覆盖", "not covered"),
+    UNREACHABLE: ("不可达", "unreachable"),
     UNDETERMINED: ("未定", "undetermined"),
     NOT_LOCATED: ("未定位", "not located"),
 }
