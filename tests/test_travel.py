@@ -262,3 +262,26 @@ def test_isochrones_follow_the_one_way_loop():
     walk = network.network_from_frames(nodes, edges, mode="walk")
     on_foot = isochrones(points((0, 0)), walk, minutes=[100 / 1.11 / 60])
     assert on_foot.geometry.iloc[0].contains(Point(50, 0))  # walked either way
+
+
+def test_points_farther_than_the_mode_walks_are_not_on_the_network(caplog):
+    import pandas as pd
+    from conftest import points
+
+    from geoplan.access import coverage
+
+    nodes, edges = _loop(oneway=False)
+    walk = network.network_from_frames(nodes, edges, mode="walk")
+    limit = modes.get("walk").max_off_network_m  # 500 m
+    with caplog.at_level("WARNING"):
+        table = coverage.distance_coverage(
+            points((50, -10), (50, -(limit + 100))),  # near a -> b; 600 m south
+            points((0, 0), (0, -(limit + 100))),  # at a; one as far south
+            radius_m=5000,
+            network=walk,
+        )
+    assert table["coverage_status"].tolist() == ["covered", "unreachable"]
+    assert table["dist_to_nearest_m"].iloc[0] == pytest.approx(60)  # 10 + 50
+    assert table["nearest_facility"].iloc[0] == 0
+    assert pd.isna(table["nearest_facility"].iloc[1])
+    assert "1 facilities and 1 demand points lie more than 500 m" in caplog.text

@@ -571,6 +571,32 @@ def _towards(pieces: _Pieces, n: int, *, directed: bool) -> csr_array:
     )  # fmt: skip
 
 
+def _off_network(
+    travel: modes.Mode, d_snap: _Snap, f_snap: _Snap, f_ok: NDArray[np.bool_]
+) -> tuple[_Snap, NDArray[np.bool_]]:
+    """
+    Drop facilities, and mark demand, farther from every street than the mode walks.
+
+    Such points lie beyond the extract or in a gap of it: they are not reached
+    along this network (the facilities leave `f_ok`; the demand is unreachable).
+    """
+    far_f = f_snap.access_m > travel.max_off_network_m
+    far_d = d_snap.access_m > travel.max_off_network_m
+    if far_f.any() or far_d.any():
+        f_ok[np.flatnonzero(f_ok)[far_f]] = False
+        logger.warning(
+            "%d facilities and %d demand points lie more than %g m from every "
+            "street of the %s network (its extent or a gap in the extract): they "
+            "are not reached along it",
+            int(far_f.sum()),
+            int(far_d.sum()),
+            travel.max_off_network_m,
+            travel.id,
+        )
+    near = ~far_f
+    return _Snap(f_snap.edge[near], f_snap.fraction[near], f_snap.access_m[near]), far_d
+
+
 def network_costs(
     demand: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
@@ -619,7 +645,8 @@ def network_costs(
     unit: Literal["m", "s"] = "m" if cutoff_s is None else "s"
     cutoff = float(cutoff_s if cutoff_s is not None else cutoff_m)  # type: ignore[arg-type]
     weight = "length_m" if unit == "m" else "travel_time_s"
-    off_speed = 1.0 if unit == "m" else modes.get(network.mode).off_network_speed_m_s
+    travel = modes.get(network.mode)
+    off_speed = 1.0 if unit == "m" else travel.off_network_speed_m_s
     if demand.crs is None or facilities.crs is None:
         msg = "Both `demand` and `facilities` must declare a CRS."
         raise CRSError(msg)
@@ -628,8 +655,10 @@ def network_costs(
     f_xy, f_ok = point_coordinates(facilities_m, role="facilities")
     d_snap = snap_to_edges(network, d_xy[d_ok])
     f_snap = snap_to_edges(network, f_xy[f_ok])
+    f_snap, far_d = _off_network(travel, d_snap, f_snap, f_ok)
     pieces, n_total, (d_node, f_node) = _augment(network, [d_snap, f_snap], weight)
     d_access = d_snap.access_m / off_speed  # the walk to the street, in the unit
+    d_access[far_d] = np.inf
     # facilities hang off their snap node by their access distance, both ways
     f_pos = np.flatnonzero(f_ok)
     pendant = f_snap.access_m > 0
@@ -664,7 +693,7 @@ def network_costs(
             min_only=True,
             return_predecessors=True,
         )
-        reached = np.isfinite(dist[d_node])
+        reached = np.isfinite(dist[d_node] + d_access)
         located = np.flatnonzero(d_ok)
         table.nearest[located] = dist[d_node] + d_access
         table.nearest_pos[located[reached]] = owner.loc[nearest_src[d_node[reached]]]
