@@ -642,8 +642,8 @@ def network_costs(
     if (cutoff_m is None) == (cutoff_s is None):
         msg = "Give the reach as `cutoff_m` (metres) or `cutoff_s` (seconds)."
         raise ValueError(msg)
-    unit: Literal["m", "s"] = "m" if cutoff_s is None else "s"
-    cutoff = float(cutoff_s if cutoff_s is not None else cutoff_m)  # type: ignore[arg-type]
+    unit: Literal["m", "s"] = "s" if cutoff_s is not None else "m"
+    cutoff = float(next(c for c in (cutoff_s, cutoff_m) if c is not None))
     weight = "length_m" if unit == "m" else "travel_time_s"
     travel = modes.get(network.mode)
     off_speed = 1.0 if unit == "m" else travel.off_network_speed_m_s
