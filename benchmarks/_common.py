@@ -42,6 +42,16 @@ def save(name: str, record: dict[str, Any]) -> Path:
     return path
 
 
+def ego_graph_union(graph: Any, sources: list[int], radius: float, weight: str) -> set:
+    """The osmnx isochrone recipe: the union of one `ego_graph` per source."""
+    import networkx as nx
+
+    reached: set = set()
+    for source in sources:
+        reached.update(nx.ego_graph(graph, source, radius=radius, distance=weight))
+    return reached
+
+
 def grid_network(side: int, spacing_m: float = 100.0, seed: int = 0):
     """A jittered `side` x `side` street grid in UTM 49N: (nodes, edges) frames."""
     rng = np.random.default_rng(seed)

@@ -22,7 +22,7 @@ import sys
 
 import networkx as nx
 import numpy as np
-from _common import best_of, grid_network, save
+from _common import best_of, ego_graph_union, grid_network, save
 
 from geoplan.access import network
 
@@ -60,12 +60,7 @@ def main(side: int = 320) -> None:
         )
 
     def osmnx_recipe():
-        covered = set()
-        for facility in sources:
-            covered.update(
-                nx.ego_graph(graph, facility, radius=RADIUS_M, distance="length").nodes
-            )
-        return covered
+        return ego_graph_union(graph, sources, RADIUS_M, "length")
 
     t_ours, dist = best_of(ours, repeat=3)
     t_cold, _ = best_of(ours_cold, repeat=3)

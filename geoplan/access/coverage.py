@@ -108,10 +108,14 @@ def coverage_from_costs(
     covered[(status == precision.UNDETERMINED) | (status == precision.NOT_LOCATED)] = (
         pd.NA
     )
+    extra = dict(costs.extra)
+    other = NEAREST_COLUMN["s" if costs.unit == "m" else "m"]
+    beside = {other: extra.pop(other)} if other in extra else {}  # network costs
     table = pd.DataFrame(
         {
             "nearest_facility": nearest,
             NEAREST_COLUMN[costs.unit]: np.where(nowhere, np.nan, costs.nearest),
+            **{k: np.where(np.isinf(v), np.nan, v) for k, v in beside.items()},
             f"n_within_{label}": costs.within_count,
             f"covered_{label}": covered,
             "coverage_status": status,
@@ -123,7 +127,7 @@ def coverage_from_costs(
         },
         index=costs.demand_index,
     )
-    for name, values in costs.extra.items():
+    for name, values in extra.items():
         table[name] = values
     table.attrs.update(method=costs.method, crs=costs.crs, unit=costs.unit)
     if costs.unit == "m":
@@ -223,35 +227,10 @@ def distance_coverage(
         bounds=(low, high),
         uncertainty=np.where(np.isnan(costs.nearest), np.nan, u_demand.to_numpy(float)),
     )
-    if network is not None and method == "network":
-        table = _also(table, demand, facilities, network, "s")
     table.attrs["preset"] = chosen.id if chosen else None
     table.attrs["undetermined"] = int(
         (table["coverage_status"] == precision.UNDETERMINED).sum()
     )
-    return table
-
-
-def _also(
-    table: pd.DataFrame,
-    demand: gpd.GeoDataFrame,
-    facilities: gpd.GeoDataFrame,
-    network: StreetNetwork,
-    unit: str,
-) -> pd.DataFrame:
-    """Add the other cost to the nearest facility: time beside metres, or metres."""
-    other = (  # a tiny reach: only the nearest cost is wanted, not counts
-        network_costs(demand, facilities, network, cutoff_s=1e-9)
-        if unit == "s"
-        else network_costs(demand, facilities, network, cutoff_m=1e-9)
-    )
-    column = NEAREST_COLUMN[unit]
-    at = table.columns.get_loc(NEAREST_COLUMN["m" if unit == "s" else "s"]) + 1
-    attrs = dict(table.attrs)
-    table.insert(
-        int(at), column, np.where(np.isinf(other.nearest), np.nan, other.nearest)
-    )
-    table.attrs.update(attrs)
     return table
 
 
@@ -319,7 +298,6 @@ def _timed_coverage(
         bounds=(low, high),
         uncertainty=np.where(np.isnan(costs.nearest), np.nan, u_demand.to_numpy(float)),
     )
-    table = _also(table, demand, facilities, network, "m")
     table.attrs.update(preset=None, mode=network.mode)
     table.attrs["undetermined"] = int(
         (table["coverage_status"] == precision.UNDETERMINED).sum()
@@ -390,7 +368,12 @@ def bounded_costs(
         within_count=np.sum([p.within_count for _, _, p in parts], axis=0),
         method=first.method,
         crs=first.crs,
-        extra=first.extra,
+        extra={  # per-point columns, and the other cost: nearest over the classes
+            k: np.fmin.reduce([p.extra[k] for _, _, p in parts], axis=0)
+            if k in NEAREST_COLUMN.values()
+            else v
+            for k, v in first.extra.items()
+        },
     )
     values = np.asarray([v for v, _, _ in parts])[:, None]
     low = np.min(stacked - values, axis=0) - u_d

@@ -571,6 +571,62 @@ def _towards(pieces: _Pieces, n: int, *, directed: bool) -> csr_array:
     )  # fmt: skip
 
 
+class _Search(NamedTuple):
+    """The graph a search *to* facilities runs on, with its ends, in one cost."""
+
+    graph: csr_array
+    source: NDArray[np.int64]  # each located facility's node
+    d_node: NDArray[np.int64]  # each located demand point's node
+    d_access: NDArray[np.float64]  # its walk to the street (inf: off the network)
+    owner: pd.Series  # source node -> facility position
+    directed: bool
+
+    @classmethod
+    def build(
+        cls,
+        network: StreetNetwork,
+        d_snap: _Snap,
+        f_snap: _Snap,
+        far_d: NDArray[np.bool_],
+        weight: str,
+        f_pos: NDArray[np.int64],
+    ) -> _Search:
+        """Split the streets at the snapped points and hang the facilities on."""
+        off_speed = (
+            1.0
+            if weight == "length_m"
+            else modes.get(network.mode).off_network_speed_m_s
+        )
+        pieces, n_total, (d_node, f_node) = _augment(network, [d_snap, f_snap], weight)
+        d_access = d_snap.access_m / off_speed  # the walk to the street, in the unit
+        d_access[far_d] = np.inf
+        # facilities hang off their snap node by their access leg, both ways
+        pendant = f_snap.access_m > 0
+        source = f_node.copy()
+        source[pendant] = n_total + np.arange(pendant.sum())
+        pieces = _Pieces(
+            np.concatenate([pieces.a, f_node[pendant]]),
+            np.concatenate([pieces.b, source[pendant]]),
+            np.concatenate([pieces.w, f_snap.access_m[pendant] / off_speed]),
+            np.concatenate([pieces.oneway, np.zeros(int(pendant.sum()), dtype=bool)]),
+        )
+        graph = _towards(
+            pieces, n_total + int(pendant.sum()), directed=network.directed
+        )
+        owner = pd.Series(f_pos, index=source).groupby(level=0).first()
+        return cls(graph, source, d_node, d_access, owner, network.directed)
+
+    def nearest(self) -> NDArray[np.float64]:
+        """Each located demand point's cost to its nearest facility."""
+        dist = dijkstra(
+            self.graph,
+            directed=self.directed,
+            indices=self.owner.index.to_numpy(),
+            min_only=True,
+        )
+        return dist[self.d_node] + self.d_access
+
+
 def _off_network(
     travel: modes.Mode, d_snap: _Snap, f_snap: _Snap, f_ok: NDArray[np.bool_]
 ) -> tuple[_Snap, NDArray[np.bool_]]:
@@ -646,7 +702,6 @@ def network_costs(
     cutoff = float(next(c for c in (cutoff_s, cutoff_m) if c is not None))
     weight = "length_m" if unit == "m" else "travel_time_s"
     travel = modes.get(network.mode)
-    off_speed = 1.0 if unit == "m" else travel.off_network_speed_m_s
     if demand.crs is None or facilities.crs is None:
         msg = "Both `demand` and `facilities` must declare a CRS."
         raise CRSError(msg)
@@ -656,23 +711,9 @@ def network_costs(
     d_snap = snap_to_edges(network, d_xy[d_ok])
     f_snap = snap_to_edges(network, f_xy[f_ok])
     f_snap, far_d = _off_network(travel, d_snap, f_snap, f_ok)
-    pieces, n_total, (d_node, f_node) = _augment(network, [d_snap, f_snap], weight)
-    d_access = d_snap.access_m / off_speed  # the walk to the street, in the unit
-    d_access[far_d] = np.inf
-    # facilities hang off their snap node by their access distance, both ways
     f_pos = np.flatnonzero(f_ok)
-    pendant = f_snap.access_m > 0
-    source = f_node.copy()
-    source[pendant] = n_total + np.arange(pendant.sum())
-    pieces = _Pieces(
-        np.concatenate([pieces.a, f_node[pendant]]),
-        np.concatenate([pieces.b, source[pendant]]),
-        np.concatenate([pieces.w, f_snap.access_m[pendant] / off_speed]),
-        np.concatenate([pieces.oneway, np.zeros(int(pendant.sum()), dtype=bool)]),
-    )
-    directed = network.directed
-    graph = _towards(pieces, n_total + int(pendant.sum()), directed=directed)
-    owner = pd.Series(f_pos, index=source).groupby(level=0).first()
+    search = _Search.build(network, d_snap, f_snap, far_d, weight, f_pos)
+    graph, source, d_node, d_access, owner, directed = search
 
     table = start_table(
         demand_m, facilities_m, d_ok, cutoff, "network", with_pairs=with_pairs,
@@ -684,7 +725,21 @@ def network_costs(
     component = np.full(n, -1, dtype=np.int64)
     _, labels = connected_components(graph, directed=False)
     component[d_ok] = labels[d_node]
-    table = replace(table, extra={"access_m": access, "network_component": component})
+    # the other cost to the nearest facility, on the same snapped points
+    other = "travel_time_s" if unit == "m" else "length_m"
+    other_cost = np.where(d_ok, np.inf, np.nan)
+    if len(f_pos) and d_ok.any():
+        other_cost[d_ok] = _Search.build(
+            network, d_snap, f_snap, far_d, other, f_pos
+        ).nearest()
+    table = replace(
+        table,
+        extra={
+            "access_m": access,
+            "network_component": component,
+            _WEIGHTS[other]: other_cost,
+        },
+    )
     if len(f_pos) and d_ok.any():
         dist, _, nearest_src = dijkstra(
             graph,
