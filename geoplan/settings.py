@@ -22,6 +22,12 @@ default_crs : str
 show_progress : bool
     Whether commands report their stages on stderr while long work runs.
     Default ``True``; ``geoplan --quiet`` turns it off.
+territory : str
+    Where table coordinates may lie: ``"china"`` (default: a point outside
+    China's territory is kept with reason ``outside_china``, usually a typo or
+    swapped columns) or ``"world"`` (any WGS-84 point is used, for studies
+    outside China; GCJ-02 and BD-09 points must still lie in China).
+    ``geoplan --territory world`` sets it.
 """
 
 from pathlib import Path
@@ -33,3 +39,4 @@ lang: str = "both"
 cache_folder: Path = Path.home() / ".cache" / "geoplan"
 gazetteer_path: Path = cache_folder / "gazetteer.gpkg"
 show_progress: bool = True
+territory: str = "china"

@@ -76,6 +76,21 @@ def test_foreign_capitals_are_rejected_by_name(tmp_path, city, lon, lat):
     assert f"({lon:.4f}, {lat:.4f})" in row["detail"]
 
 
+def test_a_study_outside_china_says_so_and_stays_in_wgs84(tmp_path, monkeypatch):
+    from geoplan import settings
+
+    text = "id,name,lon,lat\n1,Helsinki,24.94,60.17\n2,商州,109.94,33.87\n"
+    monkeypatch.setattr(settings, "territory", "world")
+    used, report = ingest.ingest_points(write(tmp_path / "f.csv", text), coords="wgs84")
+    assert used["name"].tolist() == ["Helsinki", "商州"]
+    assert report.rejected.empty
+    # GCJ-02 and BD-09 are defined inside China only
+    used, report = ingest.ingest_points(tmp_path / "f.csv", coords="gcj02")
+    assert used["name"].tolist() == ["商州"]
+    assert report.rejected.iloc[0]["reason"] == "outside_china"
+    assert "gcj02 is not defined" in report.rejected.iloc[0]["detail"]
+
+
 def test_china_keeps_its_edges_and_islands():
     places = {
         "Mohe": (122.35, 53.48),

