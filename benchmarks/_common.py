@@ -27,6 +27,17 @@ def best_of(fn: Callable[[], Any], repeat: int = 5) -> tuple[float, Any]:
     return best, result
 
 
+def peak_mib(fn: Callable[[], Any]) -> float:
+    """Peak traced memory of one call of `fn`, in MiB (numpy/scipy buffers count)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
 def save(name: str, record: dict[str, Any]) -> Path:
     """Write a benchmark record as JSON under benchmarks/results/ and print it."""
     RESULTS.mkdir(exist_ok=True)

@@ -21,25 +21,16 @@ Run: .venv/bin/python benchmarks/bench_travel.py [side]
 from __future__ import annotations
 
 import sys
-import tracemalloc
 
 import networkx as nx
 import numpy as np
-from _common import best_of, ego_graph_union, grid_network, save
+from _common import best_of, ego_graph_union, grid_network, peak_mib, save
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
 from geoplan.access import network
 
 N_FACILITIES, LIMIT_S = 100, 300.0
-
-
-def _peak_mib(fn) -> float:
-    tracemalloc.start()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 2**20
 
 
 def main(side: int = 320) -> None:
@@ -105,9 +96,9 @@ def main(side: int = 320) -> None:
             "osmnx_ego_graph_recipe_s": round(t_ego, 3),
             "speedup_vs_networkx": round(t_nx / t_ours, 1),
             "geoplan_cold_over_raw_csgraph": round(t_cold / t_raw, 2),
-            "peak_mib_geoplan_cold": round(_peak_mib(ours_cold), 1),
-            "peak_mib_raw_csgraph": round(_peak_mib(raw_csgraph), 1),
-            "peak_mib_networkx": round(_peak_mib(networkx_route), 1),
+            "peak_mib_geoplan_cold": round(peak_mib(ours_cold), 1),
+            "peak_mib_raw_csgraph": round(peak_mib(raw_csgraph), 1),
+            "peak_mib_networkx": round(peak_mib(networkx_route), 1),
             "target": ">= 10x networkx; within 1.5x of raw csgraph with the build",
         },
     )

@@ -275,3 +275,66 @@ def test_language_and_quiet_options(tmp_path):
     assert "商洛示例" not in quiet.stderr
     assert (tmp_path / "layers" / "shangluo.gpkg").is_file()
     assert "Exit codes: 0 done; 1 the work failed" in run("--help", cwd=tmp_path).stdout
+
+
+def _star_streets(path, sites, targets):
+    """A straight secondary road from each site to its cemetery; places share nodes."""
+    ids: dict[tuple[float, float], int] = {}
+
+    def node(point):
+        return ids.setdefault((round(point.x, 7), round(point.y, 7)), len(ids) + 1)
+
+    ways = []
+    ends = targets.set_index("target_key").geometry
+    for key, site in zip(sites["target_key"], sites.geometry, strict=True):
+        if site is not None and key in ends.index and ends[key] is not None:
+            a, b = node(site), node(ends[key])
+            if a != b:
+                ways.append((a, b))
+    nodes = "".join(
+        f'<node id="{i}" lat="{y:.7f}" lon="{x:.7f}"/>' for (x, y), i in ids.items()
+    )
+    body = "".join(
+        f'<way id="{k}"><nd ref="{a}"/><nd ref="{b}"/>'
+        '<tag k="highway" v="secondary"/></way>'
+        for k, (a, b) in enumerate(ways, start=1)
+    )
+    path.write_text(f'<?xml version="1.0"?><osm version="0.6">{nodes}{body}</osm>')
+    return len(ways)
+
+
+def test_demo_drives_each_site_to_its_assigned_cemetery(demo_run, tmp_path):
+    from geoplan.access import modes
+
+    workdir, _ = demo_run
+    gpkg = workdir / "layers" / "shangluo.gpkg"
+    sites = pyogrio.read_dataframe(gpkg, layer="relocation_sites")
+    targets = pyogrio.read_dataframe(gpkg, layer="cemetery_targets")
+    targets["target_key"] = targets["county_code"] + ":" + targets["target"]
+    own = sites[sites["status"] != "matched_fallback"]
+    assert _star_streets(tmp_path / "roads.osm", own, targets) >= 10
+    result = run(
+        "demo", "shangluo", "--network", tmp_path / "roads.osm", "--basemap", "none",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Along the streets (roads.osm (drive)):" in result.stdout
+    out = pyogrio.read_dataframe(
+        tmp_path / "layers" / "shangluo.gpkg", layer="relocation_sites"
+    )
+    reached = out[out["network_status"] == "reached"]
+    assert len(reached) >= 10
+    # a site with its own road (apart from its cemetery) goes straight along it,
+    # at the secondary road's speed
+    roads = reached[reached["dist_to_target_m"] > 1]
+    assert len(roads) >= 5
+    gap = roads["network_dist_to_target_m"] - roads["dist_to_target_m"]
+    assert (gap.abs() < 1e-3 * roads["dist_to_target_m"]).all()
+    speed = modes.get("drive").speeds_m_s("secondary")
+    assert roads["time_to_target_s"].to_numpy() == pytest.approx(
+        roads["network_dist_to_target_m"].to_numpy() / speed, rel=1e-4
+    )
+    # sites placed by their cemetery's place have no way of their own
+    by_target = out["status"] == "matched_fallback"
+    assert (out.loc[by_target, "network_status"] == "undetermined").all()
+    assert out.loc[by_target, "time_to_target_s"].isna().all()

@@ -255,3 +255,43 @@ def test_a_mode_with_no_usable_street_says_so(tmp_path):
         match=r"must be one of \['walk', 'elderly_walk', 'cycle', 'drive', 'all'\]",
     ):
         network.network_from_osm(path, mode="bike", use_cache=False)
+
+
+@pytest.mark.parametrize("weight", ["length_m", "travel_time_s"])
+def test_a_limited_search_answers_as_the_full_one_within_its_limit(weight):
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    side, rng = 40, np.random.default_rng(4)
+    xy = np.indices((side, side)).reshape(2, -1).T * 100.0
+    xy += rng.uniform(-25, 25, xy.shape)
+    ids = np.arange(side * side).reshape(side, side)
+    pairs = np.r_[
+        np.c_[ids[:, :-1].ravel(), ids[:, 1:].ravel()],
+        np.c_[ids[:-1].ravel(), ids[1:].ravel()],
+    ]
+    edges = gpd.GeoDataFrame(
+        {
+            "u": pairs[:, 0],
+            "v": pairs[:, 1],
+            "oneway": rng.random(len(pairs)) < 0.3,
+            "highway": rng.choice(["primary", "residential"], len(pairs)),
+        },
+        geometry=[LineString([xy[a], xy[b]]) for a, b in pairs],
+        crs="EPSG:32649",
+    )
+    net = network.network_from_frames(
+        gpd.GeoDataFrame(geometry=gpd.points_from_xy(*xy.T), crs="EPSG:32649"),
+        edges,
+        mode="drive",
+    )
+    sources = [int(ids[5, 5]), int(ids[30, 12])]
+    full = network.node_distances(net, sources, weight=weight).to_numpy()
+    for share in (0.01, 0.03):
+        limit = float(np.quantile(full[np.isfinite(full)], share))
+        limited = network.node_distances(
+            net, sources, limit_m=limit, weight=weight
+        ).to_numpy()
+        within = full <= limit
+        np.testing.assert_allclose(limited[within], full[within], rtol=1e-12)
+        assert np.isinf(limited[~within]).all()

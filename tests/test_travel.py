@@ -356,3 +356,74 @@ def test_helsinki_coverage_in_minutes_end_to_end(
             assert f"isochrone {band} min ({mode})" in legend
         assert errors == []
         assert external == []
+
+
+def test_recommend_in_minutes_drives_the_one_way_street(tmp_path, capsys, monkeypatch):
+    import pandas as pd
+
+    from geoplan.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    street = {"highway": "residential"}  # 20 km/h: 100 m in 18 s
+    _line_file(tmp_path, [{**street, "oneway": "yes"}, street, street])  # 1 -> 2 only
+    lon = [109.0 + i * 0.0010859 for i in range(1, 5)]
+    pd.DataFrame({"name": list("1234"), "lon": lon, "lat": 34.0}).to_csv(
+        "d.csv", index=False
+    )
+    pd.DataFrame(
+        {"name": ["at 1", "at 4"], "lon": [lon[0], lon[3]], "lat": 34.0}
+    ).to_csv("c.csv", index=False)
+    argv = ["recommend", "--demand", "d.csv", "--candidates", "c.csv", "--coords",
+            "wgs84", "--network", "line.osm", "--mode", "drive", "--minutes", "0.5",
+            "--basemap", "none", "--out", "r.gpkg"]  # fmt: skip
+    # within 30 s: "at 1" is reached from 1 only (no driving 2 -> 1); "at 4" from
+    # 3 (18 s) and 4; 2 is 36 s from "at 4"
+    assert main([*argv, "--k", "1"]) == 0
+    assert "covered share 50.0%" in capsys.readouterr().out
+    chosen = pyogrio.read_dataframe("r.gpkg", layer="recommended")
+    assert chosen["name"].tolist() == ["at 4"]
+    bands = pyogrio.read_dataframe("r.gpkg", layer="isochrones")
+    assert bands["minutes"].tolist() == [0.5]
+    demand = pyogrio.read_dataframe("r.gpkg", layer="demand")
+    assert demand["coverage_status"].tolist() == ["none", "none", "new", "new"]
+    assert main([*argv, "--target-share", "0.75"]) == 0
+    assert "2 sites, covered share 75.0%" in capsys.readouterr().out
+    with opened(tmp_path / "maps" / "r.html") as (page, external, errors):
+        assert "isochrone 0.5 min (drive)" in page.inner_text("#geoplan-point-legend")
+        assert errors == []
+        assert external == []
+    # the whole line is out of reach: the target cannot be met, said in minutes
+    assert main([*argv[:-2], "--out", "r2.gpkg", "--target-share", "1"]) == 0
+    assert "within 0.5 min (drive); add candidates or widen the reach" in (
+        capsys.readouterr().out
+    )
+    assert main([*argv[:7], "--minutes", "1", "--k", "1"]) == 1
+    assert "--minutes needs --network" in capsys.readouterr().err
+
+
+def test_assigned_costs_follow_the_one_way_loop_to_each_ones_own_facility():
+    import pandas as pd
+    from conftest import points
+
+    nodes, edges = _loop(oneway=True)
+    demand = points((90, 0), (90, 0), (50, 100), (0, 0), (50, -2000))
+    demand.loc[3, "geometry"] = None  # not located
+    facilities = points((0, 0), (100, 100))
+    facilities.index = ["at a", "at c"]
+    assignment = pd.Series(["at a", "at c", "at a", "at c", "at a"])
+    assignment[2] = None
+    drive = network.network_from_frames(nodes, edges, mode="drive")
+    table = network.assigned_costs(demand, facilities, assignment, drive)
+    # round the loop to a: 10 + 100 + 100 + 100; on to c: 10 + 100
+    assert table["dist_to_assigned_m"].iloc[:2].tolist() == pytest.approx([310, 110])
+    speed = modes.get("drive").speed_m_s
+    assert table["time_to_assigned_s"].iloc[:2].tolist() == pytest.approx(
+        [310 / speed, 110 / speed]
+    )
+    assert table["assigned_status"].tolist() == [
+        "reached", "reached", "not_assigned", "not_located", "unreachable",
+    ]  # fmt: skip
+    assert table.iloc[2:]["dist_to_assigned_m"].isna().all()
+    walk = network.network_from_frames(nodes, edges, mode="walk")
+    on_foot = network.assigned_costs(demand, facilities, assignment, walk)
+    assert on_foot["dist_to_assigned_m"].iloc[:2].tolist() == pytest.approx([90, 110])

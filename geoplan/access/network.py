@@ -28,7 +28,9 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from geoplan import settings
 from geoplan.access import modes
+from geoplan.access._snap import SegmentIndex
 from geoplan.access.costs import CostTable, point_coordinates, start_table
+from geoplan.places import precision
 from geoplan.places.crs import metric_crs, require_metric
 
 if TYPE_CHECKING:
@@ -145,8 +147,8 @@ class StreetNetwork:
         return modes.get(self.mode).oneway and bool(self.edges["oneway"].any())
 
     @cached_property
-    def _tree(self) -> shapely.STRtree:
-        return shapely.STRtree(self.edges.geometry.to_numpy())
+    def _segments(self) -> SegmentIndex:
+        return SegmentIndex(self.edges.geometry.to_numpy())
 
     def matrix(self, weight: str = "length_m", *, towards: bool = False) -> csr_array:
         """
@@ -166,10 +168,9 @@ class StreetNetwork:
         Returns
         -------
         scipy.sparse.csr_array
-            Undirected networks: one entry per node pair (the cheapest
-            parallel edge), upper triangle, for ``directed=False``. Directed
-            ones (:attr:`directed`): entry ``[a, b]`` is the cheapest way from
-            ``a`` to ``b``, for ``directed=True``.
+            Entry ``[a, b]`` is the cheapest way from ``a`` to ``b`` (both
+            ways on undirected networks), searched with ``directed=True``:
+            csgraph then neither transposes nor copies the matrix per search.
         """
         key = f"{weight}{'<' if towards and self.directed else ''}"
         if key in self._matrices:
@@ -191,8 +192,8 @@ class StreetNetwork:
 def _csr(
     u: NDArray[np.int64], v: NDArray[np.int64], w: NDArray[np.float64], n: int
 ) -> csr_array:
-    """Undirected adjacency (upper triangle): min over parallel edges, no loops."""
-    return _arcs(np.minimum(u, v), np.maximum(u, v), w, n)
+    """Undirected adjacency as arcs both ways: min over parallel edges, no loops."""
+    return _arcs(np.concatenate([u, v]), np.concatenate([v, u]), np.r_[w, w], n)
 
 
 def _arcs(
@@ -202,13 +203,16 @@ def _arcs(
     keep = a != b
     a, b, w = a[keep], b[keep], w[keep]
     matrix = csr_array((w, (a, b)), shape=(n, n))  # sums parallel arcs
-    if matrix.nnz == len(a):  # there were none: the common case, built in C
-        return matrix
-    order = np.lexsort((w, b, a))
-    a, b, w = a[order], b[order], w[order]
-    first = np.ones(len(a), dtype=bool)
-    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-    return csr_array((w[first], (a[first], b[first])), shape=(n, n))
+    if matrix.nnz != len(a):  # there were some: keep the cheapest of each
+        order = np.lexsort((w, b, a))
+        a, b, w = a[order], b[order], w[order]
+        first = np.ones(len(a), dtype=bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        matrix = csr_array((w[first], (a[first], b[first])), shape=(n, n))
+    if matrix.nnz < 2**31 - 1:  # csgraph's own index type: no copy per search
+        matrix.indices = matrix.indices.astype(np.int32)
+        matrix.indptr = matrix.indptr.astype(np.int32)
+    return matrix
 
 
 def network_from_frames(
@@ -491,15 +495,13 @@ def snap_to_edges(network: StreetNetwork, xy: NDArray[np.float64]) -> _Snap:
         Per point: the edge, the position along it (0-1) and the access
         distance in metres.
     """
-    points = shapely.points(xy)
-    which, edge = network._tree.query_nearest(points, all_matches=False)
-    edge = edge[np.argsort(which, kind="stable")]
-    lines = network.edges.geometry.to_numpy()[edge]
-    along = shapely.line_locate_point(lines, points)
-    length = shapely.length(lines)
+    index = network._segments
+    edge, along, access = index.nearest(np.asarray(xy, dtype=float).reshape(-1, 2))
+    length = index.length_m[edge]
     fraction = np.divide(along, length, out=np.zeros_like(along), where=length > 0)
-    access = shapely.distance(points, lines)
-    return _Snap(edge, np.clip(fraction, 0.0, 1.0), access)
+    fraction[fraction > 1.0 - 1e-12] = 1.0  # at an end: the node, not a sliver
+    fraction[fraction < 1e-12] = 0.0
+    return _Snap(edge, fraction, access)
 
 
 _Edges = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
@@ -514,44 +516,70 @@ class _Pieces(NamedTuple):
     oneway: NDArray[np.bool_]
 
 
-def _augment(
-    network: StreetNetwork, snaps: list[_Snap], weight: str = "length_m"
-) -> tuple[_Pieces, int, list[NDArray[np.int64]]]:
-    """Split snapped edges at the snap points: pieces, node count, node per snap."""
+@dataclass(frozen=True)
+class _Split:
+    """Streets split at snapped points, for any cost: pieces as shares of edges."""
+
+    a: NDArray[np.int64]
+    b: NDArray[np.int64]
+    edge: NDArray[np.int64]  # the street each piece is part of
+    share: NDArray[np.float64]  # the part of that street's cost it carries
+    oneway: NDArray[np.bool_]
+    n_nodes: int  # nodes and stops
+    per_snap: list[NDArray[np.int64]]  # each snapped point's node
+
+    def pieces(self, network: StreetNetwork, weight: str) -> _Pieces:
+        """Return the pieces with their cost in `weight`."""
+        cost = network.edges[weight].to_numpy(dtype=float)
+        return _Pieces(self.a, self.b, self.share * cost[self.edge], self.oneway)
+
+
+def _split(network: StreetNetwork, snaps: list[_Snap]) -> _Split:
+    """Split snapped edges at the snap points, for all edges at once."""
     u, v = network.edge_nodes
-    cost = network.edges[weight].to_numpy(dtype=float)
     oneway = network.edges["oneway"].to_numpy(dtype=bool) & network.directed
     n_nodes = len(network.nodes)
     edge = np.concatenate([s.edge for s in snaps])
     frac = np.concatenate([s.fraction for s in snaps])
     node = np.where(frac <= 0.0, u[edge], v[edge])
     inner = (frac > 0.0) & (frac < 1.0)
-    keys = pd.DataFrame({"edge": edge[inner], "frac": frac[inner]})
-    stops = keys.drop_duplicates().sort_values(["edge", "frac"]).reset_index(drop=True)
-    stops["node"] = n_nodes + np.arange(len(stops))
-    node[inner] = keys.merge(stops, on=["edge", "frac"], how="left")["node"].to_numpy()
-    # each split edge becomes u - p1 - ... - pk - v, built for all edges at once
-    e = stops["edge"].to_numpy()
-    at = stops["frac"].to_numpy()
-    p = stops["node"].to_numpy()
+    # the distinct stops (edge, position), in order along each edge
+    order = np.lexsort((frac[inner], edge[inner]))
+    e_all, at_all = edge[inner][order], frac[inner][order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (e_all[1:] != e_all[:-1]) | (at_all[1:] != at_all[:-1])
+    stop_of = np.empty(len(order), dtype=np.int64)
+    stop_of[order] = np.cumsum(new) - 1
+    e, at = e_all[new], at_all[new]
+    p = n_nodes + np.arange(len(e))
+    node[inner] = p[stop_of]
+    # each split edge becomes u - p1 - ... - pk - v
     first, last = np.ones(len(e), dtype=bool), np.ones(len(e), dtype=bool)
     first[1:] = last[:-1] = e[1:] != e[:-1]
     before = np.where(first, u[e], np.roll(p, 1))
     since = np.where(first, 0.0, np.roll(at, 1))
     keep = np.ones(len(u), dtype=bool)
     keep[e] = False
-    pieces = _Pieces(
+    whole = np.flatnonzero(keep)
+    pieces_edge = np.concatenate([whole, e, e[last]])
+    parts = np.cumsum([0, *(len(s.edge) for s in snaps)])
+    return _Split(
         np.concatenate([u[keep], before, p[last]]),
         np.concatenate([v[keep], p, v[e[last]]]),
-        np.concatenate(
-            [cost[keep], (at - since) * cost[e], (1.0 - at[last]) * cost[e[last]]]
-        ),
-        np.concatenate([oneway[keep], oneway[e], oneway[e[last]]]),
+        pieces_edge,
+        np.concatenate([np.ones(len(whole)), at - since, 1.0 - at[last]]),
+        oneway[pieces_edge],
+        n_nodes + len(e),
+        [node[parts[i] : parts[i + 1]] for i in range(len(snaps))],
     )
-    total = n_nodes + len(stops)
-    parts = np.cumsum([0, *(len(s.edge) for s in snaps)])
-    per_snap = [node[parts[i] : parts[i + 1]] for i in range(len(snaps))]
-    return pieces, total, per_snap
+
+
+def _augment(
+    network: StreetNetwork, snaps: list[_Snap], weight: str = "length_m"
+) -> tuple[_Pieces, int, list[NDArray[np.int64]]]:
+    """Split snapped edges at the snap points: pieces, node count, node per snap."""
+    split = _split(network, snaps)
+    return split.pieces(network, weight), split.n_nodes, split.per_snap
 
 
 def _towards(pieces: _Pieces, n: int, *, directed: bool) -> csr_array:
@@ -579,25 +607,26 @@ class _Search(NamedTuple):
     d_node: NDArray[np.int64]  # each located demand point's node
     d_access: NDArray[np.float64]  # its walk to the street (inf: off the network)
     owner: pd.Series  # source node -> facility position
-    directed: bool
 
     @classmethod
     def build(
         cls,
         network: StreetNetwork,
+        split: _Split,
         d_snap: _Snap,
         f_snap: _Snap,
         far_d: NDArray[np.bool_],
         weight: str,
         f_pos: NDArray[np.int64],
     ) -> _Search:
-        """Split the streets at the snapped points and hang the facilities on."""
+        """Hang the facilities on the split streets, in one cost."""
         off_speed = (
             1.0
             if weight == "length_m"
             else modes.get(network.mode).off_network_speed_m_s
         )
-        pieces, n_total, (d_node, f_node) = _augment(network, [d_snap, f_snap], weight)
+        pieces, n_total = split.pieces(network, weight), split.n_nodes
+        d_node, f_node = split.per_snap
         d_access = d_snap.access_m / off_speed  # the walk to the street, in the unit
         d_access[far_d] = np.inf
         # facilities hang off their snap node by their access leg, both ways
@@ -614,13 +643,13 @@ class _Search(NamedTuple):
             pieces, n_total + int(pendant.sum()), directed=network.directed
         )
         owner = pd.Series(f_pos, index=source).groupby(level=0).first()
-        return cls(graph, source, d_node, d_access, owner, network.directed)
+        return cls(graph, source, d_node, d_access, owner)
 
     def nearest(self) -> NDArray[np.float64]:
         """Each located demand point's cost to its nearest facility."""
         dist = dijkstra(
             self.graph,
-            directed=self.directed,
+            directed=True,  # arcs as stored: both ways where the street is two-way
             indices=self.owner.index.to_numpy(),
             min_only=True,
         )
@@ -712,8 +741,9 @@ def network_costs(
     f_snap = snap_to_edges(network, f_xy[f_ok])
     f_snap, far_d = _off_network(travel, d_snap, f_snap, f_ok)
     f_pos = np.flatnonzero(f_ok)
-    search = _Search.build(network, d_snap, f_snap, far_d, weight, f_pos)
-    graph, source, d_node, d_access, owner, directed = search
+    split = _split(network, [d_snap, f_snap])
+    search = _Search.build(network, split, d_snap, f_snap, far_d, weight, f_pos)
+    graph, source, d_node, d_access, owner = search
 
     table = start_table(
         demand_m, facilities_m, d_ok, cutoff, "network", with_pairs=with_pairs,
@@ -730,7 +760,7 @@ def network_costs(
     other_cost = np.where(d_ok, np.inf, np.nan)
     if len(f_pos) and d_ok.any():
         other_cost[d_ok] = _Search.build(
-            network, d_snap, f_snap, far_d, other, f_pos
+            network, split, d_snap, f_snap, far_d, other, f_pos
         ).nearest()
     table = replace(
         table,
@@ -743,7 +773,7 @@ def network_costs(
     if len(f_pos) and d_ok.any():
         dist, _, nearest_src = dijkstra(
             graph,
-            directed=directed,
+            directed=True,
             indices=owner.index.to_numpy(),
             min_only=True,
             return_predecessors=True,
@@ -752,17 +782,20 @@ def network_costs(
         located = np.flatnonzero(d_ok)
         table.nearest[located] = dist[d_node] + d_access
         table.nearest_pos[located[reached]] = owner.loc[nearest_src[d_node[reached]]]
+        # a node within the cutoff of some facility is no farther from the
+        # nearest; the paths to it stay among such nodes: search only them
+        keep = np.flatnonzero(dist <= cutoff)
+        inside = dist[d_node] <= cutoff
         counts, pairs = _within(
-            graph,
-            source,
+            _induced(graph, keep),
+            np.searchsorted(keep, source),
             f_pos,
-            d_node,
-            d_access,
-            located,
+            np.searchsorted(keep, d_node[inside]),
+            d_access[inside],
+            located[inside],
             n,
             cutoff,
             with_pairs=with_pairs,
-            directed=directed,
         )
         table = replace(table, within_count=counts, pairs=pairs)
     logger.info(
@@ -773,6 +806,94 @@ def network_costs(
         int((~d_ok).sum()),
     )
     return table
+
+
+def assigned_costs(
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    assignment: pd.Series,
+    network: StreetNetwork,
+) -> pd.DataFrame:
+    """
+    Measure each demand point's way to the facility it is assigned to.
+
+    For plans that name the facility each unit uses (a site 挂靠 a village's
+    cemetery) rather than leaving it to the nearest one. Both ends are snapped
+    once to their street; the legs off the street count at the mode's
+    off-network speed in the time; on a driving network one-way streets bind.
+
+    Parameters
+    ----------
+    demand
+        Demand points (any declared CRS).
+    facilities
+        Facility points, indexed by the labels `assignment` uses.
+    assignment
+        Facility label per demand point (NA for none), aligned to `demand`.
+    network
+        The street network of a travel mode.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned to ``demand.index``: ``dist_to_assigned_m``,
+        ``time_to_assigned_s`` (blank where not measured) and
+        ``assigned_status``: ``reached``, ``unreachable`` (no way along the
+        streets, or an end farther from every street than the mode walks),
+        ``not_located`` (the point or its facility has no location) or
+        ``not_assigned``.
+    """
+    if demand.crs is None or facilities.crs is None:
+        msg = "Both `demand` and `facilities` must declare a CRS."
+        raise CRSError(msg)
+    n = len(demand)
+    out = pd.DataFrame(
+        {
+            "dist_to_assigned_m": np.full(n, np.nan),
+            "time_to_assigned_s": np.full(n, np.nan),
+            "assigned_status": "not_located",
+        },
+        index=demand.index,
+    )
+    label = assignment.reindex(demand.index)
+    out.loc[label.isna().to_numpy(), "assigned_status"] = "not_assigned"
+    d_xy, d_ok = point_coordinates(demand.to_crs(network.crs), role="demand")
+    f_xy, f_ok = point_coordinates(facilities.to_crs(network.crs), role="facilities")
+    which = facilities.index.get_indexer(label.fillna("").to_numpy())
+    rows = np.flatnonzero(d_ok & (which >= 0) & label.notna().to_numpy())
+    rows = rows[f_ok[which[rows]]]
+    if not len(rows):
+        return out
+    d_snap = snap_to_edges(network, d_xy[rows])
+    f_snap = snap_to_edges(network, f_xy[f_ok])
+    travel = modes.get(network.mode)
+    far_f = f_snap.access_m > travel.max_off_network_m  # kept: their rows are unreached
+    far_d = d_snap.access_m > travel.max_off_network_m
+    split = _split(network, [d_snap, f_snap])
+    # each row's facility, as a position among the located facilities
+    f_local = np.cumsum(f_ok) - 1
+    target = f_local[which[rows]]
+    for weight, column in (
+        ("length_m", "dist_to_assigned_m"),
+        ("travel_time_s", "time_to_assigned_s"),
+    ):
+        search = _Search.build(
+            network, split, d_snap, f_snap, far_d, weight, np.flatnonzero(f_ok)
+        )
+        cost = np.full(len(rows), np.inf)
+        wanted = np.unique(target[~far_f[target]])
+        for start in range(0, len(wanted), 16):
+            block = wanted[start : start + 16]
+            dist = dijkstra(search.graph, directed=True, indices=search.source[block])
+            for k, f in enumerate(block):
+                mine = np.flatnonzero(target == f)
+                cost[mine] = dist[k, search.d_node[mine]] + search.d_access[mine]
+        reached = np.isfinite(cost)
+        out.iloc[rows[reached], out.columns.get_loc(column)] = cost[reached]
+    status = np.where(np.isfinite(out["dist_to_assigned_m"].to_numpy()[rows]),
+                      "reached", precision.UNREACHABLE)  # fmt: skip
+    out.iloc[rows, out.columns.get_loc("assigned_status")] = status
+    return out
 
 
 def _within(  # noqa: PLR0913
@@ -786,22 +907,30 @@ def _within(  # noqa: PLR0913
     cutoff: float,
     *,
     with_pairs: bool,
-    directed: bool = False,
-    chunk: int = 64,
+    chunk: int = 16,
 ) -> tuple[NDArray[np.int64], _Edges | None]:
     """Count (and optionally list) facilities within `cutoff`, chunked."""
     counts = np.zeros(n, dtype=np.int64)
     rows, cols, costs = [], [], []
+    # the demand points at each node, to expand the (facility, node) pairs reached
+    by_node = np.argsort(d_node, kind="stable")
+    first = np.searchsorted(d_node[by_node], np.arange(graph.shape[0] + 1))
     for start in range(0, len(source), chunk):
         block = source[start : start + chunk]
-        dist = dijkstra(graph, directed=directed, indices=block, limit=cutoff)
-        cost = dist[:, d_node] + d_access  # facilities x located demand
-        hit_f, hit_d = np.nonzero(cost <= cutoff)
-        np.add.at(counts, located[hit_d], 1)
+        dist = dijkstra(graph, directed=True, indices=block, limit=cutoff)
+        reached_f, reached_node = np.nonzero(dist <= cutoff)
+        many = first[reached_node + 1] - first[reached_node]
+        at = np.repeat(first[reached_node] - np.cumsum(many) + many, many)
+        hit_d = by_node[at + np.arange(many.sum())]
+        hit_f = np.repeat(reached_f, many)
+        cost = np.repeat(dist[reached_f, reached_node], many) + d_access[hit_d]
+        keep = cost <= cutoff
+        hit_f, hit_d, cost = hit_f[keep], hit_d[keep], cost[keep]
+        counts += np.bincount(located[hit_d], minlength=n)
         if with_pairs:
             rows.append(located[hit_d])
             cols.append(f_pos[start + hit_f])
-            costs.append(cost[hit_f, hit_d])
+            costs.append(cost)
     pairs = None
     if with_pairs:
         pairs = (
@@ -853,12 +982,28 @@ def node_distances(
         raise ValueError(msg)
     dist = dijkstra(
         network.matrix(weight, towards=network.directed),  # arcs reversed: to sources
-        directed=network.directed,
+        directed=True,
         indices=positions,
         min_only=True,
         limit=limit_m,
     )
     return pd.Series(dist, index=network.nodes.index, name=_WEIGHTS[weight])
+
+
+def _induced(matrix: csr_array, keep: NDArray[np.int64]) -> csr_array:
+    """Return the sub-matrix of sorted node positions `keep`, renumbered 0..k-1."""
+    start, stop = matrix.indptr[keep], matrix.indptr[keep + 1]
+    count = stop - start
+    at = np.repeat(start - np.cumsum(count) + count, count) + np.arange(count.sum())
+    col = np.searchsorted(keep, matrix.indices[at]).clip(max=len(keep) - 1)
+    inside = keep[col] == matrix.indices[at]
+    row = np.repeat(np.arange(len(keep)), count)
+    kept = np.bincount(row[inside], minlength=len(keep))
+    indptr = np.r_[0, np.cumsum(kept)].astype(matrix.indptr.dtype)
+    return csr_array(
+        (matrix.data[at][inside], col[inside].astype(matrix.indices.dtype), indptr),
+        shape=(len(keep), len(keep)),
+    )
 
 
 #: The costs a network carries, and the name of a node's cost to the nearest.

@@ -98,9 +98,7 @@ def isochrones(
     rows = []
     for k, label in enumerate(facilities.index[ok]):
         walk_s = snap.access_m[k] / travel.off_network_speed_m_s
-        dist = dijkstra(
-            graph, directed=network.directed, indices=f_node[k], limit=limit
-        )[:n_nodes]
+        dist = dijkstra(graph, directed=True, indices=f_node[k], limit=limit)[:n_nodes]
         area = shapely.Polygon()
         drawn = np.zeros(len(corridors), dtype=bool)  # whole edges inside `area`
         for band in sorted(minutes):  # each band holds the one before it
@@ -172,7 +170,7 @@ def service_areas(
         budget = radius_m - snap.access_m[k]
         pieces: list[shapely.Geometry] = []
         if budget > 0:
-            dist = dijkstra(graph, directed=False, indices=f_node[k], limit=budget)
+            dist = dijkstra(graph, directed=True, indices=f_node[k], limit=budget)
             whole, pieces = _reached(network, dist[:n_nodes], budget)
             pieces += list(lines[whole])
             e, at = snap.edge[k], snap.fraction[k] * length[snap.edge[k]]

@@ -62,6 +62,8 @@ def _run_demo(args: argparse.Namespace) -> int:
         cemetery_radius_m=args.cemetery_radius_m,
         overrides=args.overrides,
         basemap=args.basemap,
+        network=args.network,
+        mode=args.mode,
     )
     print(demo.format_report(result))
     return EXIT_OK

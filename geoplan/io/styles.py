@@ -9,8 +9,11 @@ class breaks are the ones :mod:`geoplan.render.maps` draws with.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from xml.sax.saxutils import escape, quoteattr
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Class breaks of a coverage share and their colours (red = far from target).
 SHARE_CLASSES: tuple[tuple[float, float, str, str], ...] = (
@@ -52,6 +55,34 @@ class LayerStyle:
     ] = ()  # (value or (low, high), colour, label)
     colour: str = "#2c7bb6"
     name: str = "geoplan"
+
+
+#: Isochrone colours, the nearest band darkest.
+ISOCHRONE_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7")
+
+
+def isochrone_style(layer: pd.DataFrame | None) -> dict[str, LayerStyle]:
+    """
+    Style an ``isochrones`` layer: one colour a minute band.
+
+    Parameters
+    ----------
+    layer
+        The layer (a ``minutes`` column), or None.
+
+    Returns
+    -------
+    dict
+        ``{"isochrones": style}``, or ``{}`` without a layer.
+    """
+    if layer is None:
+        return {}
+    bands = sorted(set(layer["minutes"]))
+    colours = {
+        str(float(b)): (c, f"{b:g} min")
+        for b, c in zip(bands, ISOCHRONE_COLOURS, strict=False)
+    }
+    return {"isochrones": category_style("minutes", colours, geometry="polygon")}
 
 
 def share_style(attribute: str) -> LayerStyle:

@@ -78,8 +78,10 @@ def coverage_from_costs(
     weights: pd.Series | None = None,
     existing: CostTable | NDArray[np.bool_] | None = None,
     radius_m: float | None = None,
+    limit_s: float | None = None,
     demand_uncertainty_m: NDArray[np.float64] | pd.Series | None = None,
     candidate_uncertainty_m: NDArray[np.float64] | pd.Series | None = None,
+    off_network_speed_m_s: float | None = None,
 ) -> Coverage:
     """
     Build the coverage structure from cost tables computed with pairs.
@@ -101,9 +103,16 @@ def coverage_from_costs(
         the same radius (demand within reach counts as covered), or a boolean
         per demand point.
     radius_m
-        The service radius; default ``candidates.cutoff``.
+        The service radius, for a table in metres; default
+        ``candidates.cutoff``.
+    limit_s
+        Or the reach in seconds, for a table in seconds
+        (``network_costs(..., cutoff_s=...)``); default ``candidates.cutoff``.
     demand_uncertainty_m, candidate_uncertainty_m
         How far each point's place may lie from it (default exact).
+    off_network_speed_m_s
+        For a table in seconds: the speed at which those metres count (the
+        mode's off-network speed, the slowest way to cover them).
 
     Returns
     -------
@@ -113,13 +122,29 @@ def coverage_from_costs(
     if candidates.pairs is None:
         msg = "The candidate cost table needs pairs: compute it with with_pairs=True."
         raise ValidationError(msg)
-    radius = candidates.cutoff if radius_m is None else float(radius_m)
+    timed = candidates.unit == "s"
+    if (radius_m is not None and timed) or (limit_s is not None and not timed):
+        msg = (
+            f"the cost table is in {'seconds' if timed else 'metres'}: give "
+            f"{'limit_s' if timed else 'radius_m'}, not "
+            f"{'radius_m' if timed else 'limit_s'}."
+        )
+        raise ValidationError(msg)
+    given = limit_s if timed else radius_m
+    radius = candidates.cutoff if given is None else float(given)
     rows, cols, cost = candidates.pairs
     n, m = len(candidates.demand_index), len(candidates.facility_index)
     spread = (
         _per_row(demand_uncertainty_m, n)[rows]
         + _per_row(candidate_uncertainty_m, m)[cols]
     )
+    if timed:
+        if off_network_speed_m_s is None and spread.any():
+            msg = (
+                "a table in seconds with uncertain points needs off_network_speed_m_s."
+            )
+            raise ValidationError(msg)
+        spread = spread / (off_network_speed_m_s or 1.0)
     sure = cost + spread <= radius
     matrix = sparse.csr_array(
         (np.ones(int(sure.sum()), dtype=bool), (rows[sure], cols[sure])), shape=(n, m)

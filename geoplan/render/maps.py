@@ -34,7 +34,7 @@ from folium.utilities import JsCode
 
 from geoplan._geometry import has_location
 from geoplan.io._atomic import atomic_write_bytes, atomic_write_text
-from geoplan.io.styles import SHARE_CLASSES
+from geoplan.io.styles import ISOCHRONE_COLOURS, SHARE_CLASSES
 from geoplan.places.coords import convert
 from geoplan.places.crs import WGS84, metric_crs
 from geoplan.render import basemaps
@@ -543,6 +543,32 @@ _BIND_POPUP = (
     "function (feature, layer) {"
     " layer.bindPopup(feature.properties._popup, {maxWidth: 320}); }"
 )
+
+
+def add_isochrones(m: folium.Map, isochrones: gpd.GeoDataFrame) -> folium.Map:
+    """
+    Add isochrones, one layer a minute band, the nearest band darkest and on top.
+
+    Parameters
+    ----------
+    m
+        The map.
+    isochrones
+        As :func:`geoplan.access.service_areas.isochrones` returns them.
+
+    Returns
+    -------
+    folium.Map
+        The same map.
+    """
+    bands = sorted(set(isochrones["minutes"]))
+    for band, colour in reversed(list(zip(bands, ISOCHRONE_COLOURS, strict=False))):
+        in_band = isochrones[isochrones["minutes"] == band]
+        mode = in_band["mode"].iloc[0] if len(in_band) else ""
+        add_areas(
+            m, in_band, name=f"等时圈 isochrone {band:g} min ({mode})", colour=colour
+        )
+    return m
 
 
 def add_areas(

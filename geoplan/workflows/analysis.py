@@ -21,6 +21,7 @@ from pydantic import Field, model_validator
 
 from geoplan import _cases
 from geoplan._models import FileModel, Loc, Positive, Share, one_of, validate
+from geoplan.access import modes
 from geoplan.errors import ValidationError
 from geoplan.io._io import read_toml
 from geoplan.places.coords import CoordSystem
@@ -86,6 +87,7 @@ class CoverageSection(FileModel, Reach):
 
     method: Method | None = None
     network: str | None = None
+    mode: Annotated[str, one_of(modes.available)] | None = None
     cemetery_radius_m: Positive | None = None
 
 
@@ -159,7 +161,7 @@ class AnalysisFile(FileModel):
 
 #: Keys a section hands to its job as they are (paths are resolved apart).
 _SAME_NAMES = {
-    "coverage": {*Reach.model_fields, "method"},
+    "coverage": {*Reach.model_fields, "method", "mode"},
     "recommend": set(SitingOptions.model_fields),
 }
 
@@ -228,6 +230,7 @@ coords = "wgs84"
 preset = "gb50180-15min"  # or radius_m = 1000
 # method = "network"
 # network = "city.osm.pbf"
+# mode = "walk"             # on the network: walk, elderly_walk, cycle or drive
 # weight_column = "households"
 # target_share = 0.9
 # duplicate_ids = "keep"  # rows repeating an id are rejected (and listed) by default
@@ -329,7 +332,7 @@ class Analysis:
             lon_column=inputs.demand.lon_column,
             lat_column=inputs.demand.lat_column,
             network=self._optional(cov.network),
-            **cov.model_dump(include=_SAME_NAMES["coverage"]),
+            **cov.model_dump(include=_SAME_NAMES["coverage"], exclude_none=True),
             out=self.resolve(out.gpkg or self.layers_dir / f"{name}.gpkg"),
             map=self.resolve(out.map or self.maps_dir / f"{name}.html"),
             basemap=out.basemap,

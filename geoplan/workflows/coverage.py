@@ -32,7 +32,7 @@ from geoplan.io import layers
 from geoplan.io._guard import refuse_overwriting_inputs
 from geoplan.io._tables import write_csv
 from geoplan.io.export import write_geopackage
-from geoplan.io.styles import COVERAGE_COLOURS, LayerStyle, category_style
+from geoplan.io.styles import COVERAGE_COLOURS, category_style, isochrone_style
 from geoplan.places import precision
 from geoplan.workflows._job import Job, Result
 
@@ -40,9 +40,6 @@ Method = Literal["euclidean", "network"]
 
 #: Minute bands drawn below a reach in minutes (the GB 50180-2018 life circles).
 ISOCHRONE_BANDS = (5.0, 10.0, 15.0)
-
-#: Isochrone colours, nearest band darkest.
-ISOCHRONE_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7")
 
 
 class CoverageJob(Job):  # numpydoc ignore=PR02
@@ -152,7 +149,7 @@ class CoverageResult(Result):
             job.out,
             self.layers,
             styles={"demand": status_style, "gaps": status_style}
-            | _isochrone_style(self.layers.get("isochrones")),
+            | isochrone_style(self.layers.get("isochrones")),
             provenance={
                 "demand": str(job.demand),
                 "facilities": str(job.facilities),
@@ -380,14 +377,7 @@ def _draw(
     elif radius is not None:
         maps.add_radius(m, facilities, radius, name=f"服务半径 radius {radius:g} m")
     elif isochrones is not None:
-        bands = sorted(set(isochrones["minutes"]))
-        for band, colour in reversed(list(zip(bands, ISOCHRONE_COLOURS, strict=False))):
-            maps.add_areas(
-                m,
-                isochrones[isochrones["minutes"] == band],
-                name=f"等时圈 isochrone {band:g} min ({job.mode})",
-                colour=colour,
-            )
+        maps.add_isochrones(m, isochrones)
     column = coverage.covered_column(table)
     fields = {
         c: c
@@ -406,18 +396,6 @@ def _draw(
         m, facilities, name="设施 facilities", fields=shown, colour="#000000"
     )
     return maps.save(m, path)
-
-
-def _isochrone_style(layer: gpd.GeoDataFrame | None) -> dict[str, LayerStyle]:
-    """Return the isochrones' QGIS style, a colour a band ({} without the layer)."""
-    if layer is None:
-        return {}
-    bands = sorted(set(layer["minutes"]))
-    colours = {
-        str(float(b)): (c, f"{b:g} min")
-        for b, c in zip(bands, ISOCHRONE_COLOURS, strict=False)
-    }
-    return {"isochrones": category_style("minutes", colours, geometry="polygon")}
 
 
 def _qa_report(

@@ -22,7 +22,7 @@ from typing_extensions import override
 from geoplan._geometry import has_location
 from geoplan._models import Count, Positive
 from geoplan._progress import note, step
-from geoplan.access import costs, coverage
+from geoplan.access import costs, coverage, modes
 from geoplan.access.network import StreetNetwork
 from geoplan.errors import ValidationError
 from geoplan.io import layers
@@ -30,7 +30,7 @@ from geoplan.io._guard import refuse_overwriting_inputs
 from geoplan.io._tables import write_csv
 from geoplan.io.export import write_geopackage
 from geoplan.io.ingest import repair_polygons
-from geoplan.io.styles import COVERAGE_COLOURS, category_style
+from geoplan.io.styles import COVERAGE_COLOURS, category_style, isochrone_style
 from geoplan.places import gazetteer, precision
 from geoplan.places.crs import to_wgs84
 from geoplan.places.precision import uncertainty_m
@@ -78,8 +78,9 @@ class RecommendJob(Job, SitingOptions):  # numpydoc ignore=PR02
         Rows repeating an id: ``reject`` (default) or ``keep``.
     weight_column, capacity_column
         Demand weights; candidates' capacities in the same unit.
-    radius_m, preset
-        The service radius, or a life-circle preset giving it.
+    radius_m, minutes, preset
+        The service radius, a reach in minutes of travel along `network`, or
+        a life-circle preset giving the radius.
     target_share, k
         The fewest sites reaching this covered share, or the best `k` sites.
     network, mode
@@ -140,23 +141,28 @@ class RecommendResult(Result):
     curve: pd.DataFrame
     compared: str
     status: np.ndarray
-    radius_m: float
+    radius_m: float | None  # None for a reach in minutes
+    reach: str  # the reach in words: "1000 m" or "15 min (walk)"
+    isochrones: gpd.GeoDataFrame | None = None  # of the chosen sites, in minutes
     notes: list[str] = field(default_factory=list)
 
     @override
     def write(self) -> list[Path]:
         args, result = self.job, self.result
+        extra = {} if self.isochrones is None else {"isochrones": self.isochrones}
         write_geopackage(
             args.out,
             {
                 "recommended": self.chosen,
                 "demand": self.demand,
                 "coverage_curve": self.curve,
+                **extra,
             },
-            styles={"demand": category_style("coverage_status", STATUS_COLOURS)},
+            styles={"demand": category_style("coverage_status", STATUS_COLOURS)}
+            | isochrone_style(self.isochrones),
             provenance={
                 "model": result.model,
-                "radius_m": self.radius_m,
+                "reach": self.reach,
                 "distance": f"network ({args.network}, {args.mode})"
                 if args.network
                 else "euclidean",
@@ -166,12 +172,12 @@ class RecommendResult(Result):
         )
         write_csv(self.curve, args.curve_csv)
         assert args.map is not None  # set by the job
-        _draw(args, args.map, self.demand, self.chosen, self.radius_m)
+        _draw(args, args.map, self.demand, self.chosen, self.radius_m, self.isochrones)
         return [args.out, args.map]
 
     @override
     def summary(self) -> str:
-        result, radius = self.result, self.radius_m
+        result = self.result
         lines = [
             f"{result.model.upper()} ({result.status}, gap {result.mip_gap:.2%}): "
             f"{len(result.selected)} sites, covered share "
@@ -189,8 +195,8 @@ class RecommendResult(Result):
         if result.status == "Infeasible":
             lines.append(
                 f"The target is out of reach: these candidates cover at most "
-                f"{result.covered_share:.1%} within {radius:g} m; add candidates or "
-                "widen the radius."
+                f"{result.covered_share:.1%} within {self.reach}; add candidates or "
+                "widen the reach."
             )
         return "\n".join(lines)
 
@@ -225,32 +231,23 @@ def run_recommend(job: RecommendJob) -> RecommendResult:
         },
         {"--out": args.out, "the curve CSV beside --out": curve_csv, "--map": map_path},
     )
-    radius = job.reach_m
     demand = layers.read_points(
         args.demand, coords=args.coords, duplicate_ids=args.duplicate_ids
     )
     candidates = _located(_candidates(args), notes)
     step(f"候选 {len(candidates)} candidates, {len(demand)} demand points")
     measure, net = _measure(args)
+    reach = _Reach.of(job, net)
     u_demand = uncertainty_m(demand, role=str(args.demand)).to_numpy(float)
     u_candidates = uncertainty_m(candidates, role="candidates").to_numpy(float)
     widest = float(np.nanmax(u_demand, initial=0) + np.nanmax(u_candidates, initial=0))
-    table = measure(demand, candidates, cutoff_m=radius + widest, with_pairs=True)
-    now = np.zeros(len(demand), dtype=bool)
-    undecided = np.zeros(len(demand), dtype=bool)
-    if args.existing:
-        facilities = layers.read_points(
-            args.existing, coords=args.coords, duplicate_ids=args.duplicate_ids
-        )
-        state = coverage.distance_coverage(
-            demand,
-            facilities,
-            radius_m=radius,
-            method="network" if net is not None else "euclidean",
-            network=net,
-        )["coverage_status"].to_numpy()
-        now = state == precision.COVERED
-        undecided = state == precision.UNDETERMINED
+    table = measure(
+        demand,
+        candidates,
+        **{reach.cutoff: reach.limit + widest * reach.per_m},
+        with_pairs=True,
+    )
+    now, undecided = _existing(job, demand, reach, net)
     weights = layers.number_column(
         demand, args.weight_column, option="--weight-column", noun="weight"
     )
@@ -267,9 +264,11 @@ def run_recommend(job: RecommendJob) -> RecommendResult:
         table,
         weights=weights,
         existing=now,
-        radius_m=radius,
+        radius_m=reach.radius_m,
+        limit_s=None if reach.radius_m is not None else reach.limit,
         demand_uncertainty_m=u_demand,
         candidate_uncertainty_m=u_candidates,
+        off_network_speed_m_s=reach.speed_m_s,
     )
     if args.keep_within:
         cov = siting.restrict(cov, *_groups(args.keep_within, demand, candidates))
@@ -277,7 +276,7 @@ def run_recommend(job: RecommendJob) -> RecommendResult:
         candidates, args.capacity_column, option="--capacity-column", noun="capacity"
     )
     step(
-        f"求解 solving with HiGHS: {cov.matrix.nnz} pairs within {radius:g} m "
+        f"求解 solving with HiGHS: {cov.matrix.nnz} pairs within {reach.label} "
         f"(time limit {args.time_limit_s:g} s)"
     )
     if args.k:
@@ -308,8 +307,21 @@ def run_recommend(job: RecommendJob) -> RecommendResult:
     )
     positions = [cov.candidate_index.get_loc(c) for c in result.selected]
     status = _status(
-        cov, table, positions, now, undecided, u_demand, u_candidates, radius
+        cov,
+        table,
+        positions,
+        now,
+        undecided,
+        u_demand * reach.per_m,
+        u_candidates * reach.per_m,
+        reach.limit,
     )
+    isochrones = None
+    if net is not None and job.minutes is not None and len(chosen):
+        from geoplan.access.service_areas import isochrones as draw_isochrones
+
+        step(f"等时圈 drawing the {len(chosen)} chosen sites' {reach.label} isochrones")
+        isochrones = draw_isochrones(chosen, net, minutes=[job.minutes])
     demand_out = demand.assign(
         coverage_status=pd.Series(status, index=cov.demand_index).reindex(demand.index)
     )
@@ -321,7 +333,9 @@ def run_recommend(job: RecommendJob) -> RecommendResult:
         curve=curve,
         compared=compared,
         status=status,
-        radius_m=radius,
+        radius_m=reach.radius_m,
+        reach=reach.label,
+        isochrones=isochrones,
         notes=notes,
     )
 
@@ -336,7 +350,10 @@ def _status(
     u_candidates: np.ndarray,
     radius: float,
 ) -> np.ndarray:
-    """Return existing / new / undetermined / none for each demand point."""
+    """Return existing / new / undetermined / none for each demand point.
+
+    `radius` and the uncertainties are in the cost table's unit.
+    """
     within = np.asarray(cov.matrix[:, chosen].sum(axis=1)).ravel() > 0
     assert table.pairs is not None  # measured with_pairs
     rows, cols, cost = table.pairs
@@ -364,14 +381,18 @@ def _draw(
     path: Path,
     demand: gpd.GeoDataFrame,
     chosen: gpd.GeoDataFrame,
-    radius_m: float,
+    radius_m: float | None,
+    isochrones: gpd.GeoDataFrame | None,
 ) -> Path:
-    """Demand by coverage status, the recommended sites and their radius."""
+    """Demand by coverage status, the recommended sites and their reach."""
     from geoplan.render import maps
 
     located = demand[has_location(demand)]
     m = maps.new_map(tuple(located.to_crs(4326).total_bounds), basemap=args.basemap)
-    maps.add_radius(m, chosen, radius_m, name=f"半径 {radius_m:g} m radius")
+    if radius_m is not None:
+        maps.add_radius(m, chosen, radius_m, name=f"半径 {radius_m:g} m radius")
+    elif isochrones is not None:
+        maps.add_isochrones(m, isochrones)
     maps.add_demand(
         m,
         located,
@@ -383,6 +404,57 @@ def _draw(
         m, chosen, name="推荐选址 recommended", fields=fields, colour="#000000"
     )
     return maps.save(m, path)
+
+
+def _existing(
+    job: RecommendJob,
+    demand: gpd.GeoDataFrame,
+    reach: _Reach,
+    net: StreetNetwork | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which demand the existing facilities cover, and which they may cover."""
+    if not job.existing:
+        return np.zeros(len(demand), dtype=bool), np.zeros(len(demand), dtype=bool)
+    facilities = layers.read_points(
+        job.existing, coords=job.coords, duplicate_ids=job.duplicate_ids
+    )
+    state = coverage.distance_coverage(
+        demand,
+        facilities,
+        radius_m=reach.radius_m,
+        minutes=job.minutes,
+        method="network" if net is not None else "euclidean",
+        network=net,
+    )["coverage_status"].to_numpy()
+    return state == precision.COVERED, state == precision.UNDETERMINED
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """The job's reach as the cost tables measure it: metres or seconds."""
+
+    limit: float  # in the tables' unit
+    cutoff: str  # the network_costs / euclidean_costs keyword that carries it
+    per_m: float  # the tables' unit per metre of a point's uncertainty
+    radius_m: float | None
+    speed_m_s: float | None  # the speed uncertain metres count at (seconds only)
+    label: str
+
+    @classmethod
+    def of(cls, job: RecommendJob, net: StreetNetwork | None) -> _Reach:
+        if job.minutes is None:
+            radius = job.reach_m
+            return cls(radius, "cutoff_m", 1.0, radius, None, f"{radius:g} m")
+        if net is None:
+            msg = (
+                "--minutes needs --network FILE, a street network (.osm, .osm.bz2 "
+                "or .osm.pbf) to travel along at --mode's speeds; or give "
+                "--radius-m."
+            )
+            raise ValidationError(msg)
+        speed = modes.get(net.mode).off_network_speed_m_s
+        label = f"{job.minutes:g} min ({net.mode})"
+        return cls(60.0 * job.minutes, "cutoff_s", 1.0 / speed, None, speed, label)
 
 
 def _located(candidates: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan import settings
+from geoplan._progress import step
 from geoplan.access import coverage, presets
 from geoplan.cases.shangluo import relocation
 from geoplan.io import gazetteer_files
@@ -219,7 +220,7 @@ class ShangluoResult:
     files: dict[str, Path] = field(default_factory=dict)
 
 
-def run_shangluo(
+def run_shangluo(  # noqa: PLR0913
     *,
     layers_folder: Path | None = None,
     maps_folder: Path | None = None,
@@ -229,6 +230,8 @@ def run_shangluo(
     overrides: Path | None = None,
     basemap: str = "auto",
     write_map: bool = True,
+    network: Path | None = None,
+    mode: str = "drive",
 ) -> ShangluoResult:
     """
     Compute and write Shangluo's relocation-site cemetery coverage.
@@ -257,6 +260,13 @@ def run_shangluo(
         The map's basemap (see :mod:`geoplan.render.basemaps`).
     write_map
         Whether to write the HTML map and its PNG.
+    network
+        A street network (an OSM extract of Shangluo, ``.osm``, ``.osm.bz2``
+        or ``.osm.pbf``): each site's way to its assigned cemetery is then
+        measured along it too (``network_dist_to_target_m``,
+        ``time_to_target_s``, ``network_status``).
+    mode
+        The travel mode on `network` (default ``drive``: people go by road).
 
     Returns
     -------
@@ -267,7 +277,11 @@ def run_shangluo(
     layers_folder = Path(layers_folder or settings.layers_folder)
     maps_folder = Path(maps_folder or settings.maps_folder)
     refuse_overwriting_inputs(
-        {"the gazetteer store": gazetteer, "the overrides file": overrides},
+        {
+            "the gazetteer store": gazetteer,
+            "the overrides file": overrides,
+            "the network": network,
+        },
         {
             "the demo's GeoPackage": layers_folder / "shangluo.gpkg",
             "the coverage table": layers_folder / "shangluo-relocation-coverage.csv",
@@ -287,6 +301,8 @@ def run_shangluo(
     site_layer, target_layer = locate_sites(
         sites, gz, radius_m=radius_m, overrides=fixes
     )
+    if network is not None:
+        site_layer = _along_streets(site_layer, target_layer, network, mode)
     coverage_table = relocation.coverage_by_county(sites, totals)
     at = coverage_table.columns.get_loc("sites_unnamed")
     for offset, (column, state) in enumerate(REACH_COLUMNS.items()):
@@ -323,7 +339,8 @@ def run_shangluo(
                 "qa_report": _qa_report(site_layer),
             },
             styles=LAYER_STYLES,
-            provenance=_provenance(gz, county_polygons, radius_m, fixes),
+            provenance=_provenance(gz, county_polygons, radius_m, fixes)
+            | {"network": site_layer.attrs.get("network", "none: straight lines")},
         ),
         "coverage_csv": layers_folder / "shangluo-relocation-coverage.csv",
         "validation_csv": layers_folder / "shangluo-relocation-validation.csv",
@@ -350,6 +367,31 @@ def run_shangluo(
     return ShangluoResult(
         coverage_table, validation, site_layer, target_layer, county_layer, files
     )
+
+
+def _along_streets(
+    sites: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, path: Path, mode: str
+) -> gpd.GeoDataFrame:
+    """Each site's distance and travel time to its assigned cemetery, by street."""
+    from geoplan.access.network import assigned_costs, network_from_osm
+
+    step(f"路网 building the {mode} network from {path} (cached after the first run)")
+    net = network_from_osm(path, mode=mode)
+    step(
+        f"路程 measuring each site's way to its cemetery along {len(net.edges)} streets"
+    )
+    measured = assigned_costs(sites, targets, sites["target_key"], net)
+    # a site placed by its cemetery's place has no way of its own to measure
+    by_target = (sites["status"] == "matched_fallback").to_numpy()
+    measured.loc[by_target, ["dist_to_assigned_m", "time_to_assigned_s"]] = np.nan
+    measured.loc[by_target, "assigned_status"] = precision.UNDETERMINED
+    out = sites.assign(
+        network_dist_to_target_m=measured["dist_to_assigned_m"],
+        time_to_target_s=measured["time_to_assigned_s"],
+        network_status=measured["assigned_status"],
+    )
+    out.attrs["network"] = f"{Path(path).name} ({mode})"
+    return out
 
 
 def _fixes_template(
@@ -404,6 +446,15 @@ def _shangluo_map(
             "town_as_written": "镇(街道)",
             "arrangement_as_written": "公墓安排",
             "precision": "定位精度",
+            "dist_to_target_m": "至公墓直线距离(米)",
+            **(
+                {
+                    "network_dist_to_target_m": "至公墓路程(米)",
+                    "time_to_target_s": "至公墓用时(秒)",
+                }
+                if "time_to_target_s" in sites
+                else {}
+            ),
         },
     )
 
@@ -441,6 +492,8 @@ def format_report(result: ShangluoResult) -> str:
     levels = sites["precision"].value_counts()
     lines.append("\nSites located: " + ", ".join(f"{k} {v}" for k, v in levels.items()))
     lines.append(reach_summary(sites, result.coverage.attrs["cemetery_radius_m"]))
+    if "time_to_target_s" in sites:
+        lines.append(street_summary(sites))
     coarse = int((~sites["precision"].isin(FINE)).sum())
     if coarse and "fixes_csv" in result.files:
         lines.append(
@@ -500,6 +553,41 @@ def reach_summary(sites: pd.DataFrame, radius_m: float) -> str:
         "reach. Town or village points (geoplan gazetteer import) or the plan "
         "office's coordinates (the fixes template, --overrides) decide them."
     )
+
+
+def street_summary(sites: pd.DataFrame) -> str:
+    """
+    Say how long the sites' ways to their cemeteries take along the streets.
+
+    Parameters
+    ----------
+    sites
+        As from :func:`run_shangluo` with a network.
+
+    Returns
+    -------
+    str
+        Sites measured, the median and longest time and distance, and the
+        sites with no way or no place of their own.
+    """
+    status = sites["network_status"]
+    reached = sites[status == "reached"]
+    minutes = reached["time_to_target_s"] / 60.0
+    km = reached["network_dist_to_target_m"] / 1000.0
+    text = (
+        f"路程 Along the streets ({sites.attrs.get('network', 'network')}): "
+        f"{len(reached)} sites reach their assigned cemetery"
+    )
+    if len(reached):
+        slowest = reached.loc[reached["time_to_target_s"].idxmax()]
+        text += (
+            f", median {minutes.median():.1f} min ({km.median():.1f} km), longest "
+            f"{minutes.max():.1f} min ({slowest['site_name']})"
+        )
+    counts = status[status != "reached"].value_counts()
+    if len(counts):
+        text += "; not measured: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+    return text + "."
 
 
 def format_coverage_table(coverage: pd.DataFrame) -> str:
@@ -569,6 +657,10 @@ def run_analysis(
         overrides=job.resolve(fixes) if fixes else None,
         cemetery_radius_m=job.file.coverage.cemetery_radius_m,
         basemap=job.file.outputs.basemap,
+        network=job.resolve(network)
+        if (network := job.file.coverage.network)
+        else None,
+        mode=job.file.coverage.mode or "drive",
     )
     lines = ["[2/3] coverage", format_report(result)]
     plan = plans.load(job.file.plan.id or "shangluo")
