@@ -3,7 +3,9 @@
 #
 #   .ci/system-deps.sh demo   a CJK font, so the PNG maps show Chinese
 #   .ci/system-deps.sh test   the font, GDAL's command-line tools and GeoPackage
-#                             validator (Debian's python3-gdal), headless Chromium
+#                             validator (Debian's python3-gdal), headless Chromium,
+#                             PostgreSQL with PostGIS (the tests start their own
+#                             throwaway server)
 #
 # Installs what is missing when it can (root with apt-get), waiting for another
 # apt or dpkg process to let go of its lock; otherwise says what to install.
@@ -15,6 +17,8 @@ if [ "$what" = test ]; then
   command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
   [ -f /usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py ] || need+=(python3-gdal)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-postgis)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -21,13 +21,32 @@ def test_network_distance_goes_around_the_u(u_street):
     table = coverage.distance_coverage(
         demand, facility, radius_m=1000, method="network", network=u_street
     )
-    # access 10 + 900 along the bottom + 1000 up + 900 along the top + access 10
-    assert table["dist_to_nearest_m"].tolist() == pytest.approx([2820, 415, 80])
+    # access 10 + 900 along the bottom + 1000 up + 900 along the top + access 10;
+    # the other two are off the facility's street, as it is: they go straight
+    assert table["dist_to_nearest_m"].tolist() == pytest.approx(
+        [2820, math.hypot(400, 15), math.hypot(50, 10)]
+    )
     assert table["access_m"].tolist() == pytest.approx([10, 5, 20])
     assert table["covered_1000m"].tolist() == [False, True, True]
     straight = coverage.distance_coverage(demand, facility, radius_m=1000)
     assert straight["dist_to_nearest_m"].iloc[0] == pytest.approx(1020)
     assert table.attrs["method"] == "network"
+
+
+def test_an_off_street_facility_counts_its_walk_once(u_street):
+    facility = points((100, -30))  # 30 m off the bottom street
+    demand = points((100, 0), (100, -30), (120, -30), (100, 1010))
+    table = coverage.distance_coverage(
+        demand, facility, radius_m=5000, method="network", network=u_street
+    )
+    # on the street at its door: the single walk of 30 m; in the same place: 0;
+    # beside it off the same street: straight across, 20 m; the top of the U
+    # goes by the street, 10 + 900 + 1000 + 900 + 30
+    assert table["dist_to_nearest_m"].tolist() == pytest.approx([30, 0, 20, 2840])
+    alone = coverage.distance_coverage(
+        demand.iloc[[3]], facility, radius_m=5000, method="network", network=u_street
+    )  # nobody's way runs through another demand point
+    assert alone["dist_to_nearest_m"].tolist() == pytest.approx([2840])
 
 
 def test_demand_and_facility_on_one_edge_take_the_direct_way(u_street):

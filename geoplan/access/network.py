@@ -476,6 +476,13 @@ class _Snap:
     edge: NDArray[np.int64]
     fraction: NDArray[np.float64]
     access_m: NDArray[np.float64]
+    xy: NDArray[np.float64]  # the points themselves (metric)
+
+    def take(self, keep: NDArray[np.bool_]) -> _Snap:
+        """Keep some points."""
+        return _Snap(
+            self.edge[keep], self.fraction[keep], self.access_m[keep], self.xy[keep]
+        )
 
 
 def snap_to_edges(network: StreetNetwork, xy: NDArray[np.float64]) -> _Snap:
@@ -496,12 +503,13 @@ def snap_to_edges(network: StreetNetwork, xy: NDArray[np.float64]) -> _Snap:
         distance in metres.
     """
     index = network._segments
-    edge, along, access = index.nearest(np.asarray(xy, dtype=float).reshape(-1, 2))
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    edge, along, access = index.nearest(xy)
     length = index.length_m[edge]
     fraction = np.divide(along, length, out=np.zeros_like(along), where=length > 0)
     fraction[fraction > 1.0 - 1e-12] = 1.0  # at an end: the node, not a sliver
     fraction[fraction < 1e-12] = 0.0
-    return _Snap(edge, fraction, access)
+    return _Snap(edge, fraction, access, xy)
 
 
 _Edges = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
@@ -582,21 +590,23 @@ def _augment(
     return split.pieces(network, weight), split.n_nodes, split.per_snap
 
 
-def _towards(pieces: _Pieces, n: int, *, directed: bool) -> csr_array:
+def _towards(
+    pieces: _Pieces, n: int, *, directed: bool, extra: _Edges | None = None
+) -> csr_array:
     """
     Return the matrix a search from targets runs on to give costs *to* them.
 
-    Undirected: the pieces as they are. Directed: every usable arc reversed
-    (a one-way piece a -> b becomes b -> a only; a two-way one both ways).
+    Undirected: the pieces both ways. Directed: every usable arc reversed (a
+    one-way piece a -> b becomes b -> a only; a two-way one both ways).
+    `extra` arcs are added as given, already in the search's direction.
     """
     a, b, w, oneway = pieces
-    if not directed:
-        return _csr(a, b, w, n)
-    two = ~oneway
-    return _arcs(
-        np.concatenate([b, a[two]]), np.concatenate([a, b[two]]),
-        np.concatenate([w, w[two]]), n,
-    )  # fmt: skip
+    two = ~oneway if directed else np.ones(len(a), dtype=bool)
+    arcs = [(b, a, w), (a[two], b[two], w[two])]
+    if extra is not None:
+        arcs.append(extra)
+    a_all, b_all, w_all = (np.concatenate(column) for column in zip(*arcs, strict=True))
+    return _arcs(a_all, b_all, w_all, n)
 
 
 class _Search(NamedTuple):
@@ -639,9 +649,28 @@ class _Search(NamedTuple):
             np.concatenate([pieces.w, f_snap.access_m[pendant] / off_speed]),
             np.concatenate([pieces.oneway, np.zeros(int(pendant.sum()), dtype=bool)]),
         )
-        graph = _towards(
-            pieces, n_total + int(pendant.sum()), directed=network.directed
-        )
+        n_total += int(pendant.sum())
+        # a demand point off the same street as an off-street facility may also
+        # walk straight to it: such a point gets a node of its own, hung off its
+        # street by its access leg and joined to the facility by the straight line
+        # (a start only: the search reaches it but never goes on through it, so
+        # no one else's way runs through a demand point)
+        d_idx, f_idx = _same_street(d_snap, f_snap, far_d)
+        starts = None
+        if len(d_idx):
+            mine = np.unique(d_idx)
+            hub = np.full(len(d_node), -1)
+            hub[mine] = n_total + np.arange(len(mine))
+            straight = np.hypot(*(d_snap.xy[d_idx] - f_snap.xy[f_idx]).T)
+            starts = (  # in the search's direction: from the street, the facility
+                np.concatenate([d_node[mine], source[f_idx]]),
+                np.concatenate([hub[mine], hub[d_idx]]),
+                np.concatenate([d_access[mine], straight / off_speed]),
+            )
+            n_total += len(mine)
+            d_node, d_access = d_node.copy(), d_access.copy()
+            d_node[mine], d_access[mine] = hub[mine], 0.0
+        graph = _towards(pieces, n_total, directed=network.directed, extra=starts)
         owner = pd.Series(f_pos, index=source).groupby(level=0).first()
         return cls(graph, source, d_node, d_access, owner)
 
@@ -654,6 +683,31 @@ class _Search(NamedTuple):
             min_only=True,
         )
         return dist[self.d_node] + self.d_access
+
+
+#: A point nearer its street than this (metres) is on it.
+OFF_STREET_M = 0.01
+
+
+def _same_street(
+    d_snap: _Snap, f_snap: _Snap, far_d: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """
+    Every (demand, facility) pair off the same street, both off it.
+
+    Two such points (a home and a day-care centre in one compound, say) may go
+    straight from one to the other on foot; a point on the street goes by the
+    street, where a one-way street binds a car.
+    """
+    off = OFF_STREET_M
+    order = np.flatnonzero(f_snap.access_m > off)
+    order = order[np.argsort(f_snap.edge[order], kind="stable")]
+    edges = f_snap.edge[order]
+    near = np.flatnonzero(~far_d & (d_snap.access_m > off))
+    low = np.searchsorted(edges, d_snap.edge[near], "left")
+    count = np.searchsorted(edges, d_snap.edge[near], "right") - low
+    offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    return np.repeat(near, count), order[np.repeat(low, count) + offset]
 
 
 def _off_network(
@@ -679,7 +733,7 @@ def _off_network(
             travel.id,
         )
     near = ~far_f
-    return _Snap(f_snap.edge[near], f_snap.fraction[near], f_snap.access_m[near]), far_d
+    return f_snap.take(near), far_d
 
 
 def network_costs(
