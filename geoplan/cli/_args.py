@@ -18,8 +18,16 @@ J = TypeVar("J", bound="Job")
 
 
 #: ``type`` in ``data/commands.toml``: how an option's text is read and checked.
+def source(text: str) -> Path | str:
+    """Read a layer source: a PostGIS URL as it is, anything else as a path."""
+    from geoplan.io.postgis import is_postgis
+
+    return text if is_postgis(text) else Path(text)
+
+
 _TYPES: dict[str, Callable[[str], Any]] = {
     "path": Path,
+    "source": source,
     "positive": positive,
     "share": share,
     "count": count,

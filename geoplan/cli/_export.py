@@ -7,7 +7,7 @@ import argparse
 import pyogrio
 
 from geoplan.errors import ValidationError
-from geoplan.io import export
+from geoplan.io import export, postgis
 from geoplan.io._guard import inside, refuse_overwriting_inputs, safe_filename
 
 #: Field types as GIS users name them.
@@ -40,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         msg = f"{args.source}: no layers {unknown}; it has {names}."
         raise ValidationError(msg)
+    if args.to is not None:
+        return _to_postgis(args, wanted)
     # Layer names come from the file: made safe, kept inside --out-dir.
     targets = {
         name: inside(args.out_dir, f"{safe_filename(name)}.{args.format}")
@@ -68,4 +70,16 @@ def run(args: argparse.Namespace) -> int:
         else:
             written = export.export_layer(frame, target)
         print(f"{name}: {len(frame)} rows -> " + ", ".join(map(str, written)))
+    return 0
+
+
+def _to_postgis(args: argparse.Namespace, wanted: list[str]) -> int:
+    """Write the layers to PostGIS, in one transaction."""
+    if not postgis.is_postgis(args.to):
+        msg = f"--to {args.to!r}: give a postgresql://HOST/DB?schema=NAME URL."
+        raise ValidationError(msg)
+    tables = export.geopackage_to_postgis(
+        args.source, args.to, layers=wanted, if_exists=args.if_exists
+    )
+    print(f"{args.source}: {len(tables)} layers -> PostGIS " + ", ".join(tables))
     return 0

@@ -20,7 +20,7 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def refuse_overwriting_inputs(
-    inputs: Mapping[str, Path | Iterable[Path] | None],
+    inputs: Mapping[str, Path | str | Iterable[Path] | None],
     outputs: Mapping[str, Path | None],
 ) -> None:
     """
@@ -41,8 +41,8 @@ def refuse_overwriting_inputs(
     """
     given: list[tuple[str, Path]] = []
     for option, value in inputs.items():
-        if value is None:
-            continue
+        if value is None or str(value).startswith(("postgresql://", "postgres://")):
+            continue  # a database layer is no file an output could replace
         paths = [value] if isinstance(value, str | Path) else list(value)
         given += [(option, Path(p)) for p in paths]
     for what, target in outputs.items():

@@ -37,6 +37,7 @@ import pandas as pd
 import pyogrio
 
 from geoplan.errors import ValidationError
+from geoplan.io import postgis
 from geoplan.io._atomic import atomic_path, remove_stale
 from geoplan.io._tables import write_csv, write_xlsx
 from geoplan.io.styles import LayerStyle, to_qml, to_sld
@@ -519,3 +520,67 @@ def _write_shapefile(data: pd.DataFrame, path: Path) -> None:
             part.replace(path.with_name(part.name))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def geopackage_to_postgis(
+    path: Path | str,
+    url: str,
+    *,
+    layers: list[str],
+    if_exists: postgis.IfExists = "fail",
+) -> list[str]:
+    """
+    Copy layers of a GeoPackage to PostGIS with their styles and aliases.
+
+    The QGIS styles the GeoPackage holds (``layer_styles``) go to QGIS's
+    ``public.layer_styles``, the Chinese aliases become column comments and
+    the last provenance record the table comment; all in one transaction.
+
+    Parameters
+    ----------
+    path
+        The GeoPackage.
+    url
+        The database (:func:`geoplan.io.postgis.parse`), ``schema=`` chosen.
+    layers
+        The layers to copy.
+    if_exists
+        ``fail``, ``replace`` or ``append``.
+
+    Returns
+    -------
+    list of str
+        ``schema.table`` of each table written.
+    """
+    frames = {name: pyogrio.read_dataframe(path, layer=name) for name in layers}
+    con = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    try:
+        has_styles = con.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'layer_styles'"
+        ).fetchone()[0]
+        rows = (
+            con.execute(
+                "SELECT f_table_name, styleQML, styleSLD FROM layer_styles "
+                "WHERE useAsDefault"
+            ).fetchall()
+            if has_styles
+            else []
+        )
+    finally:
+        con.close()
+    styles = {name: (qml, sld) for name, qml, sld in rows if name in frames}
+    comments = {
+        column: documented[0]
+        for frame in frames.values()
+        for column in frame.columns
+        if (documented := alias(str(column))) is not None
+    }
+    records = read_provenance(path)
+    return postgis.write_layers(
+        url,
+        frames,
+        styles=styles,
+        comments=comments,
+        if_exists=if_exists,
+        provenance=records[-1] if records else None,
+    )

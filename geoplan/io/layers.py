@@ -23,6 +23,7 @@ import pyogrio
 
 from geoplan._geometry import has_location
 from geoplan.errors import CRSError, DataSourceError, ValidationError
+from geoplan.io import postgis
 from geoplan.io._tables import plain_text
 from geoplan.places.coords import SYSTEMS, CoordSystem, convert
 from geoplan.places.crs import WGS84, to_wgs84
@@ -262,6 +263,8 @@ def read_layer(path: Path | str, layer: str | None = None) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         The layer as stored (no reprojection).
     """
+    if postgis.is_postgis(path):
+        return _postgis_layer(str(path))
     path = Path(path)
     if not path.is_file():
         msg = f"{path}: file not found."
@@ -357,13 +360,15 @@ def read_points(
         Points in EPSG:4326, index as read, with ``location_note`` where a row
         has no usable coordinates; ``attrs`` record ``source_crs``/``coords``.
     """
+    if coords is not None and coords not in SYSTEMS:
+        msg = f"`coords` must be one of {list(SYSTEMS)}, got {coords!r}."
+        raise ValueError(msg)
+    if postgis.is_postgis(path):
+        return _declared(_postgis_layer(str(path)), coords)
     path = Path(path)
     if not path.is_file():
         msg = f"{path}: file not found."
         raise DataSourceError(msg)
-    if coords is not None and coords not in SYSTEMS:
-        msg = f"`coords` must be one of {list(SYSTEMS)}, got {coords!r}."
-        raise ValueError(msg)
     if path.suffix.lower() in TABLE_SUFFIXES:
         return _points_from_table(path, coords, lon_column, lat_column, duplicate_ids)
     options = {}
@@ -373,8 +378,24 @@ def read_points(
             logger.warning("%s: %s", path, note)
     chosen = pick_layer(path, layer, option=layer_option)
     frame = pyogrio.read_dataframe(path, layer=chosen, **options)
-    frame = to_wgs84(frame)
     frame.attrs["encoding"] = options.get("encoding", "")
+    return _declared(frame, coords)
+
+
+def _postgis_layer(url: str) -> gpd.GeoDataFrame:
+    """Read a PostGIS layer that has a geometry column (else say so)."""
+    frame = postgis.read_layer(url)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        msg = f"{postgis.parse(url).shown}: the layer has no geometry column."
+        raise ValidationError(msg)
+    return frame
+
+
+def _declared(frame: gpd.GeoDataFrame, coords: CoordSystem | None) -> gpd.GeoDataFrame:
+    """To WGS-84, then from the declared offset system (GCJ-02, BD-09) if any."""
+    encoding = frame.attrs.get("encoding", "")
+    frame = to_wgs84(frame)
+    frame.attrs["encoding"] = encoding
     if coords in ("gcj02", "bd09"):
         xy = frame.geometry.get_coordinates()
         lon, lat = convert(xy["x"], xy["y"], source=coords, target="wgs84")

@@ -66,7 +66,7 @@ class Job(Model, Reach):
         The GeoPackage written.
     """
 
-    demand: Path
+    demand: Path | str  # a file or a PostGIS URL
     coords: CoordSystem | None = None
     network: Path | None = None
     mode: Annotated[str, one_of(modes.available)] = "walk"

@@ -24,6 +24,7 @@ from geoplan._models import FileModel, Loc, Positive, Share, one_of, validate
 from geoplan.access import modes
 from geoplan.errors import ValidationError
 from geoplan.io._io import read_toml
+from geoplan.io.postgis import is_postgis
 from geoplan.places.coords import CoordSystem
 from geoplan.workflows._job import Reach
 from geoplan.workflows.coverage import CoverageJob, Method
@@ -216,7 +217,9 @@ job = "coverage"
 # overrides = "layers/fixes.csv"            # manual fixes name,code,lon,lat (WGS-84)
 
 [inputs.demand]
-path = "demand.csv"       # CSV/XLSX with lon/lat columns, or a GIS file
+path = "demand.csv"       # CSV/XLSX with lon/lat columns, a GIS file, or PostGIS:
+                          # "postgresql://HOST/DB?schema=S&table=T" (password from
+                          # PGPASSWORD, ~/.pgpass or a service file)
 coords = "wgs84"          # wgs84, gcj02 (高德/腾讯) or bd09 (百度): always declare it
 # lon_column = "经度"
 # lat_column = "纬度"
@@ -305,6 +308,22 @@ class Analysis:
             os.path.normpath(path if path.is_absolute() else self.path.parent / path)
         )
 
+    def source(self, value: str) -> Path | str:
+        """
+        Resolve a layer source: a PostGIS URL as written, a path as :meth:`resolve`.
+
+        Parameters
+        ----------
+        value
+            A path or ``postgresql://…`` as written in the file.
+
+        Returns
+        -------
+        Path or str
+            The normalised path, or the URL.
+        """
+        return value if is_postgis(value) else self.resolve(value)
+
     def _optional(self, value: str | None) -> Path | None:
         return None if value is None else self.resolve(value)
 
@@ -324,8 +343,8 @@ class Analysis:
         assert inputs.facilities is not None
         name = self.path.stem
         return CoverageJob(
-            demand=self.resolve(inputs.demand.path),
-            facilities=self.resolve(inputs.facilities.path),
+            demand=self.source(inputs.demand.path),
+            facilities=self.source(inputs.facilities.path),
             demand_layer=inputs.demand.layer,
             facilities_layer=inputs.facilities.layer,
             coords=inputs.demand.coords,

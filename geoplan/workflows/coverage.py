@@ -80,7 +80,7 @@ class CoverageJob(Job):  # numpydoc ignore=PR02
         Tiles of the map.
     """
 
-    facilities: Path
+    facilities: Path | str  # a file or a PostGIS URL
     method: Method | None = None
     demand_layer: str | None = None
     facilities_layer: str | None = None
@@ -267,7 +267,7 @@ def run_coverage(job: CoverageJob) -> CoverageResult:
     return CoverageResult(job, demand, facilities, table, share, gap, out_layers)
 
 
-def _checked(facilities: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+def _checked(facilities: gpd.GeoDataFrame, path: Path | str) -> gpd.GeoDataFrame:
     """Refuse a facility layer none of whose rows has a location."""
     located = has_location(facilities)
     if len(facilities) and not located.any():

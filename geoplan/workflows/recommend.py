@@ -93,9 +93,9 @@ class RecommendJob(Job, SitingOptions):  # numpydoc ignore=PR02
     """
 
     candidates: Path | None = None
-    units: Path | None = None
+    units: Path | str | None = None  # a file or a PostGIS URL
     store: Path | None = None
-    existing: Path | None = None
+    existing: Path | str | None = None  # a file or a PostGIS URL
     out: Path = Path("layers/recommend.gpkg")
 
     def _check(self) -> None:
