@@ -166,10 +166,13 @@ def test_inputs_from_postgis_give_the_coverage_of_the_same_files(pg, tmp_path, c
         'inputs&table=demand"\ncoords = "gcj02"\n[inputs.facilities]\npath = '
         f'"{pg.url}?schema=inputs&table=facilities"\ncoords = "gcj02"\n'
         '[coverage]\nradius_m = 3000\nweight_column = "households"\n'
-        '[outputs]\nbasemap = "none"\n',
+        f'[outputs]\nbasemap = "none"\npostgis = "{pg.url}?schema=results"\n',
         encoding="utf-8",
     )
     assert main(["run", str(tmp_path / "a.toml")]) == 0, capsys.readouterr().err
+    assert "PostGIS: " in capsys.readouterr().out
+    published = postgis.read_layer(f"{pg.url}?schema=results&table=a_demand")
+    assert len(published) == len(demand)
     table_from["analysis"] = pd.read_csv(
         tmp_path / "layers" / "a.csv", encoding="utf-8-sig"
     )
@@ -179,6 +182,22 @@ def test_inputs_from_postgis_give_the_coverage_of_the_same_files(pg, tmp_path, c
             table_from["files"][columns], table_from[how][columns]
         )
     assert table_from["files"]["coverage_status"].nunique() > 1  # not all one way
+    # siting reads the same layers the same way
+    chosen = {}
+    for how, d, c in (
+        ("files", tmp_path / "d.csv", tmp_path / "f.csv"),
+        ("postgis", f"{pg.url}?schema=inputs&table=demand",
+         f"{pg.url}?schema=inputs&table=facilities"),
+    ):  # fmt: skip
+        out = tmp_path / f"r-{how}.gpkg"
+        page = str(tmp_path / f"r-{how}.html")
+        argv = ["recommend", "--demand", str(d), "--candidates", str(c), "--coords",
+                "gcj02", "--radius-m", "3000", "--k", "3", "--basemap", "none",
+                "--out", str(out), "--map", page]  # fmt: skip
+        assert main(argv) == 0, capsys.readouterr().err
+        chosen[how] = pyogrio.read_dataframe(out, layer="recommended")["name"].tolist()
+    assert chosen["files"] == chosen["postgis"]
+    assert len(chosen["files"]) == 3
 
 
 def test_a_layer_name_is_a_name_not_sql(pg):

@@ -78,8 +78,8 @@ def _to_postgis(args: argparse.Namespace, wanted: list[str]) -> int:
     if not postgis.is_postgis(args.to):
         msg = f"--to {args.to!r}: give a postgresql://HOST/DB?schema=NAME URL."
         raise ValidationError(msg)
-    tables = export.geopackage_to_postgis(
-        args.source, args.to, layers=wanted, if_exists=args.if_exists
+    tables = export.geopackages_to_postgis(
+        {args.source: ("", wanted)}, args.to, if_exists=args.if_exists
     )
     print(f"{args.source}: {len(tables)} layers -> PostGIS " + ", ".join(tables))
     return 0

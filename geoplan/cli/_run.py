@@ -40,16 +40,27 @@ def run(args: argparse.Namespace) -> int:
         case = importlib.import_module(_cases.cases()[job.job]["module"])
         store = _gazetteer(job)
         print(case.run_analysis(job, store, job.layers_dir, job.maps_dir))
+        if job.file.outputs.postgis:
+            print(
+                "[outputs] postgis is for the coverage job; a bundled case's "
+                "GeoPackage goes to PostGIS with: geoplan export GPKG --to URL"
+            )
         return 0
     coverage = job.coverage_job()
     print("[2/3] coverage")
     finish(run_coverage(coverage))
+    written = [coverage.out]
     recommend = job.recommend_job(coverage)
     if recommend is None:
         print("[3/3] done")
-        return 0
-    print("[3/3] recommend: where to build next")
-    return finish(run_recommend(recommend))
+    else:
+        print("[3/3] recommend: where to build next")
+        finish(run_recommend(recommend))
+        written.append(recommend.out)
+    tables = job.publish(written)
+    if tables:
+        print(f"PostGIS: {len(tables)} tables written: " + ", ".join(tables))
+    return 0
 
 
 def _gazetteer(job: analysis.Analysis) -> Path | None:

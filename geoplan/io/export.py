@@ -522,28 +522,25 @@ def _write_shapefile(data: pd.DataFrame, path: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def geopackage_to_postgis(
-    path: Path | str,
+def geopackages_to_postgis(
+    sources: Mapping[Path, tuple[str, list[str]]],
     url: str,
     *,
-    layers: list[str],
     if_exists: postgis.IfExists = "fail",
 ) -> list[str]:
     """
-    Copy layers of a GeoPackage to PostGIS with their styles and aliases.
+    Copy layers of GeoPackages to PostGIS with their styles and aliases.
 
-    The QGIS styles the GeoPackage holds (``layer_styles``) go to QGIS's
+    The QGIS styles the GeoPackages hold (``layer_styles``) go to QGIS's
     ``public.layer_styles``, the Chinese aliases become column comments and
     the last provenance record the table comment; all in one transaction.
 
     Parameters
     ----------
-    path
-        The GeoPackage.
+    sources
+        GeoPackage -> (table-name prefix, its layers to copy).
     url
         The database (:func:`geoplan.io.postgis.parse`), ``schema=`` chosen.
-    layers
-        The layers to copy.
     if_exists
         ``fail``, ``replace`` or ``append``.
 
@@ -552,35 +549,50 @@ def geopackage_to_postgis(
     list of str
         ``schema.table`` of each table written.
     """
-    frames = {name: pyogrio.read_dataframe(path, layer=name) for name in layers}
-    con = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
-    try:
-        has_styles = con.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'layer_styles'"
-        ).fetchone()[0]
-        rows = (
-            con.execute(
-                "SELECT f_table_name, styleQML, styleSLD FROM layer_styles "
-                "WHERE useAsDefault"
-            ).fetchall()
-            if has_styles
-            else []
-        )
-    finally:
-        con.close()
-    styles = {name: (qml, sld) for name, qml, sld in rows if name in frames}
+    frames: dict[str, pd.DataFrame] = {}
+    styles: dict[str, tuple[str, str]] = {}
+    provenance: dict[str, Mapping[str, object]] = {}
+    for path, (prefix, layers) in sources.items():
+        for name in layers:
+            frames[prefix + name] = pyogrio.read_dataframe(path, layer=name)
+        styles |= {
+            prefix + name: style
+            for name, style in _default_styles(path).items()
+            if name in layers
+        }
+        records = read_provenance(path)
+        if records:
+            provenance[path.name] = records[-1]
     comments = {
         column: documented[0]
         for frame in frames.values()
         for column in frame.columns
         if (documented := alias(str(column))) is not None
     }
-    records = read_provenance(path)
     return postgis.write_layers(
         url,
         frames,
         styles=styles,
         comments=comments,
         if_exists=if_exists,
-        provenance=records[-1] if records else None,
+        provenance=next(iter(provenance.values()))
+        if len(provenance) == 1
+        else provenance,
     )
+
+
+def _default_styles(path: Path) -> dict[str, tuple[str, str]]:
+    """Return each layer's default QGIS style (QML, SLD) stored in a GeoPackage."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        if not con.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'layer_styles'"
+        ).fetchone()[0]:
+            return {}
+        rows = con.execute(
+            "SELECT f_table_name, styleQML, styleSLD FROM layer_styles "
+            "WHERE useAsDefault"
+        ).fetchall()
+    finally:
+        con.close()
+    return {name: (qml, sld) for name, qml, sld in rows}

@@ -15,8 +15,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
+import pyogrio
 from pydantic import Field, model_validator
 
 from geoplan import _cases
@@ -24,6 +25,7 @@ from geoplan._models import FileModel, Loc, Positive, Share, one_of, validate
 from geoplan.access import modes
 from geoplan.errors import ValidationError
 from geoplan.io._io import read_toml
+from geoplan.io.export import geopackages_to_postgis
 from geoplan.io.postgis import is_postgis
 from geoplan.places.coords import CoordSystem
 from geoplan.workflows._job import Reach
@@ -115,6 +117,8 @@ class OutputsSection(FileModel):
     basemap: Annotated[str, one_of(_basemaps)] = "auto"
     gpkg: str | None = None
     map: str | None = None
+    postgis: str | None = None
+    if_exists: Literal["fail", "replace", "append"] = "fail"
 
 
 class AnalysisFile(FileModel):
@@ -249,6 +253,9 @@ preset = "gb50180-15min"  # or radius_m = 1000
 layers_dir = "layers"
 maps_dir = "maps"
 basemap = "auto"          # auto, tianditu-vec (TIANDITU_KEY), gaode, osm, none
+# postgis = "postgresql://gis.example/planning?schema=coverage"  # also write the
+#                           layers there (password from PGPASSWORD or ~/.pgpass)
+# if_exists = "replace"     # fail (default), replace or append
 """
 
 
@@ -323,6 +330,34 @@ class Analysis:
             The normalised path, or the URL.
         """
         return value if is_postgis(value) else self.resolve(value)
+
+    def publish(self, gpkgs: list[Path]) -> list[str]:
+        """
+        Write the run's GeoPackages to ``[outputs] postgis`` in one transaction.
+
+        Each table is named ``<GeoPackage name>_<layer>``.
+
+        Parameters
+        ----------
+        gpkgs
+            The GeoPackages the run wrote.
+
+        Returns
+        -------
+        list of str
+            ``schema.table`` of each table written (none without a URL).
+        """
+        url = self.file.outputs.postgis
+        if url is None:
+            return []
+        sources = {
+            path: (f"{path.stem}_", [str(n) for n, _ in pyogrio.list_layers(path)
+                                     if n != "layer_styles"])
+            for path in gpkgs
+        }  # fmt: skip
+        return geopackages_to_postgis(
+            sources, url, if_exists=self.file.outputs.if_exists
+        )
 
     def _optional(self, value: str | None) -> Path | None:
         return None if value is None else self.resolve(value)

@@ -92,7 +92,7 @@ class RecommendJob(Job, SitingOptions):  # numpydoc ignore=PR02
         (default ``maps/<out name>.html``) and its tiles.
     """
 
-    candidates: Path | None = None
+    candidates: Path | str | None = None  # a file or a PostGIS URL
     units: Path | str | None = None  # a file or a PostGIS URL
     store: Path | None = None
     existing: Path | str | None = None  # a file or a PostGIS URL
