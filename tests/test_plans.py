@@ -189,6 +189,39 @@ def test_xianan_social_work_stations_from_a_list(tmp_path):
     )
 
 
+def test_one_list_computes_every_indicator_its_units_allow(tmp_path):
+    """No --units flag: the plan's jurisdiction gives every unit type it counts."""
+    from conftest import run_geoplan
+
+    stations = ["温泉街道", "浮山街道", "汀泗桥镇", "向阳湖镇", "马桥镇"]
+    listing = tmp_path / "facilities.csv"
+    pd.DataFrame(
+        {
+            "name": [f"{t}社工站" for t in stations]
+            + ["温泉街道综合性社区养老服务设施"],
+            "category": ["社工站"] * len(stations) + ["综合性社区养老服务设施"],
+        }
+    ).to_csv(listing, index=False)
+    out = tmp_path / "out"
+    run = run_geoplan(
+        "plan", "check", "xianan", "--facilities", listing, "--out-dir", out,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    csv = pd.read_csv(out / "xianan-progress.csv", encoding="utf-8-sig")
+    rows = csv[csv["scope"] == "all"].set_index("indicator")
+    # 13 towns and streets (乡镇(街道)); 3 of them streets (街道): 温泉, 浮山, 永安
+    assert (rows.at["X02", "denominator_units"], rows.at["X02", "covered_units"]) == (
+        13,
+        5,
+    )
+    assert (rows.at["X11", "denominator_units"], rows.at["X11", "covered_units"]) == (
+        3,
+        1,
+    )
+    assert rows.at["X11", "gap"] == 2
+
+
 def test_facilities_that_name_no_town_are_said_and_not_counted(tmp_path):
     from conftest import run_geoplan
 

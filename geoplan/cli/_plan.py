@@ -50,6 +50,9 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
         )
     elif args.units:
         layers.units = read_text_table(args.units)
+    elif args.facilities:  # every unit type the plan counts, from the gazetteer
+        gz = Gazetteer.load(args.gazetteer)
+        layers.units = plans.units_for_plan(gz, plan)
     if args.facilities:
         table = read_text_table(args.facilities)
         if args.category:

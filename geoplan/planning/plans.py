@@ -627,3 +627,44 @@ def units_from_gazetteer(gazetteer: Any, code: str, *, unit_type: str) -> pd.Dat
     )
     units.attrs["rule"] = "statistical pseudo-units (town codes 4xx) excluded"
     return units
+
+
+def units_for_plan(gazetteer: Any, plan: Plan) -> pd.DataFrame:
+    """
+    Build every unit type the plan's ratio indicators count, below its jurisdiction.
+
+    One table for all of them, so that one ``plan check`` computes every
+    indicator whose denominator the gazetteer can build (counties, towns and
+    streets, 街道 alone, villages and communities); types it cannot build stay
+    out, and their indicators say so.
+
+    Parameters
+    ----------
+    gazetteer
+        A :class:`geoplan.places.gazetteer.Gazetteer`.
+    plan
+        The plan; its ``jurisdiction_code`` is the root.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``name``, ``unit_type`` and ``county_code``, one row per unit
+        and type (a street is a ``township`` and a ``subdistrict``).
+    """
+    wanted = []
+    for item in plan.indicators:
+        if item.computation != "admin_ratio" or not item.denominator:
+            continue
+        try:
+            kind = categories.unit_type(item.denominator).id
+        except KeyError:
+            continue
+        if kind in UNIT_LEVELS and kind not in wanted:
+            wanted.append(kind)
+    tables = [
+        units_from_gazetteer(gazetteer, plan.jurisdiction_code, unit_type=kind)
+        for kind in wanted
+    ]
+    if not tables:
+        return pd.DataFrame(columns=["code", "name", "unit_type", "county_code"])
+    return pd.concat(tables, ignore_index=True)
