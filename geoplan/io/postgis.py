@@ -243,6 +243,7 @@ def _numbers(values: pd.Series) -> pd.Series:
 
 
 def _column_type(values: pd.Series) -> str:
+    """Return the PostgreSQL type a column is written as (what COPY sends)."""
     return _field(values.iloc[:0])[0]
 
 
