@@ -473,10 +473,23 @@ def progress_row(  # noqa: PLR0913
     }
 
 
-def _facilities_of(item: Indicator, facilities: pd.DataFrame) -> pd.DataFrame:
+#: ``status`` values of facilities that are planned, not yet there: they are
+#: not counted in a current value.
+PLANNED = frozenset({"planned", "规划", "拟建", "计划", "在建", "under_construction"})
+
+
+def _facilities_of(
+    item: Indicator, facilities: pd.DataFrame, *, planned: bool = False
+) -> pd.DataFrame:
+    """Return the facilities of the indicator's category: there, or planned."""
     wanted = categories.category(item.category).id
     ids = facilities["category"].map(lambda c: categories.category(c).id)
     chosen = facilities[ids == wanted]
+    if "status" in chosen:
+        is_planned = chosen["status"].astype(str).str.strip().isin(PLANNED)
+        chosen = chosen[is_planned if planned else ~is_planned]
+    elif planned:
+        chosen = chosen.iloc[:0]
     if "count" not in chosen:
         chosen = chosen.assign(count=1)
     return chosen
@@ -556,7 +569,8 @@ def _count(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
             )
         ]
     chosen = _facilities_of(item, layers.facilities)
-    if chosen.empty:
+    planned = _facilities_of(item, layers.facilities, planned=True)
+    if chosen.empty and planned.empty:
         return [
             progress_row(
                 plan,
@@ -568,14 +582,15 @@ def _count(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
     current = float(chosen["count"].sum())
     short = max(0.0, target - current)
     status = STATUS_MET if short == 0 else f"short by {short:g}"
+    later = float(planned["count"].sum())
+    reason = f"{current:g} {item.category} facilities counted" + (
+        f"; {later:g} planned, not counted ({current + later:g} once built)"
+        if later
+        else ""
+    )
     return [
         progress_row(
-            plan,
-            item,
-            current=current,
-            gap=short,
-            status=status,
-            reason=f"{current:g} {item.category} facilities counted",
+            plan, item, current=current, gap=short, status=status, reason=reason
         )
     ]
 
