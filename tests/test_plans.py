@@ -399,3 +399,27 @@ def test_xincheng_planned_cemeteries_count_once_built(tmp_path):
     # the seed (line 542) plans two cemeteries by 2025; none is there yet
     assert (row["current"], float(row["target"]), row["gap"]) == (0, 2, 2)
     assert "2 planned, not counted (2 once built)" in row["reason"]
+
+
+def test_shangluo_county_facilities_from_the_seed_alone(tmp_path):
+    from conftest import run_geoplan
+
+    out = tmp_path / "out"
+    run = run_geoplan(
+        "plan", "check", "shangluo", "--facilities",
+        EXAMPLES / "shangluo-facilities.csv", "--out-dir", out, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "name no town" not in run.stderr  # county facilities name their county
+    csv = pd.read_csv(out / "shangluo-progress.csv", encoding="utf-8-sig")
+    rows = csv[csv["scope"] == "all"].set_index("indicator")
+    # seed lines 713, 739, 741: six urban cemeteries not yet in use (three being
+    # built, three awaiting papers); funeral homes in five counties, 柞水's planned
+    assert (rows.at["T21", "covered_units"], rows.at["T21", "denominator_units"]) == (
+        0,
+        7,
+    )
+    assert "6 of 7 once the planned ones are built" in rows.at["T21", "reason"]
+    assert (rows.at["S43", "covered_units"], rows.at["S43", "gap"]) == (5, 2)
+    line = next(x for x in run.stdout.splitlines() if x.strip().startswith("S43: 2"))
+    assert sorted(line.split(": ")[-1].split("、")) == ["山阳县", "柞水县"]

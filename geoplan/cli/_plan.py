@@ -67,7 +67,10 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
                 gazetteer=gz,
                 context=args.units_from or plan.jurisdiction_code,
             )
-            _warn_unplaced(table[column], placed)
+            below_county = table["category"].map(
+                lambda c: categories.category(c).counted_against != "county"
+            )
+            _warn_unplaced(table.loc[below_county, column], placed[below_county])
             table["unit_code"] = placed["code"].str[:9].str.ljust(12, "0")
         if "count" in table:
             table["count"] = _counts(args.facilities, table["count"])
@@ -112,7 +115,7 @@ def _counts(path: Path, cells: pd.Series) -> pd.Series:
 
 
 def _warn_unplaced(names: pd.Series, placed: pd.DataFrame) -> None:
-    """Say which facilities no town or community was found for (by name)."""
+    """Say which facilities counted in towns or communities name none (by name)."""
     code = placed["code"].fillna("").astype(str)
     coarse = (code.str[6:9].isin(["", "000"])) | (placed["status"] == "ambiguous")
     if coarse.any():

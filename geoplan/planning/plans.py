@@ -473,9 +473,12 @@ def progress_row(  # noqa: PLR0913
     }
 
 
-#: ``status`` values of facilities that are planned, not yet there: they are
-#: not counted in a current value.
-PLANNED = frozenset({"planned", "规划", "拟建", "计划", "在建", "under_construction"})
+#: ``status`` values of facilities not yet serving (planned, being built, built but
+#: not in use): they are not counted in a current value.
+PLANNED = frozenset(
+    {"planned", "规划", "拟建", "计划", "在建", "under_construction", "not_in_use",
+     "未投入使用"}
+)  # fmt: skip
 
 
 def _facilities_of(
@@ -511,7 +514,7 @@ def _unit_counts(
         return f"missing layer: facilities ({item.category})"
     units = layers.units[layers.units["unit_type"] == wanted]
     chosen = _facilities_of(item, layers.facilities)
-    if chosen.empty:
+    if chosen.empty and _facilities_of(item, layers.facilities, planned=True).empty:
         return f"missing layer: no {item.category} facilities in the list given"
     present = chosen.groupby("unit_code")["count"].sum()
     return units, units["code"].map(present).fillna(0), chosen
@@ -537,7 +540,7 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
             "of the list (unplaced, or outside it) and are not counted"
             if scope == "all" and outside
             else ""
-        )
+        ) + _planned_note(item, layers, group)
         share = hit / n * 100 if n else math.nan
         needed = math.ceil(target / 100 * n - 1e-9)
         short = max(0, needed - hit)
@@ -556,6 +559,18 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
             )
         )
     return out
+
+
+def _planned_note(item: Indicator, layers: Layers, units: pd.DataFrame) -> str:
+    """Say how many units would have one once the planned facilities are built."""
+    assert layers.facilities is not None  # checked by _unit_counts
+    planned = _facilities_of(item, layers.facilities, planned=True)
+    now = _facilities_of(item, layers.facilities)
+    later = set(planned["unit_code"]) & set(units["code"])
+    if not later:
+        return ""
+    either = later | (set(now["unit_code"]) & set(units["code"]))
+    return f"; {len(either)} of {len(units)} once the planned ones are built"
 
 
 def _count(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
