@@ -72,3 +72,32 @@ def test_the_architecture_graph_is_current():
     ).stdout
     page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
     assert printed in page, "rerun scripts/import_graph.py into docs/architecture.md"
+
+
+def test_the_plans_page_is_current():
+    import subprocess
+    import sys
+
+    printed = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "plan_table.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    page = (REPO / "docs" / "plans.md").read_text(encoding="utf-8")
+    assert printed.strip() == page.strip(), "rerun scripts/plan_table.py --write"
+    # the counts are the library's: X02 and X11 of Xian'an are among them
+    assert "| xianan (421202) | 8 | 1 | 4 |" in page
+
+
+def test_computability_says_why_per_indicator():
+    from geoplan.places.gazetteer import Gazetteer
+    from geoplan.planning import plans
+
+    table = plans.computability(Gazetteer.builtin(), plans.load("xianan"))
+    rows = table.set_index("indicator")
+    assert rows.at["X02", "from_a_list"]
+    assert rows.at["X02", "units"] == 13
+    assert rows.at["X11", "units"] == 3  # 温泉, 浮山 and 永安 are streets
+    assert "village table" in rows.at["X12", "reason"]
+    assert "township_central_village" in rows.at["X14", "reason"]

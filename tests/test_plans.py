@@ -338,7 +338,9 @@ def test_gap_map_shows_the_townships_with_and_without(tmp_path, shangluo_gazette
     )
     with opened(tmp_path / "out" / "shangluo-units.html") as (page, external, errors):
         counts = page.evaluate(COUNT_LAYERS)
-        assert counts["clustered"] == with_point
+        # one layer per indicator counted in townships: S06, and S07 (镇(街道办))
+        assert sorted(units["indicator"].unique()) == ["S06", "S07"]
+        assert counts["clustered"] == 2 * with_point
         assert with_point == 16  # 陈塬街道 and 黑山镇 have none
         legend = page.inner_text("#geoplan-point-legend")
         assert "已有 has one" in legend

@@ -698,3 +698,63 @@ def units_for_plan(gazetteer: Any, plan: Plan) -> pd.DataFrame:
     if not tables:
         return pd.DataFrame(columns=["code", "name", "unit_type", "county_code"])
     return pd.concat(tables, ignore_index=True)
+
+
+def computability(gazetteer: Any, plan: Plan) -> pd.DataFrame:
+    """
+    Say, per indicator, whether a facility list alone computes it, and why not.
+
+    Parameters
+    ----------
+    gazetteer
+        A :class:`geoplan.places.gazetteer.Gazetteer`, the source of the units.
+    plan
+        The plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator: ``indicator``, ``computation``, ``denominator``,
+        ``units`` (built below the jurisdiction; blank for no denominator),
+        ``from_a_list`` (True when a facility list naming the category is
+        enough) and ``reason`` (what else it needs, or why it cannot be
+        computed).
+    """
+    units = units_for_plan(gazetteer, plan)
+    rows = []
+    for item in plan.indicators:
+        n: float = math.nan
+        reason = ""
+        if item.computation in REASONS:
+            reason = REASONS[item.computation]
+        elif item.computation in ("admin_ratio", "count") and item.target_value is None:
+            reason = "the plan prints no numeric target"
+        elif item.computation == "admin_ratio":
+            try:
+                kind = categories.unit_type(item.denominator).id
+            except KeyError:
+                kind = ""
+            n = float((units["unit_type"] == kind).sum()) if kind else math.nan
+            if not kind:
+                reason = f"{item.denominator!r} is no unit type geoplan knows"
+            elif kind not in UNIT_LEVELS:
+                reason = f"no source builds {kind} units ({item.denominator})"
+            elif not n:
+                reason = (
+                    f"the gazetteer holds no {kind} units below "
+                    f"{plan.jurisdiction_code} (villages and communities need the "
+                    "national village table)"
+                )
+        elif item.computation != "count":
+            reason = f"needs the case's own tables ({item.computation})"
+        rows.append(
+            {
+                "indicator": item.id,
+                "computation": item.computation,
+                "denominator": item.denominator,
+                "units": n,
+                "from_a_list": not reason,
+                "reason": reason,
+            }
+        )
+    return pd.DataFrame(rows)
