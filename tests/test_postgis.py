@@ -214,6 +214,17 @@ def test_a_layer_name_is_a_name_not_sql(pg):
     again = postgis.read_layer(f"{pg.url}?schema=public&table=again")
     assert again["fid"].tolist() == [1, 2, 3, 4, 5]
     assert again["name"].tolist() == back["name"].tolist()
+    # an empty layer keeps its CRS; a plain table has no geometry
+    postgis.write_layers(
+        f"{pg.url}?schema=public",
+        {"empty": _points(3).iloc[:0], "plain": pd.DataFrame({"n": [1, 2]})},
+    )
+    empty = postgis.read_layer(f"{pg.url}?schema=public&table=empty")
+    assert len(empty) == 0
+    assert empty.crs.to_epsg() == 4326
+    plain = postgis.read_layer(f"{pg.url}?schema=public&table=plain")
+    assert plain["n"].tolist() == [1, 2]
+    assert not isinstance(plain, gpd.GeoDataFrame)
 
 
 def test_credentials_never_reach_an_output(pg, demo_gpkg, tmp_path, capsys, caplog):

@@ -195,7 +195,7 @@ def read_layer(url: str) -> pd.DataFrame:
         else sql.SQL("SELECT * FROM ({}) AS q").format(sql.SQL(location.query or ""))
     )
     with _connect(location) as con:  # type: ignore[attr-defined]
-        oid = con.execute("SELECT 'geometry'::regtype::oid").fetchone()[0]
+        oid = con.execute("SELECT to_regtype('geometry')::oid").fetchone()[0]
         try:
             cursor = con.execute(select)
         except Exception as exc:  # psycopg.Error: the database said why
@@ -204,8 +204,17 @@ def read_layer(url: str) -> pd.DataFrame:
         names = [d.name for d in cursor.description]
         kinds = [d.type_code for d in cursor.description]
         rows = cursor.fetchall()
+        geometry = [n for n, k in zip(names, kinds, strict=True) if k == oid]
+        declared = (
+            con.execute(
+                "SELECT srid FROM geometry_columns WHERE f_table_schema = %s "
+                "AND f_table_name = %s AND f_geometry_column = %s",
+                (location.schema, location.table, geometry[0]),
+            ).fetchall()
+            if len(geometry) == 1 and location.table is not None
+            else []
+        )
     frame = pd.DataFrame.from_records(rows, columns=names)
-    geometry = [n for n, k in zip(names, kinds, strict=True) if k == oid]
     if not geometry:  # a plain table
         return frame.apply(_numbers)
     if len(geometry) != 1:
@@ -217,6 +226,8 @@ def read_layer(url: str) -> pd.DataFrame:
     column = geometry[0]
     shapes = shapely.from_wkb(frame[column].to_numpy(dtype=object))
     srids = set(shapely.get_srid(shapes[~shapely.is_missing(shapes)]).tolist())
+    if not srids and declared:  # no rows: the column's declared SRID
+        srids = {int(declared[0][0])}
     if len(srids) != 1 or 0 in srids:
         msg = (
             f"{location.shown}: the geometries' SRIDs are {sorted(srids)}; give "
@@ -289,6 +300,9 @@ def _ewkb(shapes: np.ndarray, srid: int) -> _Field:
     missing = shapely.is_missing(shapes)
     if _plain_points(shapes, missing):  # the common case, built from coordinates
         return _point_ewkb(shapes, srid)
+    sizes = np.full(len(shapes), -1, dtype=np.int64)
+    if missing.all():  # no geometry at all (or no rows): every value NULL
+        return _Field(np.empty(0, dtype=np.uint8), sizes)
     pieces = shapely.to_wkb(shapes[~missing], byte_order=1).tolist()
     size = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
     source = np.frombuffer(b"".join(pieces), dtype=np.uint8)
@@ -297,14 +311,11 @@ def _ewkb(shapes: np.ndarray, srid: int) -> _Field:
     at = np.cumsum(grown) - grown
     k = np.arange(grown.sum()) - np.repeat(at, grown)
     origin = np.repeat(start, grown) + np.where(k < 5, k, k - 4)
-    ewkb = (
-        source[np.clip(origin, 0, max(len(source) - 1, 0))] if len(source) else source
-    )
+    ewkb = source[np.clip(origin, 0, len(source) - 1)]
     ewkb[at + 4] |= 0x20  # the type word's SRID flag (0x20000000, little-endian)
     ewkb[(at[:, None] + np.arange(5, 9)).ravel()] = np.tile(
         np.frombuffer(int(srid).to_bytes(4, "little"), dtype=np.uint8), len(at)
     )
-    sizes = np.full(len(shapes), -1, dtype=np.int64)
     sizes[~missing] = grown
     return _Field(ewkb, sizes)
 
