@@ -403,6 +403,25 @@ def test_xincheng_planned_cemeteries_count_once_built(tmp_path):
     assert "2 planned, not counted (2 once built)" in row["reason"]
 
 
+def test_xianan_welfare_centre_is_planned_not_there(tmp_path):
+    from conftest import run_geoplan
+
+    out = tmp_path / "out"
+    run = run_geoplan(
+        "plan", "check", "xianan", "--facilities",
+        EXAMPLES / "xianan-facilities.csv", "--out-dir", out, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    csv = pd.read_csv(out / "xianan-progress.csv", encoding="utf-8-sig")
+    row = csv[csv["indicator"] == "X10"].iloc[0]
+    # seed 004 line 58 plans the welfare centre for 2023: planned, not there
+    assert (row["current"], row["gap"]) == (0, 1)
+    assert "1 planned, not counted (1 once built)" in row["reason"]
+    # the seed names no town with a social-work station: X02 is not invented
+    x02 = csv[csv["indicator"] == "X02"].iloc[0]
+    assert x02["status"] == "not computable"
+
+
 def test_shangluo_county_facilities_from_the_seed_alone(tmp_path):
     from conftest import run_geoplan
 
