@@ -509,7 +509,16 @@ def _unit_counts(
     if not wanted:
         return f"denominator {item.denominator!r} is not a unit type geoplan can build"
     if layers.units is None or not (layers.units["unit_type"] == wanted).any():
-        return f"missing layer: units of type {wanted} ({item.denominator})"
+        if wanted not in UNIT_LEVELS:
+            why = f"no source builds {wanted} units"
+        elif UNIT_LEVELS[wanted] == "village":
+            why = "the gazetteer holds no villages or communities here yet"
+        else:
+            why = "none among the units given (leave out --units-from to build all)"
+        return (
+            f"missing layer: units of type {wanted} ({item.denominator}): {why}; "
+            "give them with --units FILE"
+        )
     if layers.facilities is None:
         return f"missing layer: facilities ({item.category})"
     units = layers.units[layers.units["unit_type"] == wanted]
