@@ -60,30 +60,27 @@ def test_doc_commands_parse(argv, capsys):
         pytest.fail(f"geoplan {' '.join(argv)}: {capsys.readouterr().err}")
 
 
-def test_the_architecture_graph_is_current():
+def _printed_by(script):
+    """What a script under scripts/ prints when run without options."""
     import subprocess
     import sys
 
-    printed = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "import_graph.py")],
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / script)],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+
+
+def test_the_architecture_graph_is_current():
+    printed = _printed_by("import_graph.py")
     page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
     assert printed in page, "rerun scripts/import_graph.py into docs/architecture.md"
 
 
 def test_the_plans_page_is_current():
-    import subprocess
-    import sys
-
-    printed = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "plan_table.py")],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    printed = _printed_by("plan_table.py")
     page = (REPO / "docs" / "plans.md").read_text(encoding="utf-8")
     assert printed.strip() == page.strip(), "rerun scripts/plan_table.py --write"
     # the counts are the library's: X02 and X11 of Xian'an are among them

@@ -387,16 +387,21 @@ def test_every_example_row_cites_its_seed_line(listing):
         assert row.seed_says in lines[int(row.seed_line) - 1], (listing.name, row.name)
 
 
-def test_xincheng_planned_cemeteries_count_once_built(tmp_path):
+def _check_example(plan, tmp_path):
+    """Run `plan check` on the bundled example list; the run and its CSV."""
     from conftest import run_geoplan
 
     out = tmp_path / "out"
     run = run_geoplan(
-        "plan", "check", "xincheng", "--facilities",
-        EXAMPLES / "xincheng-facilities.csv", "--out-dir", out, cwd=tmp_path,
+        "plan", "check", plan, "--facilities", EXAMPLES / f"{plan}-facilities.csv",
+        "--out-dir", out, cwd=tmp_path,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    csv = pd.read_csv(out / "xincheng-progress.csv", encoding="utf-8-sig")
+    return run, pd.read_csv(out / f"{plan}-progress.csv", encoding="utf-8-sig")
+
+
+def test_xincheng_planned_cemeteries_count_once_built(tmp_path):
+    _, csv = _check_example("xincheng", tmp_path)
     row = csv[csv["indicator"] == "XC-X28"].iloc[0]
     # the seed (line 542) plans two cemeteries by 2025; none is there yet
     assert (row["current"], float(row["target"]), row["gap"]) == (0, 2, 2)
@@ -404,15 +409,7 @@ def test_xincheng_planned_cemeteries_count_once_built(tmp_path):
 
 
 def test_xianan_welfare_centre_is_planned_not_there(tmp_path):
-    from conftest import run_geoplan
-
-    out = tmp_path / "out"
-    run = run_geoplan(
-        "plan", "check", "xianan", "--facilities",
-        EXAMPLES / "xianan-facilities.csv", "--out-dir", out, cwd=tmp_path,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    csv = pd.read_csv(out / "xianan-progress.csv", encoding="utf-8-sig")
+    _, csv = _check_example("xianan", tmp_path)
     row = csv[csv["indicator"] == "X10"].iloc[0]
     # seed 004 line 58 plans the welfare centre for 2023: planned, not there
     assert (row["current"], row["gap"]) == (0, 1)
@@ -423,16 +420,8 @@ def test_xianan_welfare_centre_is_planned_not_there(tmp_path):
 
 
 def test_shangluo_county_facilities_from_the_seed_alone(tmp_path):
-    from conftest import run_geoplan
-
-    out = tmp_path / "out"
-    run = run_geoplan(
-        "plan", "check", "shangluo", "--facilities",
-        EXAMPLES / "shangluo-facilities.csv", "--out-dir", out, cwd=tmp_path,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    run, csv = _check_example("shangluo", tmp_path)
     assert "name no town" not in run.stderr  # county facilities name their county
-    csv = pd.read_csv(out / "shangluo-progress.csv", encoding="utf-8-sig")
     rows = csv[csv["scope"] == "all"].set_index("indicator")
     # seed lines 713, 739, 741: six urban cemeteries not yet in use (three being
     # built, three awaiting papers); funeral homes in five counties, 柞水's planned

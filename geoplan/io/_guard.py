@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from geoplan.errors import ValidationError
+from geoplan.io.postgis import is_postgis
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -41,7 +42,7 @@ def refuse_overwriting_inputs(
     """
     given: list[tuple[str, Path]] = []
     for option, value in inputs.items():
-        if value is None or str(value).startswith(("postgresql://", "postgres://")):
+        if value is None or is_postgis(value):
             continue  # a database layer is no file an output could replace
         paths = [value] if isinstance(value, str | Path) else list(value)
         given += [(option, Path(p)) for p in paths]

@@ -498,14 +498,19 @@ def _facilities_of(
     return chosen
 
 
+def _unit_type_id(item: Indicator) -> str:
+    """Return the registered unit type of the indicator's denominator ("" if none)."""
+    try:
+        return categories.unit_type(item.denominator).id if item.denominator else ""
+    except KeyError:
+        return ""
+
+
 def _unit_counts(
     item: Indicator, layers: Layers
 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame] | str:
     """Return the indicator's units, facilities per unit and facilities; or why not."""
-    try:
-        wanted = categories.unit_type(item.denominator).id if item.denominator else ""
-    except KeyError:
-        wanted = ""
+    wanted = _unit_type_id(item)
     if not wanted:
         return f"denominator {item.denominator!r} is not a unit type geoplan can build"
     if layers.units is None or not (layers.units["unit_type"] == wanted).any():
@@ -540,6 +545,8 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
     wanted = units["unit_type"].iloc[0]
     covered = counts > 0
     outside = chosen.loc[~chosen["unit_code"].isin(units["code"]), "count"].sum()
+    assert layers.facilities is not None  # checked by _unit_counts
+    planned = set(_facilities_of(item, layers.facilities, planned=True)["unit_code"])
     out = []
     for scope, group in [*units.groupby("county_code"), ("all", units)]:
         n = len(group)
@@ -549,7 +556,7 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
             "of the list (unplaced, or outside it) and are not counted"
             if scope == "all" and outside
             else ""
-        ) + _planned_note(item, layers, group)
+        ) + _planned_note(planned, set(chosen["unit_code"]), group)
         share = hit / n * 100 if n else math.nan
         needed = math.ceil(target / 100 * n - 1e-9)
         short = max(0, needed - hit)
@@ -570,15 +577,12 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
     return out
 
 
-def _planned_note(item: Indicator, layers: Layers, units: pd.DataFrame) -> str:
+def _planned_note(planned: set[str], there: set[str], units: pd.DataFrame) -> str:
     """Say how many units would have one once the planned facilities are built."""
-    assert layers.facilities is not None  # checked by _unit_counts
-    planned = _facilities_of(item, layers.facilities, planned=True)
-    now = _facilities_of(item, layers.facilities)
-    later = set(planned["unit_code"]) & set(units["code"])
-    if not later:
+    codes = set(units["code"])
+    if not planned & codes:
         return ""
-    either = later | (set(now["unit_code"]) & set(units["code"]))
+    either = (planned | there) & codes
     return f"; {len(either)} of {len(units)} once the planned ones are built"
 
 
@@ -692,12 +696,9 @@ def units_for_plan(gazetteer: Any, plan: Plan) -> pd.DataFrame:
     """
     wanted = []
     for item in plan.indicators:
-        if item.computation != "admin_ratio" or not item.denominator:
+        if item.computation != "admin_ratio":
             continue
-        try:
-            kind = categories.unit_type(item.denominator).id
-        except KeyError:
-            continue
+        kind = _unit_type_id(item)
         if kind in UNIT_LEVELS and kind not in wanted:
             wanted.append(kind)
     tables = [
@@ -739,10 +740,7 @@ def computability(gazetteer: Any, plan: Plan) -> pd.DataFrame:
         elif item.computation in ("admin_ratio", "count") and item.target_value is None:
             reason = "the plan prints no numeric target"
         elif item.computation == "admin_ratio":
-            try:
-                kind = categories.unit_type(item.denominator).id
-            except KeyError:
-                kind = ""
+            kind = _unit_type_id(item)
             n = float((units["unit_type"] == kind).sum()) if kind else math.nan
             if not kind:
                 reason = f"{item.denominator!r} is no unit type geoplan knows"
