@@ -9,6 +9,7 @@ maps_folder : pathlib.Path
     Where generated HTML maps are written. Default ``maps``.
 cache_folder : pathlib.Path
     Where built street networks and geocoder answers are cached. Default
+    ``GEOPLAN_CACHE`` when set (e.g. a folder every Dask worker shares), else
     ``~/.cache/geoplan``.
 gazetteer_path : pathlib.Path
     The gazetteer store that `geoplan gazetteer import` builds. Default
@@ -30,13 +31,16 @@ territory : str
     ``geoplan --territory world`` sets it.
 """
 
+import os
 from pathlib import Path
 
 layers_folder: Path = Path("layers")
 maps_folder: Path = Path("maps")
 default_crs: str = "EPSG:4326"
 lang: str = "both"
-cache_folder: Path = Path.home() / ".cache" / "geoplan"
+cache_folder: Path = Path(
+    os.environ.get("GEOPLAN_CACHE") or Path.home() / ".cache/geoplan"
+)
 gazetteer_path: Path = cache_folder / "gazetteer.gpkg"
 show_progress: bool = True
 territory: str = "china"

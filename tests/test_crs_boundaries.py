@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from geoplan.errors import CRSError, ValidationError
@@ -39,6 +41,26 @@ def test_counties_by_code_rejects_unknown_codes():
     assert len(boundaries.counties(["421202", "150102"])) == 2
     with pytest.raises(ValidationError, match=r"Unknown county codes \['999999'\]"):
         boundaries.counties(["611002", "999999"])
+
+
+@settings(max_examples=80, deadline=None)
+@example(0.0, 0.0, 0.0, 0.0)  # on the edge of two zones, on the equator
+@example(2.220446049250313e-16, 0.0, 0.0, 0.0)
+@example(-180.0, -10.0, 1.0, 1.0)
+@given(
+    st.floats(-179.9, 176.0),
+    st.floats(-79.0, 82.0),
+    st.floats(0.0, 3.0),
+    st.floats(0.0, 2.0),
+)
+def test_metric_crs_is_the_zone_geopandas_estimates(
+    lon: float, lat: float, wide: float, high: float
+) -> None:
+    """The zone is worked out, not searched for: the same answer as geopandas."""
+    frame = gpd.GeoDataFrame(
+        geometry=[Point(lon, lat), Point(lon + wide, lat + high)], crs=4326
+    )
+    assert crs.metric_crs(frame) == frame.estimate_utm_crs(datum_name="WGS 84")
 
 
 def test_metric_crs_for_shangluo_is_utm_49n():

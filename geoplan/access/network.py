@@ -30,6 +30,7 @@ from geoplan import settings
 from geoplan.access import modes
 from geoplan.access._snap import SegmentIndex
 from geoplan.access.costs import CostTable, point_coordinates, start_table
+from geoplan.io._atomic import atomic_path
 from geoplan.places import precision
 from geoplan.places.crs import metric_crs, require_metric
 
@@ -386,8 +387,9 @@ def network_from_osm(
     if use_cache:
         folder.mkdir(parents=True, exist_ok=True)
         nodes = network.nodes.rename_axis("node_id").reset_index()
-        pyogrio.write_dataframe(nodes, cached, layer="nodes", driver="GPKG")
-        pyogrio.write_dataframe(network.edges, cached, layer="edges", driver="GPKG")
+        with atomic_path(cached, suffix=".gpkg") as tmp:  # a killed run leaves none
+            pyogrio.write_dataframe(nodes, tmp, layer="nodes", driver="GPKG")
+            pyogrio.write_dataframe(network.edges, tmp, layer="edges", driver="GPKG")
     return network
 
 

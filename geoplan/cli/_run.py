@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 from pathlib import Path
 
 from geoplan import _cases
@@ -15,6 +16,7 @@ from geoplan.places import gazetteer
 from geoplan.workflows import analysis
 from geoplan.workflows.coverage import run_coverage
 from geoplan.workflows.recommend import run_recommend
+from geoplan.workflows.regional import SCHEDULER_ENV, run_regional
 
 
 def init(args: argparse.Namespace) -> int:
@@ -36,6 +38,15 @@ def run(args: argparse.Namespace) -> int:
     """Check the file, then run its job step by step."""
     job = analysis.load(args.analysis_file)
     print(f"[1/3] {job.file.analysis.name or job.job}: job {job.job}")
+    if job.file.analysis.counties is not None:
+        return _regional(job, args)
+    if args.workers is not None or args.scheduler is not None:
+        msg = (
+            f"--workers/--scheduler run an analysis county by county; "
+            f'{args.analysis_file} names no counties: add counties = "61" (a '
+            'province, city or county code, a list, or "*") under [analysis]'
+        )
+        raise ValidationError(msg)
     if job.job in _cases.cases():  # a bundled case, run by its own module
         case = importlib.import_module(_cases.cases()[job.job]["module"])
         store = _gazetteer(job)
@@ -60,6 +71,34 @@ def run(args: argparse.Namespace) -> int:
     tables = job.publish(written)
     if tables:
         print(f"PostGIS: {len(tables)} tables written: " + ", ".join(tables))
+    return 0
+
+
+def _regional(job: analysis.Analysis, args: argparse.Namespace) -> int:
+    """Run a coverage analysis over counties, one task per county."""
+    scheduler = args.scheduler or os.environ.get(SCHEDULER_ENV) or None
+    regional = job.regional_job(workers=args.workers or 0, scheduler=scheduler)
+    where = (
+        f"on {regional.scheduler}"
+        if regional.scheduler
+        else f"on a local cluster of {regional.workers} workers"
+        if regional.workers
+        else "in this process"
+    )
+    print(f"[2/3] coverage county by county ({regional.counties}), {where}")
+    result = run_regional(regional)
+    finish(result)
+    tables = job.publish([regional.out])
+    if tables:
+        print(f"PostGIS: {len(tables)} tables written: " + ", ".join(tables))
+    if len(result.failures):
+        failures = regional.out.with_name(f"{regional.out.stem}-failures.csv")
+        print(
+            f"[3/3] {len(result.failures)} counties failed (reasons in {failures}); "
+            "fix their inputs and rerun: the finished counties are reused"
+        )
+        return 1
+    print("[3/3] done")
     return 0
 
 

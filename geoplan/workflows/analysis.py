@@ -31,6 +31,7 @@ from geoplan.places.coords import CoordSystem
 from geoplan.workflows._job import Reach
 from geoplan.workflows.coverage import CoverageJob, Method
 from geoplan.workflows.recommend import RecommendJob, SitingOptions
+from geoplan.workflows.regional import RegionalJob
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +64,24 @@ class LayerInput(FileModel):
     lat_column: str | None = None
 
 
+class DemandInput(FileModel):
+    """``[inputs.demand]``: a layer, or (over counties) the gazetteer's units."""
+
+    path: str | None = None
+    coords: CoordSystem | None = None
+    units: Literal["town", "village"] | None = None
+    code_column: str = "code"
+    layer: str | None = None
+    lon_column: str | None = None
+    lat_column: str | None = None
+
+
 class AnalysisSection(FileModel):
     """``[analysis]``: the job to run and its name."""
 
     job: Annotated[str, one_of(jobs)]
     name: str | None = None
+    counties: str | list[str] | None = None
 
 
 class GazetteerSection(FileModel):
@@ -81,7 +95,7 @@ class GazetteerSection(FileModel):
 class InputsSection(FileModel):
     """``[inputs]``: the demand and facility layers."""
 
-    demand: LayerInput | None = None
+    demand: DemandInput | None = None
     facilities: LayerInput | None = None
 
 
@@ -142,6 +156,9 @@ class AnalysisFile(FileModel):
                 for k in ("demand", "facilities")
                 if getattr(self.inputs, k) is None
             ]
+        problems += _demand_problems(self.inputs.demand, self.analysis.counties)
+        if self.analysis.counties is not None and job != "coverage":
+            problems.append("[analysis] counties belongs to a coverage analysis")
         if rec is not None:
             sources = [
                 k
@@ -162,6 +179,26 @@ class AnalysisFile(FileModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def _demand_problems(demand: DemandInput | None, counties: object) -> list[str]:
+    """List what is wrong with a demand input: a layer needs path and coords."""
+    if demand is None:
+        return []
+    if demand.units is not None:
+        if counties is None:
+            return [
+                "[inputs.demand] units needs [analysis] counties (the counties "
+                "whose units are the demand)"
+            ]
+        if demand.path is not None:
+            return ["[inputs.demand] give path or units, not both"]
+        return []
+    return [
+        f"[inputs.demand] {key} is missing"
+        for key in ("path", "coords")
+        if getattr(demand, key) is None
+    ]
 
 
 #: Keys a section hands to its job as they are (paths are resolved apart).
@@ -375,6 +412,7 @@ class Analysis:
         """
         inputs, cov, out = self.file.inputs, self.file.coverage, self.file.outputs
         assert inputs.demand is not None
+        assert inputs.demand.path is not None  # checked: units need counties
         assert inputs.facilities is not None
         name = self.path.stem
         return CoverageJob(
@@ -387,6 +425,51 @@ class Analysis:
             lat_column=inputs.demand.lat_column,
             network=self._optional(cov.network),
             **cov.model_dump(include=_SAME_NAMES["coverage"], exclude_none=True),
+            out=self.resolve(out.gpkg or self.layers_dir / f"{name}.gpkg"),
+            map=self.resolve(out.map or self.maps_dir / f"{name}.html"),
+            basemap=out.basemap,
+        )
+
+    def regional_job(
+        self, *, workers: int = 0, scheduler: str | None = None
+    ) -> RegionalJob:
+        """
+        Return the county-by-county job of a coverage analysis over counties.
+
+        Parameters
+        ----------
+        workers
+            Worker processes of a local Dask cluster; 0 runs in this process.
+        scheduler
+            The address of a running Dask scheduler.
+
+        Returns
+        -------
+        RegionalJob
+            ``[analysis] counties``, the demand (a layer or the gazetteer's
+            units), the facilities, the reach and the outputs.
+        """
+        inputs, cov, out = self.file.inputs, self.file.coverage, self.file.outputs
+        demand, facilities = inputs.demand, inputs.facilities
+        assert demand is not None
+        assert facilities is not None
+        assert self.file.analysis.counties is not None
+        name = self.path.stem
+        return RegionalJob(
+            counties=self.file.analysis.counties,
+            demand=None if demand.path is None else self.source(demand.path),
+            demand_units=demand.units,
+            code_column=demand.code_column,
+            demand_layer=demand.layer,
+            facilities=self.source(facilities.path),
+            facilities_layer=facilities.layer,
+            coords=facilities.coords,
+            lon_column=facilities.lon_column,
+            lat_column=facilities.lat_column,
+            network=self._optional(cov.network),
+            **cov.model_dump(include=_SAME_NAMES["coverage"], exclude_none=True),
+            workers=workers,
+            scheduler=scheduler,
             out=self.resolve(out.gpkg or self.layers_dir / f"{name}.gpkg"),
             map=self.resolve(out.map or self.maps_dir / f"{name}.html"),
             basemap=out.basemap,
