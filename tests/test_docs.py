@@ -84,7 +84,7 @@ def test_the_plans_page_is_current():
     page = (REPO / "docs" / "plans.md").read_text(encoding="utf-8")
     assert printed.strip() == page.strip(), "rerun scripts/plan_table.py --write"
     # the counts are the library's: X02 and X11 of Xian'an are among them
-    assert "| xianan (421202) | 8 | 1 | 4 |" in page
+    assert "| xianan (421202) | 8 | 1 | 5 |" in page
 
 
 def test_computability_says_why_per_indicator():
@@ -96,5 +96,6 @@ def test_computability_says_why_per_indicator():
     assert rows.at["X02", "from_a_list"]
     assert rows.at["X02", "units"] == 13
     assert rows.at["X11", "units"] == 3  # 温泉, 浮山 and 永安 are streets
-    assert "village table" in rows.at["X12", "reason"]
+    assert rows.at["X12", "from_a_list"]  # 社区: the statistics bureau's committees
+    assert rows.at["X12", "units"] == 190
     assert "township_central_village" in rows.at["X14", "reason"]

@@ -375,7 +375,23 @@ def test_a_plan_file_lists_every_problem_at_once(tmp_path):
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-@pytest.mark.parametrize("listing", sorted(EXAMPLES.glob("*-facilities.csv")))
+#: The bundled plans' example lists (shaanxi-facilities.csv is the regional
+#: example's synthetic list, and says so in every row).
+PLAN_EXAMPLES = [
+    EXAMPLES / f"{name}-facilities.csv"
+    for name in plans.available()
+    if (EXAMPLES / f"{name}-facilities.csv").is_file()
+]
+
+
+def test_the_synthetic_list_says_so_in_every_row():
+    rows = pd.read_csv(EXAMPLES / "shaanxi-facilities.csv", dtype=str)
+    assert rows["basis"].str.startswith("synthetic:").all()
+    assert rows["county_code"].str.startswith("61").all()
+    assert len(rows) == rows["county_code"].nunique() == 107
+
+
+@pytest.mark.parametrize("listing", PLAN_EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_row_cites_its_seed_line(listing):
     rows = pd.read_csv(listing, dtype=str)
     assert rows[["seed_file", "seed_line", "seed_says"]].notna().all().all()
@@ -433,3 +449,31 @@ def test_shangluo_county_facilities_from_the_seed_alone(tmp_path):
     assert (rows.at["S43", "covered_units"], rows.at["S43", "gap"]) == (5, 2)
     line = next(x for x in run.stdout.splitlines() if x.strip().startswith("S43: 2"))
     assert sorted(line.split(": ")[-1].split("、")) == ["山阳县", "柞水县"]
+
+
+def test_unit_types_are_cut_by_the_statistics_bureau_codes_and_names_agree():
+    """镇, 乡 and 街道 by name; 居委会 (001-199) and 村委会 (200-399) by code, and
+    every committee's own name says the same."""
+    from geoplan.places.gazetteer import Gazetteer
+
+    gazetteer = Gazetteer.builtin()
+
+    def names(code: str, kind: str) -> list[str]:
+        units = plans.units_from_gazetteer(gazetteer, code, unit_type=kind)
+        assert set(units["unit_type"]) <= {kind}
+        return units["name"].tolist()
+
+    # Xian'an: 13 乡镇(街道) (seed 004 line 40) = 9 镇 + 3 街道 + 大幕乡
+    assert len(names("421202", "township")) == 13
+    assert len(names("421202", "town_only")) == 9
+    assert len(names("421202", "subdistrict")) == 3
+    # Xincheng: 保合少镇 (seed 003 line 107) is its only 镇; the rest are streets
+    assert names("150102", "town_only") == ["保合少镇"]
+    for place in ("611000", "421202", "150102"):
+        urban = names(place, "urban_community")
+        villages = names(place, "administrative_village")
+        assert all(re.search("社区|居委会|居民委员会", n) for n in urban)
+        assert all("村" in n for n in villages)
+        assert names(place, "rural_community") == villages
+        assert sorted(names(place, "community")) == sorted(urban + villages)
+    assert len(names("421202", "community")) == 190

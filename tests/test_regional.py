@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from geoplan.cli import main
 from geoplan.errors import ValidationError
 from geoplan.places.gazetteer import Gazetteer
 from geoplan.workflows import analysis
-from geoplan.workflows.regional import RegionalJob, _points
+from geoplan.workflows.regional import RegionalJob, _points, run_regional
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "shaanxi.toml"
@@ -72,11 +73,12 @@ def _example(folder: Path) -> Path:
     return path
 
 
-def test_the_shaanxi_example_runs_county_by_county_on_a_local_cluster(
+def test_the_shaanxi_example_runs_the_same_in_process_and_on_clusters(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Every county and the province printed; the cluster's answers are serial's,
-    and both are what one province-wide measurement gives."""
+    """Every county and the province printed; a local cluster's answers, a cluster
+    started by hand's and this process's are one, and what a province-wide
+    measurement gives."""
     cluster = _example(tmp_path / "cluster")
     assert main(["run", str(cluster), "--workers", "2"]) == 0
     printed = capsys.readouterr().out
@@ -95,6 +97,10 @@ def test_the_shaanxi_example_runs_county_by_county_on_a_local_cluster(
     serial = _example(tmp_path / "serial")
     assert main(["run", str(serial)]) == 0
     _same(on_cluster, _tables(serial.parent / "layers", "shaanxi"))
+    remote = _example(tmp_path / "remote")
+    with _cluster() as address:
+        assert main(["run", str(remote), "--scheduler", address]) == 0
+    _same(on_cluster, _tables(remote.parent / "layers", "shaanxi"))
 
     # the split changes nothing: one measurement over the whole province
     demand = pd.read_csv(
@@ -166,13 +172,59 @@ def test_an_analysis_file_over_counties_is_checked(
     assert usage.value.code == 2
 
 
+def test_a_demand_layer_with_unit_codes_is_split_by_county(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hand-checkable world: a centre in 商州区, demand 500 m and 2 km north of
+    it, one in 洛南县 beside its own centre; a row of another county left out."""
+    north = 1 / 110_574  # degrees of latitude per metre here, near enough
+    (tmp_path / "demand.csv").write_text(
+        "id,code,name,lon,lat\n"
+        f"1,611002100200,near,109.9,{33.9 + 500 * north:.7f}\n"
+        f"2,611002100201,far,109.9,{33.9 + 2000 * north:.7f}\n"
+        "3,611021100200,洛南,110.15,34.1\n"
+        "4,610102001001,西安,108.95,34.26\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "facilities.csv").write_text(
+        "id,name,lon,lat\nA,商州中心,109.9,33.9\nB,洛南中心,110.15,34.1\nC,无坐标,,\n",
+        encoding="utf-8",
+    )
+    job = RegionalJob(
+        counties=["611002", "611021"],
+        demand=tmp_path / "demand.csv",
+        facilities=tmp_path / "facilities.csv",
+        coords="wgs84",
+        radius_m=1000,
+        out=tmp_path / "out.gpkg",
+    )
+    result = run_regional(job)
+    err = capsys.readouterr().err
+    assert "1 rows whose code lies in none of the counties chosen" in err
+    assert "1 facilities without a location are left out (C;" in err
+    demand = result.demand.set_index("name")
+    assert demand.loc["near", "coverage_status"] == "covered"
+    assert demand.loc["far", "coverage_status"] == "not_covered"
+    assert demand.loc["洛南", "nearest_facility"] == "B"
+    assert demand.loc["near", "dist_to_nearest_m"] == pytest.approx(500, abs=3)
+    assert demand.loc["far", "dist_to_nearest_m"] == pytest.approx(2000, abs=10)
+    counties = result.counties.set_index("county")
+    assert counties.loc["611002", ["covered", "not_covered"]].tolist() == [1, 1]
+    assert counties.loc["611002", "covered_share"] == 0.5
+    assert result.totals.set_index("level").loc["province", "located"] == 3
+
+
 # -- Shangluo with a street network per county ---------------------------------
 
 
 def _osm_grid(path: Path, bounds: tuple[float, float, float, float], n: int) -> None:
     """A drivable n x n street grid over `bounds` (lon/lat), as an OSM file."""
     west, south, east, north = bounds
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+    salt = uuid.uuid4().hex  # a fresh file: no network cache of an earlier run
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<osm version="0.6" generator="geoplan tests {salt}">',
+    ]
     lines += [
         f'<node id="{1 + i * n + j}" lat="{south + (north - south) * i / (n - 1):.7f}"'
         f' lon="{west + (east - west) * j / (n - 1):.7f}" version="1"/>'

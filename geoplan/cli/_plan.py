@@ -71,7 +71,8 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
                 lambda c: categories.category(c).counted_against != "county"
             )
             _warn_unplaced(table.loc[below_county, column], placed[below_county])
-            table["unit_code"] = placed["code"].str[:9].str.ljust(12, "0")
+            # the deepest unit reached: a village counts for itself and its town
+            table["unit_code"] = placed["code"].fillna("").str.ljust(12, "0")
         if "count" in table:
             table["count"] = _counts(args.facilities, table["count"])
         layers.facilities = table

@@ -442,10 +442,15 @@ class Gazetteer:
         if table.empty:
             return empty
         towns = table.index.str[:9].str.ljust(12, "0")
-        mine = self.units[self.units["level"] == "village"]
+        codes = self.units.index  # sorted: the province is one slice of it
+        inside = self.units.iloc[
+            codes.searchsorted(province) : codes.searchsorted(province + ":")
+        ]
+        mine = inside[inside["level"] == "village"]
         have = set(zip(mine.index.str[:9], mine["short_name"], strict=True))
         fresh = table.assign(town=towns)[
-            towns.isin(self.units.index) & ~table.index.isin(self.units.index)
+            (inside.index.get_indexer(towns) >= 0)
+            & (inside.index.get_indexer(table.index) < 0)
         ]
         rows = pd.DataFrame(
             {

@@ -28,6 +28,7 @@ from geoplan import _cases
 from geoplan._models import FileModel, one_of, validate
 from geoplan.errors import ValidationError
 from geoplan.io._io import read_toml
+from geoplan.places.gazetteer import LEVEL_DIGITS
 from geoplan.planning import categories
 
 REASONS = {
@@ -498,6 +499,20 @@ def _facilities_of(
     return chosen
 
 
+def _in_units(facilities: pd.DataFrame, unit_type: str) -> pd.DataFrame:
+    """Give each facility the code of the unit of `unit_type` it lies in.
+
+    A facility placed in a village lies in that village (a community
+    indicator) and in its town (a township indicator); codes of units the
+    gazetteer cannot build are taken as they are.
+    """
+    if unit_type not in UNIT_LEVELS:
+        return facilities
+    digits = LEVEL_DIGITS[UNIT_LEVELS[unit_type]]
+    codes = facilities["unit_code"].fillna("").astype(str).str.strip()
+    return facilities.assign(unit_code=codes.str[:digits].str.ljust(12, "0"))
+
+
 def _unit_type_id(item: Indicator) -> str:
     """Return the registered unit type of the indicator's denominator ("" if none)."""
     try:
@@ -527,7 +542,7 @@ def _unit_counts(
     if layers.facilities is None:
         return f"missing layer: facilities ({item.category})"
     units = layers.units[layers.units["unit_type"] == wanted]
-    chosen = _facilities_of(item, layers.facilities)
+    chosen = _in_units(_facilities_of(item, layers.facilities), wanted)
     if chosen.empty and _facilities_of(item, layers.facilities, planned=True).empty:
         return f"missing layer: no {item.category} facilities in the list given"
     present = chosen.groupby("unit_code")["count"].sum()
@@ -546,7 +561,11 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
     covered = counts > 0
     outside = chosen.loc[~chosen["unit_code"].isin(units["code"]), "count"].sum()
     assert layers.facilities is not None  # checked by _unit_counts
-    planned = set(_facilities_of(item, layers.facilities, planned=True)["unit_code"])
+    planned = set(
+        _in_units(_facilities_of(item, layers.facilities, planned=True), wanted)[
+            "unit_code"
+        ]
+    )
     out = []
     for scope, group in [*units.groupby("county_code"), ("all", units)]:
         n = len(group)
@@ -625,9 +644,32 @@ def _count(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
 
 UNIT_LEVELS = {
     "township": "town",
+    "town_only": "town",
     "subdistrict": "town",
     "county": "county",
     "community": "village",
+    "administrative_village": "village",
+    "urban_community": "village",
+    "rural_community": "village",
+}
+#: The statistics bureau's village-level codes (统计用区划代码编制规则): the last
+#: three digits 001-199 are residents' committees (居委会, the urban and town
+#: communities), 200-399 villagers' committees (村委会, the villages, which the
+#: plans count as rural communities); 4xx and above are statistical stand-ins.
+COMMITTEE_CODES = {
+    "community": (1, 399),
+    "urban_community": (1, 199),
+    "administrative_village": (200, 399),
+    "rural_community": (200, 399),
+}
+#: How each unit type is cut from the gazetteer's level, for reports.
+UNIT_RULES = {
+    "town_only": "towns named 镇 (not 乡 or 街道)",
+    "subdistrict": "towns named 街道",
+    "community": "village-level codes 001-399 (居委会 and 村委会)",
+    "urban_community": "codes 001-199 (居委会: city and town communities)",
+    "administrative_village": "village-level codes 200-399 (村委会)",
+    "rural_community": "village-level codes 200-399 (村委会, the rural communities)",
 }
 
 
@@ -645,7 +687,9 @@ def units_from_gazetteer(gazetteer: Any, code: str, *, unit_type: str) -> pd.Dat
     code
         The jurisdiction, e.g. ``"421202"`` (咸安区).
     unit_type
-        ``"township"``, ``"subdistrict"``, ``"county"`` or ``"community"``.
+        One of :data:`UNIT_LEVELS`: ``"township"``, ``"town_only"`` (镇),
+        ``"subdistrict"`` (街道), ``"county"``, ``"community"`` (居委会 and 村委会),
+        ``"urban_community"``, ``"rural_community"`` or ``"administrative_village"``.
 
     Returns
     -------
@@ -656,10 +700,18 @@ def units_from_gazetteer(gazetteer: Any, code: str, *, unit_type: str) -> pd.Dat
     if unit_type not in UNIT_LEVELS:
         msg = f"`unit_type` must be one of {sorted(UNIT_LEVELS)}, got {unit_type!r}."
         raise ValidationError(msg)
+    if UNIT_LEVELS[unit_type] == "village":
+        gazetteer.load_villages(code[:2])  # the statistics bureau's, once
     below = gazetteer.children(code, level=UNIT_LEVELS[unit_type])
     below = below[~below["pseudo"] & ~below.index.str.contains("@")]
     if unit_type == "subdistrict":
         below = below[below["name"].str.endswith("街道")]
+    elif unit_type == "town_only":
+        below = below[below["name"].str.endswith("镇")]
+    elif unit_type in COMMITTEE_CODES:
+        low, high = COMMITTEE_CODES[unit_type]
+        number = below.index.str[9:12].astype(int)
+        below = below[(number >= low) & (number <= high)]
     units = pd.DataFrame(
         {
             "code": below.index,
@@ -668,7 +720,15 @@ def units_from_gazetteer(gazetteer: Any, code: str, *, unit_type: str) -> pd.Dat
             "county_code": [c[:6] for c in below.index],
         }
     )
-    units.attrs["rule"] = "statistical pseudo-units (town codes 4xx) excluded"
+    units.attrs["rule"] = "; ".join(
+        filter(
+            None,
+            [
+                UNIT_RULES.get(unit_type, ""),
+                "statistical pseudo-units (town codes 4xx) excluded",
+            ],
+        )
+    )
     return units
 
 
@@ -749,8 +809,7 @@ def computability(gazetteer: Any, plan: Plan) -> pd.DataFrame:
             elif not n:
                 reason = (
                     f"the gazetteer holds no {kind} units below "
-                    f"{plan.jurisdiction_code} (villages and communities need the "
-                    "national village table)"
+                    f"{plan.jurisdiction_code}"
                 )
         elif item.computation != "count":
             reason = f"needs the case's own tables ({item.computation})"

@@ -44,7 +44,7 @@ from pydantic import NonNegativeInt
 from scipy.spatial import cKDTree
 from typing_extensions import override
 
-from geoplan._progress import step
+from geoplan._progress import note, step
 from geoplan.access import coverage, modes
 from geoplan.access.network import StreetNetwork, network_from_osm
 from geoplan.errors import ValidationError
@@ -73,8 +73,9 @@ COUNTS = (
 )
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
-#: A function building a county's street network from its code (picklable).
-NetworkFor = Callable[[str], StreetNetwork]
+#: A function building a county's street network from its code and the bounds
+#: (west, south, east, north, WGS-84) of its demand and facilities (picklable).
+NetworkFor = Callable[[str, tuple[float, float, float, float]], StreetNetwork]
 
 
 class RegionalJob(Job):  # numpydoc ignore=PR02
@@ -135,9 +136,6 @@ class RegionalJob(Job):  # numpydoc ignore=PR02
             raise ValueError(msg)
         if self.minutes is not None and self.network is None:
             msg = "--minutes needs --network (a file, or a pattern with {county})"
-            raise ValueError(msg)
-        if self.method == "network" and self.network is None:
-            msg = "--method network needs --network (a file or a {county} pattern)"
             raise ValueError(msg)
 
     @property
@@ -276,7 +274,14 @@ def _measure(task: CountyTask) -> pd.DataFrame:
     facilities = _points(task.facilities)
     network = None
     if task.network_for is not None:
-        network = task.network_for(task.county)
+        both = pd.concat([task.demand[["lon", "lat"]], task.facilities[["lon", "lat"]]])
+        bounds = (
+            float(both["lon"].min()),
+            float(both["lat"].min()),
+            float(both["lon"].max()),
+            float(both["lat"].max()),
+        )
+        network = task.network_for(task.county, bounds)
     elif task.network is not None:
         if not Path(task.network).is_file():
             msg = f"no network file {task.network} for county {task.county}"
@@ -419,13 +424,17 @@ def run_regional(
         The units (default: the built-in gazetteer).
     network_for
         Instead of network files: a picklable function building each
-        county's network from its code (benchmarks' generated networks).
+        county's network from its code and the bounds of its demand and
+        facilities (the benchmark's generated networks).
 
     Returns
     -------
     RegionalResult
         Per-county results, totals, failures and timings.
     """
+    if job.method == "network" and job.network is None and network_for is None:
+        msg = "--method network needs --network (a file or a {county} pattern)"
+        raise ValidationError(msg)
     store = gazetteer if gazetteer is not None else Gazetteer.builtin()
     units = store.units
     counties = job.county_codes(units.index[units["level"] == "county"].tolist())
@@ -476,7 +485,14 @@ def _demand(job: RegionalJob, store: Gazetteer, counties: list[str]) -> pd.DataF
             },
             index=frame.index,
         )
-        return table[table["code"].str[:6].isin(wanted)]
+        inside = table["code"].str[:6].isin(wanted)
+        if not inside.all():
+            note(
+                f"{job.demand}: {int((~inside).sum())} rows whose {job.code_column} "
+                f"lies in none of the counties chosen are left out (rows "
+                f"{_first(table.index[~inside])})"
+            )
+        return table[inside]
     if job.demand_units == "village":
         for province in sorted({c[:2] for c in counties}):
             store.load_villages(province)
@@ -517,7 +533,19 @@ def _facilities(job: RegionalJob) -> pd.DataFrame:
     table.index = pd.Index(ids, name="facility")
     if "precision" in frame:
         table["precision"] = frame["precision"].to_numpy()
-    return table[table["lon"].notna()]
+    located = table["lon"].notna()
+    if not located.all():
+        note(
+            f"{job.facilities}: {int((~located).sum())} facilities without a location "
+            f"are left out ({_first(table.index[~located])}; the reasons are in "
+            "their location_note)"
+        )
+    return table[located]
+
+
+def _first(labels: pd.Index, shown: int = 5) -> str:
+    more = f" and {len(labels) - shown} more" if len(labels) > shown else ""
+    return ", ".join(map(str, labels[:shown])) + more
 
 
 def _search_m(job: RegionalJob) -> float:
