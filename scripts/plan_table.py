@@ -12,10 +12,36 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from geoplan.places.gazetteer import Gazetteer
 from geoplan.planning import plans
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "plans.md"
+
+
+EXAMPLES = PAGE.parents[1] / "examples"
+
+
+def _examples() -> list[str]:
+    """One line per plan: its example list, or why there is none."""
+    lines = []
+    for name in plans.available():
+        path = EXAMPLES / f"{name}-facilities.csv"
+        if path.is_file():
+            rows = len(pd.read_csv(path, dtype=str))
+            lines.append(
+                f"- {name}: `examples/{path.name}` ({rows} row{'s' * (rows != 1)}): "
+                f"`geoplan plan check {name} --facilities examples/{path.name}`"
+            )
+        else:
+            lines.append(
+                f"- {name}: none. The seed states counts and shares but names no "
+                "facility with its place, so nothing is invented; bring your own "
+                "list (`name` and `category` columns, or `--category`; names are "
+                "placed by the gazetteer, or give a `unit_code` column)"
+            )
+    return lines
 
 
 def markdown() -> str:
@@ -57,6 +83,17 @@ def markdown() -> str:
             *[f"- `{kind}`: {rule}" for kind, rule in plans.UNIT_RULES.items()],
             "",
             *summary,
+            "",
+            "Ratios of life circles (`reach_share`: Chengde CD-X22, Xincheng XC-X31,",
+            "the 一刻钟 circles) measure each unit's point to the nearest facility of",
+            "the category within the plan's preset (GB 50180-2018's 15-minute",
+            "circle: 1000 m in a straight line); a unit placed only at its street",
+            "or county is `undetermined` and the share is given as a range.",
+            "",
+            "Example lists, made only of what the seeds state (each row cites its",
+            "seed file and line):",
+            "",
+            *_examples(),
             *details,
             "",
         ]

@@ -477,3 +477,48 @@ def test_unit_types_are_cut_by_the_statistics_bureau_codes_and_names_agree():
         assert names(place, "rural_community") == villages
         assert sorted(names(place, "community")) == sorted(urban + villages)
     assert len(names("421202", "community")) == 190
+
+
+def test_the_15_minute_circle_is_measured_and_open_where_points_are_coarse():
+    """Xincheng XC-X31 (seed 003 line 584) on a hand-checkable world: one centre;
+    a community 500 m from it (covered), one 2 km away (not), one placed only at
+    its street (±5 km: undetermined, never "not covered")."""
+    metre = 1 / 110_574  # degrees of latitude per metre here, near enough
+
+    def community(code: str, north_m: float, placed: str) -> dict[str, object]:
+        return {
+            "code": code, "name": code, "unit_type": "urban_community",
+            "county_code": "150102", "lon": 111.70,
+            "lat": 40.85 + north_m * metre, "precision": placed,
+        }  # fmt: skip
+
+    units = pd.DataFrame(
+        [
+            community("150102001001", 500, ""),
+            community("150102001002", 2000, ""),
+            community("150102001003", 300, "town"),
+        ]
+    )
+    centre = pd.DataFrame(
+        {
+            "category": ["居家和社区养老服务中心"],
+            "unit_code": ["150102001001"],
+            "lon": [111.70],
+            "lat": [40.85],
+            "precision": [""],
+        }
+    )
+    plan = plans.load("xincheng")
+    rows = plans.evaluate(plan, plans.Layers(units=units, facilities=centre))
+    row = rows[(rows["indicator"] == "XC-X31") & (rows["scope"] == "all")].iloc[0]
+    assert row["covered_units"] == 1
+    assert row["denominator_units"] == 3
+    assert row["current"] == 33.33
+    assert row["status"] == "short by 1 units"  # even if the open one is covered
+    assert "between 33.3% and 66.7%" in row["reason"]
+    assert "1000 m in a straight line (gb50180-15min" in row["reason"]
+    near = plans.evaluate(
+        plan, plans.Layers(units=units.drop(index=1), facilities=centre)
+    )
+    row = near[(near["indicator"] == "XC-X31") & (near["scope"] == "all")].iloc[0]
+    assert row["status"] == "undetermined: 1 units placed too coarsely to tell"

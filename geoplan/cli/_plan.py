@@ -73,6 +73,12 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
             _warn_unplaced(table.loc[below_county, column], placed[below_county])
             # the deepest unit reached: a village counts for itself and its town
             table["unit_code"] = placed["code"].fillna("").str.ljust(12, "0")
+            located = ~(placed.geometry.isna() | placed.geometry.is_empty)
+            table["lon"] = placed.geometry.x.where(located)
+            table["lat"] = placed.geometry.y.where(located)
+            table["precision"] = placed["precision"].to_numpy()
+        else:  # coordinates without a declared system are not read
+            table = table.drop(columns=["lon", "lat", "precision"], errors="ignore")
         if "count" in table:
             table["count"] = _counts(args.facilities, table["count"])
         layers.facilities = table

@@ -21,13 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Self
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
 from geoplan import _cases
 from geoplan._models import FileModel, one_of, validate
+from geoplan.access import coverage, presets
 from geoplan.errors import ValidationError
 from geoplan.io._io import read_toml
+from geoplan.places import precision
 from geoplan.places.gazetteer import LEVEL_DIGITS
 from geoplan.planning import categories
 
@@ -44,6 +48,7 @@ STATUS_NOT_COMPUTABLE = "not computable"
 #: Computations every plan may use; bundled cases add theirs (``data/cases.toml``).
 COMPUTATIONS = (
     "admin_ratio",
+    "reach_share",
     "count",
     "share_of_beds",
     "per_1000",
@@ -91,6 +96,7 @@ class Indicator(FileModel):
     attribute: str = ""
     note: str = ""
     variant_group: str = ""
+    preset: Annotated[str, one_of(presets.available)] | None = None
 
     @property
     def target_value(self) -> float | None:
@@ -345,6 +351,8 @@ def evaluate(plan: Plan, layers: Layers) -> pd.DataFrame:
     for item in plan.indicators:
         if item.computation == "admin_ratio":
             rows += _admin_ratio(plan, item, layers)
+        elif item.computation == "reach_share":
+            rows += _reach_share(plan, item, layers)
         elif item.computation == "count":
             rows += _count(plan, item, layers)
         elif item.computation in CASE_COMPUTATIONS:
@@ -596,6 +604,81 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
     return out
 
 
+def _reach_share(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
+    """Share of units within the preset's reach of a facility (a life circle).
+
+    Units and facilities are measured from their points; a unit or facility
+    placed too coarsely to tell is undetermined, never "not covered", and the
+    share is reported as the range it lies in.
+    """
+    target = item.target_value
+    found = _unit_counts(item, layers) if target is not None else "no numeric target"
+    if isinstance(found, str):
+        return [progress_row(plan, item, reason=found)]
+    assert target is not None
+    units, _, chosen = found
+    missing = [c for c in ("lon", "lat") if c not in units or c not in chosen]
+    if missing:
+        why = "units and facilities with points (lon/lat, or names to geocode)"
+        return [progress_row(plan, item, reason=f"needs {why}")]
+    preset = presets.get(item.preset or "gb50180-15min")
+    table = coverage.distance_coverage(
+        _located(units), _located(chosen), preset=preset.id
+    )
+    status = table["coverage_status"]
+    wanted = units["unit_type"].iloc[0]
+    reach = (
+        f"{preset.distance_m:g} m in a straight line ({preset.id}: "
+        f"{preset.name_zh}, read for {preset.minutes:g} minutes' walk)"
+    )
+    out = []
+    for scope, group in [*units.groupby("county_code"), ("all", units)]:
+        n = len(group)
+        hit = int((status.loc[group.index] == precision.COVERED).sum())
+        open_ = int(status.loc[group.index].isin(OPEN_STATES).sum())
+        needed = math.ceil(target / 100 * n - 1e-9)
+        if hit >= needed:
+            verdict = STATUS_MET
+        elif hit + open_ < needed:
+            verdict = f"short by {needed - hit - open_} units"
+        else:
+            verdict = f"undetermined: {open_} units placed too coarsely to tell"
+        low, high = (100 * hit / n, 100 * (hit + open_) / n) if n else (math.nan,) * 2
+        out.append(
+            progress_row(
+                plan,
+                item,
+                scope=str(scope),
+                current=round(low, 2),
+                units=n,
+                covered=hit,
+                gap=max(0, needed - hit - open_),
+                status=verdict,
+                reason=f"{hit} of {n} {wanted} units within {reach} of one; "
+                f"{open_} undetermined (points too coarse for the distance), so "
+                f"the share lies between {low:.1f}% and {high:.1f}%",
+            )
+        )
+    return out
+
+
+#: Coverage states that leave a unit's answer open.
+OPEN_STATES = (precision.UNDETERMINED, precision.NOT_LOCATED)
+
+
+def _located(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Points from lon/lat (WGS-84), with the precision each was placed at."""
+    lon = pd.to_numeric(frame["lon"], errors="coerce")
+    lat = pd.to_numeric(frame["lat"], errors="coerce")
+    out = gpd.GeoDataFrame(
+        frame[[c for c in ("precision",) if c in frame]],
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )
+    out.loc[lon.isna() | lat.isna(), "geometry"] = None
+    return out
+
+
 def _planned_note(planned: set[str], there: set[str], units: pd.DataFrame) -> str:
     """Say how many units would have one once the planned facilities are built."""
     codes = set(units["code"])
@@ -718,6 +801,7 @@ def units_from_gazetteer(gazetteer: Any, code: str, *, unit_type: str) -> pd.Dat
             "name": below["name"].to_numpy(),
             "unit_type": unit_type,
             "county_code": [c[:6] for c in below.index],
+            **_points_of(gazetteer, below),
         }
     )
     units.attrs["rule"] = "; ".join(
@@ -730,6 +814,21 @@ def units_from_gazetteer(gazetteer: Any, code: str, *, unit_type: str) -> pd.Dat
         )
     )
     return units
+
+
+def _points_of(gazetteer: Any, below: pd.DataFrame) -> dict[str, Any]:
+    """Each unit's point and its precision: its own, else its town's or county's."""
+    level = below["level"].to_numpy(dtype=object)
+    lon = below["lon"].to_numpy(float, copy=True)
+    lat = below["lat"].to_numpy(float, copy=True)
+    placed = np.where(np.isnan(lon), "none", level)
+    for parent, digits in (("town", 9), ("county", 6)):
+        open_ = np.isnan(lon)
+        codes = [c[:digits].ljust(12, "0") for c in below.index[open_]]
+        found = gazetteer.units.reindex(codes)[["lon", "lat"]].to_numpy(float)
+        lon[open_], lat[open_] = found[:, 0], found[:, 1]
+        placed[open_ & ~np.isnan(lon)] = parent
+    return {"lon": lon, "lat": lat, "precision": placed}
 
 
 def units_for_plan(gazetteer: Any, plan: Plan) -> pd.DataFrame:
@@ -756,7 +855,7 @@ def units_for_plan(gazetteer: Any, plan: Plan) -> pd.DataFrame:
     """
     wanted = []
     for item in plan.indicators:
-        if item.computation != "admin_ratio":
+        if item.computation not in ("admin_ratio", "reach_share"):
             continue
         kind = _unit_type_id(item)
         if kind in UNIT_LEVELS and kind not in wanted:
@@ -797,9 +896,12 @@ def computability(gazetteer: Any, plan: Plan) -> pd.DataFrame:
         reason = ""
         if item.computation in REASONS:
             reason = REASONS[item.computation]
-        elif item.computation in ("admin_ratio", "count") and item.target_value is None:
+        elif (
+            item.computation in ("admin_ratio", "reach_share", "count")
+            and item.target_value is None
+        ):
             reason = "the plan prints no numeric target"
-        elif item.computation == "admin_ratio":
+        elif item.computation in ("admin_ratio", "reach_share"):
             kind = _unit_type_id(item)
             n = float((units["unit_type"] == kind).sum()) if kind else math.nan
             if not kind:
