@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from pathlib import Path
@@ -522,3 +523,49 @@ def test_the_15_minute_circle_is_measured_and_open_where_points_are_coarse():
     )
     row = near[(near["indicator"] == "XC-X31") & (near["scope"] == "all")].iloc[0]
     assert row["status"] == "undetermined: 1 units placed too coarsely to tell"
+
+
+def test_the_15_minute_circle_in_minutes_along_a_street():
+    """The same world with one street running north from the centre: 15 minutes'
+    walk reaches the community 500 m up it, not the one 2 km up."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from geoplan.access import modes
+    from geoplan.access.network import network_from_frames
+
+    metre = 1 / 110_574
+    lats = [40.85 + m * metre for m in (0, 500, 1000, 2000)]
+    nodes = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy([111.70] * 4, lats), crs="EPSG:4326"
+    )
+    edges = gpd.GeoDataFrame(
+        {"u": [0, 1, 2], "v": [1, 2, 3]},
+        geometry=[
+            LineString([(111.70, a), (111.70, b)]) for a, b in itertools.pairwise(lats)
+        ],
+        crs="EPSG:4326",
+    )
+    street = network_from_frames(nodes, edges, source="one street", mode="walk")
+    units = pd.DataFrame(
+        {
+            "code": ["150102001001", "150102001002"],
+            "name": ["near", "far"],
+            "unit_type": "urban_community",
+            "county_code": "150102",
+            "lon": 111.70,
+            "lat": [lats[1], lats[3]],
+            "precision": "",
+        }
+    )
+    centre = pd.DataFrame(
+        {"category": ["居家和社区养老服务中心"], "unit_code": ["150102001001"],
+         "lon": [111.70], "lat": [40.85], "precision": [""]}
+    )  # fmt: skip
+    layers = plans.Layers(units=units, facilities=centre, network=street)
+    rows = plans.evaluate(plans.load("xincheng"), layers)
+    row = rows[(rows["indicator"] == "XC-X31") & (rows["scope"] == "all")].iloc[0]
+    assert modes.get("walk").speed_m_s * 15 * 60 < 2000  # far is beyond a walk
+    assert row["covered_units"] == 1
+    assert row["status"] == "short by 1 units"
+    assert "15 minutes by walk along one street" in row["reason"]

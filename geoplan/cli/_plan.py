@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.access import presets
+from geoplan.access.network import StreetNetwork
 from geoplan.cases.shangluo import demo, relocation
 from geoplan.errors import ValidationError
 from geoplan.io._guard import inside, refuse_overwriting_inputs, safe_filename
@@ -82,6 +83,7 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
         if "count" in table:
             table["count"] = _counts(args.facilities, table["count"])
         layers.facilities = table
+    layers.network = _network(args)
     if args.relocation:
         sites = relocation.load("sites")
         if args.gazetteer:  # located sites: also count those within the radius
@@ -95,6 +97,15 @@ def _layers(args: argparse.Namespace, plan: plans.Plan) -> plans.Layers:
             )
         layers.tables.update(relocation.plan_tables(sites))
     return layers
+
+
+def _network(args: argparse.Namespace) -> StreetNetwork | None:
+    """Read the streets the life circles are measured along, if given."""
+    if args.network is None:
+        return None
+    from geoplan.access.network import network_from_osm
+
+    return network_from_osm(args.network, mode=args.mode)
 
 
 def _require(path: Path, table: pd.DataFrame, column: str, fix: str) -> None:

@@ -29,6 +29,7 @@ from pydantic import Field, model_validator
 from geoplan import _cases
 from geoplan._models import FileModel, one_of, validate
 from geoplan.access import coverage, presets
+from geoplan.access.network import StreetNetwork
 from geoplan.errors import ValidationError
 from geoplan.io._io import read_toml
 from geoplan.places import precision
@@ -277,11 +278,15 @@ class Layers:
     tables
         Further tables by name, for computations a case registers with
         :func:`register_computation` (e.g. a plan's own site list and totals).
+    network
+        A street network: life circles (``reach_share``) are then measured
+        in minutes of travel along it, else by the preset's distance.
     """
 
     units: pd.DataFrame | None = None
     facilities: pd.DataFrame | None = None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    network: StreetNetwork | None = None
 
 
 ROW = [
@@ -622,15 +627,28 @@ def _reach_share(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
         why = "units and facilities with points (lon/lat, or names to geocode)"
         return [progress_row(plan, item, reason=f"needs {why}")]
     preset = presets.get(item.preset or "gb50180-15min")
-    table = coverage.distance_coverage(
-        _located(units), _located(chosen), preset=preset.id
-    )
+    if layers.network is not None and preset.minutes is not None:
+        table = coverage.distance_coverage(
+            _located(units),
+            _located(chosen),
+            minutes=preset.minutes,
+            network=layers.network,
+        )
+        reach = (
+            f"{preset.minutes:g} minutes by {layers.network.mode} along "
+            f"{layers.network.source} ({preset.id}: {preset.name_zh})"
+        )
+    else:
+        table = coverage.distance_coverage(
+            _located(units), _located(chosen), preset=preset.id
+        )
+        walk = f", read for {preset.minutes:g} minutes' walk" if preset.minutes else ""
+        reach = (
+            f"{preset.distance_m:g} m in a straight line ({preset.id}: "
+            f"{preset.name_zh}{walk})"
+        )
     status = table["coverage_status"]
     wanted = units["unit_type"].iloc[0]
-    reach = (
-        f"{preset.distance_m:g} m in a straight line ({preset.id}: "
-        f"{preset.name_zh}, read for {preset.minutes:g} minutes' walk)"
-    )
     out = []
     for scope, group in [*units.groupby("county_code"), ("all", units)]:
         n = len(group)
