@@ -589,24 +589,40 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
             if scope == "all" and outside
             else ""
         ) + _planned_note(planned, set(chosen["unit_code"]), group)
-        share = hit / n * 100 if n else math.nan
-        needed = math.ceil(target / 100 * n - 1e-9)
-        short = max(0, needed - hit)
-        status = STATUS_MET if short == 0 else f"short by {short} units"
-        out.append(
-            progress_row(
-                plan,
-                item,
-                scope=str(scope),
-                current=round(share, 2),
-                units=n,
-                covered=hit,
-                gap=short,
-                status=status,
-                reason=f"{hit} of {n} {wanted} units have one{note}",
-            )
-        )
+        reason = f"{hit} of {n} {wanted} units have one{note}"
+        out.append(_ratio_row(plan, item, scope, (n, hit, 0), target, reason))
     return out
+
+
+def _ratio_row(
+    plan: Plan,
+    item: Indicator,
+    scope: object,
+    counts: tuple[int, int, int],
+    target: float,
+    reason: str,
+) -> dict[str, Any]:
+    """Make a ratio's progress row from its units, those with one, those open."""
+    n, hit, open_ = counts
+    needed = math.ceil(target / 100 * n - 1e-9)
+    gap = max(0, needed - hit - open_)
+    if hit >= needed:
+        status = STATUS_MET
+    elif gap:
+        status = f"short by {gap} units"
+    else:
+        status = f"undetermined: {open_} units placed too coarsely to tell"
+    return progress_row(
+        plan,
+        item,
+        scope=str(scope),
+        current=round(100 * hit / n, 2) if n else math.nan,
+        units=n,
+        covered=hit,
+        gap=gap,
+        status=status,
+        reason=reason,
+    )
 
 
 def _reach_share(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
@@ -654,29 +670,13 @@ def _reach_share(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
         n = len(group)
         hit = int((status.loc[group.index] == precision.COVERED).sum())
         open_ = int(status.loc[group.index].isin(OPEN_STATES).sum())
-        needed = math.ceil(target / 100 * n - 1e-9)
-        if hit >= needed:
-            verdict = STATUS_MET
-        elif hit + open_ < needed:
-            verdict = f"short by {needed - hit - open_} units"
-        else:
-            verdict = f"undetermined: {open_} units placed too coarsely to tell"
         low, high = (100 * hit / n, 100 * (hit + open_) / n) if n else (math.nan,) * 2
-        out.append(
-            progress_row(
-                plan,
-                item,
-                scope=str(scope),
-                current=round(low, 2),
-                units=n,
-                covered=hit,
-                gap=max(0, needed - hit - open_),
-                status=verdict,
-                reason=f"{hit} of {n} {wanted} units within {reach} of one; "
-                f"{open_} undetermined (points too coarse for the distance), so "
-                f"the share lies between {low:.1f}% and {high:.1f}%",
-            )
+        reason = (
+            f"{hit} of {n} {wanted} units within {reach} of one; {open_} "
+            "undetermined (points too coarse for the distance), so the share "
+            f"lies between {low:.1f}% and {high:.1f}%"
         )
+        out.append(_ratio_row(plan, item, scope, (n, hit, open_), target, reason))
     return out
 
 

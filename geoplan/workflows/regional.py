@@ -459,14 +459,7 @@ def _demand(job: RegionalJob, store: Gazetteer, counties: list[str]) -> pd.DataF
     wanted = set(counties)
     if job.demand_units is None:
         assert job.demand is not None
-        frame = layers.read_points(
-            job.demand,
-            coords=job.coords,
-            layer=job.demand_layer,
-            lon_column=job.lon_column,
-            lat_column=job.lat_column,
-            duplicate_ids=job.duplicate_ids,
-        )
+        frame = _read(job, job.demand, job.demand_layer)
         if job.code_column not in frame:
             msg = (
                 f"{job.demand}: no column {job.code_column!r} with each row's unit "
@@ -513,15 +506,19 @@ def _demand(job: RegionalJob, store: Gazetteer, counties: list[str]) -> pd.DataF
     return table.assign(code=table.index).reset_index(drop=True)
 
 
-def _facilities(job: RegionalJob) -> pd.DataFrame:
-    frame = layers.read_points(
-        job.facilities,
+def _read(job: RegionalJob, path: Path | str, layer: str | None) -> gpd.GeoDataFrame:
+    return layers.read_points(
+        path,
         coords=job.coords,
-        layer=job.facilities_layer,
+        layer=layer,
         lon_column=job.lon_column,
         lat_column=job.lat_column,
         duplicate_ids=job.duplicate_ids,
     )
+
+
+def _facilities(job: RegionalJob) -> pd.DataFrame:
+    frame = _read(job, job.facilities, job.facilities_layer)
     ids = frame["id"].astype(str) if "id" in frame else frame.index.astype(str)
     table = pd.DataFrame(
         {
