@@ -26,7 +26,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import json
 import os
 import resource
@@ -49,7 +51,7 @@ from geoplan.access import coverage, modes
 from geoplan.access.network import StreetNetwork, network_from_osm
 from geoplan.errors import ValidationError
 from geoplan.io import layers
-from geoplan.io._atomic import atomic_path, atomic_write_text
+from geoplan.io._atomic import atomic_path
 from geoplan.io._tables import write_csv
 from geoplan.io.export import write_geopackage
 from geoplan.io.styles import COVERAGE_COLOURS, category_style
@@ -264,14 +266,32 @@ def run_county(task: CountyTask) -> CountyOutcome:
         table,
         error,
         round(time.perf_counter() - started, 4),
-        round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        _peak_rss_mib(),
         f"{socket.gethostname()}:{os.getpid()}",
     )
+
+
+def _peak_rss_mib() -> float:
+    """Return the peak memory (MiB) of this process since it started its program.
+
+    ``ru_maxrss`` is kept across ``exec``, so a worker spawned by a large client
+    would report the client's peak; the kernel's ``VmHWM`` is the process's own.
+    """
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _measure(task: CountyTask) -> pd.DataFrame:
     demand = _points(task.demand)
     facilities = _points(task.facilities)
+    if facilities.empty or task.demand["lon"].isna().all():
+        # no facility in reach, or no demand with a point: nothing to measure
+        table = _uncovered(demand, task.reach)
+        return _with_units(task, table)
     network = None
     if task.network_for is not None:
         both = pd.concat([task.demand[["lon", "lat"]], task.facilities[["lon", "lat"]]])
@@ -287,12 +307,13 @@ def _measure(task: CountyTask) -> pd.DataFrame:
             msg = f"no network file {task.network} for county {task.county}"
             raise ValidationError(msg)
         network = network_from_osm(task.network, mode=task.mode)
-    if facilities.empty:  # none within reach of the county: nothing covers it
-        table = _uncovered(demand, task.reach)
-    else:
-        table = coverage.distance_coverage(
-            demand, facilities, network=network, **task.reach
-        )
+    table = coverage.distance_coverage(
+        demand, facilities, network=network, **task.reach
+    )
+    return _with_units(task, table)
+
+
+def _with_units(task: CountyTask, table: pd.DataFrame) -> pd.DataFrame:
     kept = ["code", "name", "level", "precision", "lon", "lat"]
     return task.demand[kept].assign(county=task.county).join(table)
 
@@ -445,11 +466,12 @@ def run_regional(
         f"{len(facilities)} facilities"
     )
     tasks = list(_tasks(job, counties, demand, facilities, network_for))
-    done, todo = _resume(job, tasks)
+    digests = {t.county: t.digest() for t in tasks}
+    done, todo = _Checkpoints(job.parts).resume(tasks, digests)
     if done:
         step(f"续算 {len(done)} counties reused from {job.parts}; {len(todo)} to run")
     outcomes = {o.county: o for o in done}
-    for outcome in _execute(job, todo, units):
+    for outcome in _execute(job, todo, digests, units):
         outcomes[outcome.county] = outcome
     return _gather(job, units, counties, outcomes, resumed=len(done))
 
@@ -628,56 +650,109 @@ def _unit_vectors(frame: pd.DataFrame) -> np.ndarray:
     )
 
 
-def _resume(
-    job: RegionalJob, tasks: list[CountyTask]
-) -> tuple[list[CountyOutcome], list[CountyTask]]:
-    """Split the tasks into counties checkpointed with the same inputs and the rest."""
-    done, todo = [], []
-    for task in tasks:
-        task_digest = task.digest()
-        meta = job.parts / f"{task.county}.json"
-        outcome = None
-        if meta.is_file():
-            saved = json.loads(meta.read_text(encoding="utf-8"))
-            table_path = job.parts / f"{task.county}.parquet"
-            if saved.get("digest") == task_digest and table_path.is_file():
-                table = pd.read_parquet(table_path)
-                outcome = CountyOutcome(
-                    task.county,
-                    table,
-                    seconds=saved["seconds"],
-                    peak_rss_mib=saved["peak_rss_mib"],
-                    worker=saved["worker"],
-                    digest=task_digest,
+class _Checkpoints:
+    """Finished counties, saved in batches beside the GeoPackage.
+
+    Each batch is one Parquet file of the counties' rows, written atomically;
+    then one line per county is appended to ``done.jsonl`` (its inputs' digest,
+    time, memory, worker and batch). A county counts as saved once its line is
+    there: a run killed mid-batch loses at most the counties of that batch.
+    """
+
+    LEDGER = "done.jsonl"
+
+    def __init__(self, folder: Path, *, every_s: float = 2.0) -> None:
+        self.folder, self.every_s = folder, every_s
+        self.pending: list[CountyOutcome] = []
+        self.flushed = time.monotonic()
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        """Return the saved counties' records (a line cut by a crash is skipped)."""
+        path = self.folder / self.LEDGER
+        if not path.is_file():
+            return {}
+        records = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                record = json.loads(line)
+                records[str(record["county"])] = record
+        return records
+
+    def resume(
+        self, tasks: list[CountyTask], digests: dict[str, str]
+    ) -> tuple[list[CountyOutcome], list[CountyTask]]:
+        """Split the tasks into counties saved with the same inputs and the rest."""
+        records = self.records()
+        reused = {
+            t.county: records[t.county]
+            for t in tasks
+            if records.get(t.county, {}).get("digest") == digests[t.county]
+            and (self.folder / records[t.county]["part"]).is_file()
+        }
+        done = []
+        for part, group in itertools.groupby(
+            sorted(reused.items(), key=lambda kv: kv[1]["part"]),
+            key=lambda kv: kv[1]["part"],
+        ):
+            rows = pd.read_parquet(self.folder / part)
+            for county, record in group:
+                done.append(
+                    CountyOutcome(
+                        county,
+                        rows[rows["county"] == county],
+                        seconds=record["seconds"],
+                        peak_rss_mib=record["peak_rss_mib"],
+                        worker=record["worker"],
+                        digest=record["digest"],
+                    )
                 )
-        if outcome is None:
-            todo.append(task)
-        else:
-            done.append(outcome)
-    return done, todo
+        return done, [t for t in tasks if t.county not in reused]
 
+    def add(self, outcome: CountyOutcome) -> None:
+        """Keep a finished county; save the batch when it is old enough."""
+        if outcome.table is not None:
+            self.pending.append(outcome)
+        if time.monotonic() - self.flushed >= self.every_s:
+            self.flush()
 
-def _checkpoint(job: RegionalJob, outcome: CountyOutcome) -> None:
-    """Save a finished county: the table first, then its record (the commit)."""
-    if outcome.table is None:
-        return
-    job.parts.mkdir(parents=True, exist_ok=True)
-    with atomic_path(job.parts / f"{outcome.county}.parquet") as tmp:
-        outcome.table.to_parquet(tmp, index=True)
-    record = {
-        "digest": outcome.digest,
-        "seconds": outcome.seconds,
-        "peak_rss_mib": outcome.peak_rss_mib,
-        "worker": outcome.worker,
-    }
-    atomic_write_text(job.parts / f"{outcome.county}.json", json.dumps(record))
+    def flush(self) -> None:
+        """Save the counties kept since the last batch."""
+        self.flushed = time.monotonic()
+        if not self.pending:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        part = f"part-{time.time_ns()}.parquet"
+        with atomic_path(self.folder / part) as tmp:
+            pd.concat(
+                [o.table for o in self.pending if o.table is not None]
+            ).to_parquet(tmp, index=True)
+        lines = [
+            json.dumps(
+                {
+                    "county": o.county,
+                    "digest": o.digest,
+                    "seconds": o.seconds,
+                    "peak_rss_mib": o.peak_rss_mib,
+                    "worker": o.worker,
+                    "part": part,
+                }
+            )
+            for o in self.pending
+        ]
+        with (self.folder / self.LEDGER).open("a", encoding="utf-8") as ledger:
+            ledger.write("".join(line + "\n" for line in lines))
+            ledger.flush()
+            os.fsync(ledger.fileno())
+        self.pending.clear()
 
 
 def _execute(
-    job: RegionalJob, tasks: list[CountyTask], units: pd.DataFrame
+    job: RegionalJob,
+    tasks: list[CountyTask],
+    digests: dict[str, str],
+    units: pd.DataFrame,
 ) -> Iterator[CountyOutcome]:
     """Run the tasks where the job says; checkpoint and report each as it ends."""
-    digests = {t.county: t.digest() for t in tasks}
     address = job.scheduler or os.environ.get(SCHEDULER_ENV) or None
     if not tasks:
         return
@@ -728,15 +803,21 @@ def _reported(
     units: pd.DataFrame,
     total: int,
 ) -> Iterator[CountyOutcome]:
-    for done, outcome in enumerate(stream, start=1):
-        outcome.digest = digests[outcome.county]
-        _checkpoint(job, outcome)
-        name = units["name"].get(outcome.county.ljust(12, "0"), "")
-        state = (
-            f"failed: {outcome.error}" if outcome.error else f"{outcome.seconds:.2f} s"
-        )
-        step(f"县 {done}/{total} {outcome.county} {name}: {state}")
-        yield outcome
+    saved = _Checkpoints(job.parts)
+    try:
+        for done, outcome in enumerate(stream, start=1):
+            outcome.digest = digests[outcome.county]
+            saved.add(outcome)
+            name = units["name"].get(outcome.county.ljust(12, "0"), "")
+            state = (
+                f"failed: {outcome.error}"
+                if outcome.error
+                else f"{outcome.seconds:.2f} s"
+            )
+            step(f"县 {done}/{total} {outcome.county} {name}: {state}")
+            yield outcome
+    finally:
+        saved.flush()
 
 
 def _gather(
