@@ -140,6 +140,11 @@ def test_counties_are_named_by_code_prefix_list_or_star() -> None:
     assert len(job("*").county_codes(counties)) == len(counties)
     with pytest.raises(ValidationError, match=r"\['6199'\] name no county"):
         job(["6110", "6199"]).county_codes(counties)
+    with pytest.raises(ValidationError, match="weight_column: not used county by"):
+        RegionalJob(
+            counties="61", demand_units="town", facilities="f.csv", radius_m=1,
+            weight_column="people",
+        )  # fmt: skip
 
 
 def test_an_analysis_file_over_counties_is_checked(

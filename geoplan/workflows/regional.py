@@ -9,9 +9,10 @@ process (``workers=0``), on a local Dask cluster (``workers=N``) or on a
 running one (``scheduler="tcp://HOST:8786"`` or ``DASK_SCHEDULER_ADDRESS``).
 The answers do not depend on where they were computed.
 
-Each finished county is checkpointed beside the GeoPackage
-(``<out>.parts/<county>.parquet``, with its inputs' digest); a rerun reuses
-the counties whose inputs are unchanged and computes the rest. A county whose
+Finished counties are checkpointed beside the GeoPackage in batches
+(``<out>.parts/``: Parquet files and ``done.jsonl``, with each county's inputs'
+digest); a rerun reuses the counties whose inputs are unchanged and computes
+the rest. A county whose
 input is bad (a network file missing or unreadable, say) is listed in the
 failures table with its reason while the others finish. A worker that dies
 has its tasks run again elsewhere by the Dask scheduler.
@@ -130,6 +131,13 @@ class RegionalJob(Job):  # numpydoc ignore=PR02
     out: Path = Path("layers/regional.gpkg")
 
     def _check(self) -> None:
+        unused = [k for k in ("weight_column", "target_share") if getattr(self, k)]
+        if unused:
+            msg = (
+                f"{', '.join(unused)}: not used county by county yet (the counts "
+                "are of demand units, unweighted); leave it out"
+            )
+            raise ValueError(msg)
         if (self.demand is None) == (self.demand_units is None):
             msg = (
                 "give the demand as a layer (--demand FILE with a code column) or "
