@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import logging
 import os
 import resource
 import socket
@@ -778,6 +779,9 @@ def _execute(
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # the workers' shutdown chatter is not the user's; a county's own
+            # failure comes back as its outcome, a lost worker is rerun
+            silence_logs=logging.CRITICAL,
         )
         address = cluster.scheduler_address
     else:
