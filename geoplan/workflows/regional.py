@@ -771,6 +771,9 @@ def _execute(
         return
     from distributed import Client, LocalCluster, as_completed
 
+    chatty = logging.getLogger("distributed")  # Dask's INFO lines only with -v
+    level = chatty.level
+    chatty.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
     cluster = None
     if address is None:
         step(f"集群 starting a local Dask cluster of {job.workers} workers")
@@ -778,7 +781,7 @@ def _execute(
             n_workers=job.workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            scheduler_kwargs={"dashboard": False},
             # the workers' shutdown chatter is not the user's; a county's own
             # failure comes back as its outcome, a lost worker is rerun
             silence_logs=logging.CRITICAL,
@@ -806,6 +809,7 @@ def _execute(
     finally:
         if cluster is not None:
             cluster.close()
+        chatty.setLevel(level)
 
 
 def _reported(
