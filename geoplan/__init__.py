@@ -14,18 +14,28 @@ from geoplan.places.gazetteer import Gazetteer
 from geoplan.workflows import (
     CoverageJob,
     CoverageResult,
+    PlanCheckJob,
+    PlanCheckResult,
     RecommendJob,
     RecommendResult,
+    RegionalJob,
+    RegionalResult,
     run_coverage,
+    run_plan_check,
     run_recommend,
+    run_regional,
 )
 
 __all__ = [
     "CoverageJob",
     "CoverageResult",
     "Gazetteer",
+    "PlanCheckJob",
+    "PlanCheckResult",
     "RecommendJob",
     "RecommendResult",
+    "RegionalJob",
+    "RegionalResult",
     "__version__",
     "boundaries",
     "coverage",
@@ -33,6 +43,8 @@ __all__ = [
     "errors",
     "geocode",
     "run_coverage",
+    "run_plan_check",
     "run_recommend",
+    "run_regional",
     "settings",
 ]
