@@ -517,6 +517,12 @@ def test_the_15_minute_circle_is_measured_and_open_where_points_are_coarse():
     assert row["current"] == 33.33
     assert row["status"] == "short by 1 units"  # even if the open one is covered
     assert "between 33.3% and 66.7%" in row["reason"]
+    status = plans.unit_status(plan, plans.Layers(units=units, facilities=centre))
+    status = status[status["indicator"] == "XC-X31"].set_index("unit_code")
+    assert status.at["150102001001", "has_one"]
+    assert not status.at["150102001002", "has_one"]
+    assert pd.isna(status.at["150102001003", "has_one"])  # open, not "without one"
+    assert status.at["150102001001", "facilities"] == 1
     assert "1000 m in a straight line (gb50180-15min" in row["reason"]
     near = plans.evaluate(
         plan, plans.Layers(units=units.drop(index=1), facilities=centre)

@@ -391,7 +391,7 @@ UNIT_STATUS_COLUMNS = [
 
 def unit_status(plan: Plan, layers: Layers) -> pd.DataFrame:
     """
-    List, for every administrative-ratio indicator, each unit and what it has.
+    List, for every ratio of units (administrative or life circle), each unit.
 
     This is the gap list behind a "share of units" figure: the units still
     without the facility are where to build next.
@@ -407,15 +407,31 @@ def unit_status(plan: Plan, layers: Layers) -> pd.DataFrame:
     -------
     pandas.DataFrame
         :data:`UNIT_STATUS_COLUMNS`: one row per indicator and unit, with the
-        number of facilities in the unit and whether it has one; empty when
-        the layers allow no such indicator.
+        number of facilities in the unit (within reach, for a life circle) and
+        whether it has one (NA where the unit's point is too coarse to tell);
+        empty when the layers allow no such indicator.
     """
     frames = []
     for item in plan.indicators:
-        found = _unit_counts(item, layers) if item.computation == "admin_ratio" else ""
-        if isinstance(found, str):
-            continue
-        units, counts, _ = found
+        if item.computation == "reach_share":
+            reached = _reach_table(item, layers)
+            if isinstance(reached, str):
+                continue
+            units, table, _ = reached
+            counts = table.filter(like="n_within_").iloc[:, 0].fillna(0)
+            decided = ~table["coverage_status"].isin(OPEN_STATES)
+            has_one = pd.array(
+                table["coverage_status"] == precision.COVERED, dtype="boolean"
+            )
+            has_one[~decided.to_numpy()] = pd.NA  # undetermined: neither
+        else:
+            found = (
+                _unit_counts(item, layers) if item.computation == "admin_ratio" else ""
+            )
+            if isinstance(found, str):
+                continue
+            units, counts, _ = found
+            has_one = pd.array(counts > 0, dtype="boolean")
         frames.append(
             pd.DataFrame(
                 {
@@ -425,7 +441,7 @@ def unit_status(plan: Plan, layers: Layers) -> pd.DataFrame:
                     "unit_type": units["unit_type"].to_numpy(),
                     "county_code": units["county_code"].to_numpy(),
                     "facilities": counts.to_numpy(),
-                    "has_one": (counts > 0).to_numpy(),
+                    "has_one": has_one,
                 }
             )
         )
@@ -625,23 +641,17 @@ def _ratio_row(
     )
 
 
-def _reach_share(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
-    """Share of units within the preset's reach of a facility (a life circle).
-
-    Units and facilities are measured from their points; a unit or facility
-    placed too coarsely to tell is undetermined, never "not covered", and the
-    share is reported as the range it lies in.
-    """
-    target = item.target_value
-    found = _unit_counts(item, layers) if target is not None else "no numeric target"
+def _reach_table(
+    item: Indicator, layers: Layers
+) -> tuple[pd.DataFrame, pd.DataFrame, str] | str:
+    """Return the units, each one's coverage and the reach in words; or why not."""
+    found = _unit_counts(item, layers)
     if isinstance(found, str):
-        return [progress_row(plan, item, reason=found)]
-    assert target is not None
+        return found
     units, _, chosen = found
     missing = [c for c in ("lon", "lat") if c not in units or c not in chosen]
     if missing:
-        why = "units and facilities with points (lon/lat, or names to geocode)"
-        return [progress_row(plan, item, reason=f"needs {why}")]
+        return "needs units and facilities with points (lon/lat, or names to geocode)"
     preset = presets.get(item.preset or "gb50180-15min")
     if layers.network is not None and preset.minutes is not None:
         table = coverage.distance_coverage(
@@ -663,6 +673,22 @@ def _reach_share(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
             f"{preset.distance_m:g} m in a straight line ({preset.id}: "
             f"{preset.name_zh}{walk})"
         )
+    return units, table, reach
+
+
+def _reach_share(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, Any]]:
+    """Share of units within the preset's reach of a facility (a life circle).
+
+    Units and facilities are measured from their points; a unit or facility
+    placed too coarsely to tell is undetermined, never "not covered", and the
+    share is reported as the range it lies in.
+    """
+    target = item.target_value
+    found = _reach_table(item, layers) if target is not None else "no numeric target"
+    if isinstance(found, str):
+        return [progress_row(plan, item, reason=found)]
+    assert target is not None
+    units, table, reach = found
     status = table["coverage_status"]
     wanted = units["unit_type"].iloc[0]
     out = []

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from geoplan.io._atomic import atomic_write_text
@@ -109,7 +108,11 @@ def write_excel(
     if units is not None and len(units):
         ordered = units.sort_values(["indicator", "has_one", "unit_code"])
         per_unit = ordered[list(UNIT_HEADERS_ZH)].rename(columns=UNIT_HEADERS_ZH)
-        per_unit["已有"] = np.where(ordered["has_one"], "是", "否")
+        per_unit["已有"] = (
+            ordered["has_one"]
+            .map({True: "是", False: "否"}, na_action="ignore")
+            .fillna("待定")
+        )
         sheets["逐单元"] = per_unit
     return write_xlsx(sheets, path, title=f"{title} 主要指标进展", widths=widths)
 
@@ -153,7 +156,7 @@ def write_markdown(
     if units is not None and len(units):
         lines += ["", "## 尚无设施的单元 / Units without one", ""]
         for indicator, group in units.groupby("indicator", sort=False):
-            missing = group[~group["has_one"].astype(bool)]
+            missing = group[group["has_one"].eq(False).fillna(False).astype(bool)]
             names = "、".join(map(markdown_cell, missing["unit_name"])) or "无 none"
             lines.append(
                 f"- **{markdown_cell(indicator)}** ({len(missing)} of {len(group)}): "

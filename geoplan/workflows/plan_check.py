@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from typing_extensions import override
 
@@ -137,10 +136,15 @@ class PlanCheckResult(Result):
             for _, row in computed.iterrows()
         ]
         for indicator, group in self.units.groupby("indicator", sort=False):
-            missing = group.loc[~group["has_one"], "unit_name"]
+            has_one = group["has_one"]
+            missing = group.loc[has_one.eq(False).fillna(False).astype(bool)]
             if len(missing):
+                names = "、".join(missing["unit_name"])
+                lines.append(f"  {indicator}: {len(missing)} without one: {names}")
+            if has_one.isna().any():
                 lines.append(
-                    f"  {indicator}: {len(missing)} without one: {'、'.join(missing)}"
+                    f"  {indicator}: {int(has_one.isna().sum())} undetermined (points "
+                    "too coarse to tell)"
                 )
         skipped = progress[progress["current"].isna()]
         lines.append(f"  {len(skipped)} not computable:")
@@ -296,6 +300,7 @@ def _warn_unplaced(names: pd.Series, placed: pd.DataFrame) -> None:
 HAS_ONE_COLOURS = {
     "yes": ("#1a9850", "已有 has one"),
     "no": ("#d73027", "尚无 none yet"),
+    "open": ("#999999", "待定 undetermined"),
 }
 
 
@@ -318,7 +323,9 @@ def _draw_units(job: PlanCheckJob, units: pd.DataFrame, path: Path) -> Path | No
         return None
     located = units[units["unit_code"].isin(where)]
     layer = gpd.GeoDataFrame(
-        located.assign(status=np.where(located["has_one"], "yes", "no")),
+        located.assign(
+            status=located["has_one"].map({True: "yes", False: "no"}).fillna("open")
+        ),
         geometry=[where[c] for c in located["unit_code"]],
         crs=4326,
     )
