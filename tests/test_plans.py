@@ -575,3 +575,21 @@ def test_the_15_minute_circle_in_minutes_along_a_street():
     assert row["covered_units"] == 1
     assert row["status"] == "short by 1 units"
     assert "15 minutes by walk along one street" in row["reason"]
+
+
+def test_a_ratio_says_which_list_its_units_come_from():
+    """Xian'an X12 (社区, seed 004 line 58) counts the statistics bureau's 2023
+    committees; the towns are the ministry's 2025 list; each reason says so."""
+    from geoplan.places.gazetteer import Gazetteer
+
+    plan = plans.load("xianan")
+    units = plans.units_for_plan(Gazetteer.builtin(), plan)
+    first = units[units["unit_type"] == "community"].iloc[0]
+    facilities = pd.DataFrame(
+        {"category": ["日间照料中心"], "unit_code": [first["code"]]}
+    )
+    rows = plans.evaluate(plan, plans.Layers(units=units, facilities=facilities))
+    row = rows[(rows["indicator"] == "X12") & (rows["scope"] == "all")].iloc[0]
+    assert row["covered_units"] == 1
+    assert row["denominator_units"] == 190
+    assert row["reason"].endswith("; units as listed on 2023-06-30")

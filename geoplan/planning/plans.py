@@ -605,9 +605,17 @@ def _admin_ratio(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
             if scope == "all" and outside
             else ""
         ) + _planned_note(planned, set(chosen["unit_code"]), group)
-        reason = f"{hit} of {n} {wanted} units have one{note}"
+        reason = f"{hit} of {n} {wanted} units have one{note}{_as_of(group)}"
         out.append(_ratio_row(plan, item, scope, (n, hit, 0), target, reason))
     return out
+
+
+def _as_of(units: pd.DataFrame) -> str:
+    """Say which list the units come from (a plan's own counts may be older)."""
+    if "vintage" not in units:
+        return ""
+    dates = sorted({str(v) for v in units["vintage"].dropna() if str(v)})
+    return f"; units as listed on {', '.join(dates)}" if dates else ""
 
 
 def _ratio_row(
@@ -700,7 +708,7 @@ def _reach_share(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
         reason = (
             f"{hit} of {n} {wanted} units within {reach} of one; {open_} "
             "undetermined (points too coarse for the distance), so the share "
-            f"lies between {low:.1f}% and {high:.1f}%"
+            f"lies between {low:.1f}% and {high:.1f}%{_as_of(group)}"
         )
         out.append(_ratio_row(plan, item, scope, (n, hit, open_), target, reason))
     return out
@@ -845,6 +853,7 @@ def units_from_gazetteer(gazetteer: Any, code: str, *, unit_type: str) -> pd.Dat
             "name": below["name"].to_numpy(),
             "unit_type": unit_type,
             "county_code": [c[:6] for c in below.index],
+            "vintage": below["vintage"].to_numpy(),
             **_points_of(gazetteer, below),
         }
     )
