@@ -27,12 +27,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geoplan._geometry import lonlat_points
 from geoplan.access import coverage
 from geoplan.cli import main
 from geoplan.errors import ValidationError
 from geoplan.places.gazetteer import Gazetteer
 from geoplan.workflows import analysis
-from geoplan.workflows.regional import RegionalJob, _points, run_regional
+from geoplan.workflows.regional import RegionalJob, run_regional
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "shaanxi.toml"
@@ -109,8 +110,8 @@ def test_the_shaanxi_example_runs_the_same_in_process_and_on_clusters(
     )
     facilities = pd.read_csv(ROOT / "examples" / "shaanxi-facilities.csv")
     whole = coverage.distance_coverage(
-        _points(demand[["code", "precision", "lon", "lat"]]),
-        _points(facilities.set_index("id")),
+        lonlat_points(demand[["code", "precision", "lon", "lat"]]),
+        lonlat_points(facilities.set_index("id")),
         radius_m=20_000,
     )
     assert (whole["coverage_status"] == demand["coverage_status"]).all()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 from pathlib import Path
 
 from geoplan import _cases
@@ -16,7 +15,7 @@ from geoplan.places import gazetteer
 from geoplan.workflows import analysis
 from geoplan.workflows.coverage import run_coverage
 from geoplan.workflows.recommend import run_recommend
-from geoplan.workflows.regional import SCHEDULER_ENV, run_regional
+from geoplan.workflows.regional import run_regional
 
 
 def init(args: argparse.Namespace) -> int:
@@ -76,8 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _regional(job: analysis.Analysis, args: argparse.Namespace) -> int:
     """Run a coverage analysis over counties, one task per county."""
-    scheduler = args.scheduler or os.environ.get(SCHEDULER_ENV) or None
-    regional = job.regional_job(workers=args.workers or 0, scheduler=scheduler)
+    regional = job.regional_job(workers=args.workers or 0, scheduler=args.scheduler)
     where = (
         f"on {regional.scheduler}"
         if regional.scheduler

@@ -576,6 +576,37 @@ class Gazetteer:
         """
         return code_path(code, self.units.loc[code, "level"], self.units.index)
 
+    def placed(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """
+        Return each unit's point and the precision it stands at.
+
+        A unit without a point of its own takes its town's, else its county's,
+        and says so in ``precision``; one with none of them is ``none``.
+
+        Parameters
+        ----------
+        rows
+            Units of this gazetteer (indexed by code, with ``level``, ``lon``
+            and ``lat``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``lon``, ``lat`` (WGS-84) and ``precision``, aligned to `rows`.
+        """
+        lon = rows["lon"].to_numpy(float, copy=True)
+        lat = rows["lat"].to_numpy(float, copy=True)
+        placed = np.where(np.isnan(lon), "none", rows["level"].to_numpy(dtype=object))
+        for parent, digits in (("town", 9), ("county", 6)):
+            open_ = np.isnan(lon)
+            codes = [c[:digits].ljust(12, "0") for c in rows.index[open_]]
+            found = self.units.reindex(codes)[["lon", "lat"]].to_numpy(float)
+            lon[open_], lat[open_] = found[:, 0], found[:, 1]
+            placed[open_ & ~np.isnan(lon)] = parent
+        return pd.DataFrame(
+            {"lon": lon, "lat": lat, "precision": placed}, index=rows.index
+        )
+
     def to_frame(self) -> gpd.GeoDataFrame:
         """
         Return the units as a point layer (units without a point have none).

@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Self
 
-import geopandas as gpd
-import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
 from geoplan import _cases
+from geoplan._geometry import lonlat_points
 from geoplan._models import FileModel, one_of, validate
 from geoplan.access import coverage, presets
 from geoplan.access.network import StreetNetwork
@@ -450,6 +449,23 @@ def unit_status(plan: Plan, layers: Layers) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def without_one(units: pd.DataFrame) -> pd.Series:
+    """
+    Return the mask of :func:`unit_status` rows known to lack the facility.
+
+    Parameters
+    ----------
+    units
+        Rows of :func:`unit_status`.
+
+    Returns
+    -------
+    pandas.Series
+        True where ``has_one`` is False; an undetermined unit (NA) is not.
+    """
+    return units["has_one"].eq(False).fillna(False).astype(bool)
+
+
 def progress_row(  # noqa: PLR0913
     plan: Plan,
     item: Indicator,
@@ -661,21 +677,17 @@ def _reach_table(
     if missing:
         return "needs units and facilities with points (lon/lat, or names to geocode)"
     preset = presets.get(item.preset or "gb50180-15min")
+    points = lonlat_points(units, ["precision"]), lonlat_points(chosen, ["precision"])
     if layers.network is not None and preset.minutes is not None:
         table = coverage.distance_coverage(
-            _located(units),
-            _located(chosen),
-            minutes=preset.minutes,
-            network=layers.network,
+            *points, minutes=preset.minutes, network=layers.network
         )
         reach = (
             f"{preset.minutes:g} minutes by {layers.network.mode} along "
             f"{layers.network.source} ({preset.id}: {preset.name_zh})"
         )
     else:
-        table = coverage.distance_coverage(
-            _located(units), _located(chosen), preset=preset.id
-        )
+        table = coverage.distance_coverage(*points, preset=preset.id)
         walk = f", read for {preset.minutes:g} minutes' walk" if preset.minutes else ""
         reach = (
             f"{preset.distance_m:g} m in a straight line ({preset.id}: "
@@ -716,19 +728,6 @@ def _reach_share(plan: Plan, item: Indicator, layers: Layers) -> list[dict[str, 
 
 #: Coverage states that leave a unit's answer open.
 OPEN_STATES = (precision.UNDETERMINED, precision.NOT_LOCATED)
-
-
-def _located(frame: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Points from lon/lat (WGS-84), with the precision each was placed at."""
-    lon = pd.to_numeric(frame["lon"], errors="coerce")
-    lat = pd.to_numeric(frame["lat"], errors="coerce")
-    out = gpd.GeoDataFrame(
-        frame[[c for c in ("precision",) if c in frame]],
-        geometry=gpd.points_from_xy(lon, lat),
-        crs="EPSG:4326",
-    )
-    out.loc[lon.isna() | lat.isna(), "geometry"] = None
-    return out
 
 
 def _planned_note(planned: set[str], there: set[str], units: pd.DataFrame) -> str:
@@ -854,7 +853,7 @@ def units_from_gazetteer(gazetteer: Any, code: str, *, unit_type: str) -> pd.Dat
             "unit_type": unit_type,
             "county_code": [c[:6] for c in below.index],
             "vintage": below["vintage"].to_numpy(),
-            **_points_of(gazetteer, below),
+            **{k: v.to_numpy() for k, v in gazetteer.placed(below).items()},
         }
     )
     units.attrs["rule"] = "; ".join(
@@ -867,21 +866,6 @@ def units_from_gazetteer(gazetteer: Any, code: str, *, unit_type: str) -> pd.Dat
         )
     )
     return units
-
-
-def _points_of(gazetteer: Any, below: pd.DataFrame) -> dict[str, Any]:
-    """Each unit's point and its precision: its own, else its town's or county's."""
-    level = below["level"].to_numpy(dtype=object)
-    lon = below["lon"].to_numpy(float, copy=True)
-    lat = below["lat"].to_numpy(float, copy=True)
-    placed = np.where(np.isnan(lon), "none", level)
-    for parent, digits in (("town", 9), ("county", 6)):
-        open_ = np.isnan(lon)
-        codes = [c[:digits].ljust(12, "0") for c in below.index[open_]]
-        found = gazetteer.units.reindex(codes)[["lon", "lat"]].to_numpy(float)
-        lon[open_], lat[open_] = found[:, 0], found[:, 1]
-        placed[open_ & ~np.isnan(lon)] = parent
-    return {"lon": lon, "lat": lat, "precision": placed}
 
 
 def units_for_plan(gazetteer: Any, plan: Plan) -> pd.DataFrame:

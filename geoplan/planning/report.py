@@ -15,6 +15,7 @@ import pandas as pd
 from geoplan.io._atomic import atomic_write_text
 from geoplan.io._tables import markdown_cell, write_xlsx
 from geoplan.io._tables import write_csv as write_csv_table
+from geoplan.planning import plans
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def write_markdown(
     if units is not None and len(units):
         lines += ["", "## 尚无设施的单元 / Units without one", ""]
         for indicator, group in units.groupby("indicator", sort=False):
-            missing = group[group["has_one"].eq(False).fillna(False).astype(bool)]
+            missing = group[plans.without_one(group)]
             names = "、".join(map(markdown_cell, missing["unit_name"])) or "无 none"
             lines.append(
                 f"- **{markdown_cell(indicator)}** ({len(missing)} of {len(group)}): "

@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 from typing_extensions import override
 
+from geoplan._geometry import has_location
 from geoplan._progress import note
 from geoplan.access.network import StreetNetwork
 from geoplan.errors import ValidationError
@@ -137,7 +138,7 @@ class PlanCheckResult(Result):
         ]
         for indicator, group in self.units.groupby("indicator", sort=False):
             has_one = group["has_one"]
-            missing = group.loc[has_one.eq(False).fillna(False).astype(bool)]
+            missing = group.loc[plans.without_one(group)]
             if len(missing):
                 names = "、".join(missing["unit_name"])
                 lines.append(f"  {indicator}: {len(missing)} without one: {names}")
@@ -238,7 +239,7 @@ def _facilities(
         _warn_unplaced(table.loc[below_county, column], placed[below_county])
         # the deepest unit reached: a village counts for itself and its town
         table["unit_code"] = placed["code"].fillna("").str.ljust(12, "0")
-        located = ~(placed.geometry.isna() | placed.geometry.is_empty)
+        located = has_location(placed)
         table["lon"] = placed.geometry.x.where(located)
         table["lat"] = placed.geometry.y.where(located)
         table["precision"] = placed["precision"].to_numpy()

@@ -44,10 +44,11 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pydantic import NonNegativeInt
+from pydantic import Field, NonNegativeInt, field_validator
 from scipy.spatial import cKDTree
 from typing_extensions import override
 
+from geoplan._geometry import has_location, lonlat_points
 from geoplan._progress import note, step
 from geoplan.access import coverage, modes
 from geoplan.access.network import StreetNetwork, network_from_osm
@@ -62,7 +63,6 @@ from geoplan.places.gazetteer import Gazetteer
 from geoplan.workflows._job import Job, Result
 from geoplan.workflows.coverage import Method
 
-WGS84 = "EPSG:4326"
 #: Metres per degree of latitude (a lower bound, for search windows).
 M_PER_DEG = 110_500.0
 #: Levels the totals are summed to, with the digits of their codes.
@@ -128,8 +128,14 @@ class RegionalJob(Job):  # numpydoc ignore=PR02
     lat_column: str | None = None
     method: Method | None = None
     workers: NonNegativeInt = 0
-    scheduler: str | None = None
+    scheduler: str | None = Field(default=None, validate_default=True)
     out: Path = Path("layers/regional.gpkg")
+
+    @field_validator("scheduler", mode="before")
+    @classmethod
+    def _scheduler_from_environment(cls, value: Any) -> Any:
+        """No address given: ``DASK_SCHEDULER_ADDRESS`` when set."""
+        return value or os.environ.get(SCHEDULER_ENV) or None
 
     def _check(self) -> None:
         unused = [k for k in ("weight_column", "target_share") if getattr(self, k)]
@@ -295,8 +301,8 @@ def _peak_rss_mib() -> float:
 
 
 def _measure(task: CountyTask) -> pd.DataFrame:
-    demand = _points(task.demand)
-    facilities = _points(task.facilities)
+    demand = lonlat_points(task.demand)
+    facilities = lonlat_points(task.facilities)
     if facilities.empty or task.demand["lon"].isna().all():
         # no facility in reach, or no demand with a point: nothing to measure
         table = _uncovered(demand, task.reach)
@@ -327,16 +333,11 @@ def _with_units(task: CountyTask, table: pd.DataFrame) -> pd.DataFrame:
     return task.demand[kept].assign(county=task.county).join(table)
 
 
-def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
-    geometry = gpd.points_from_xy(frame["lon"], frame["lat"])
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
-
-
 def _uncovered(demand: gpd.GeoDataFrame, reach: dict[str, Any]) -> pd.DataFrame:
     """No facility within the search window: not covered, whatever the precision."""
     unit = "s" if reach.get("minutes") is not None else "m"
     cost = coverage.NEAREST_COLUMN[unit]
-    located = ~(demand.geometry.is_empty | demand.geometry.isna())
+    located = has_location(demand)
     return pd.DataFrame(
         {
             "nearest_facility": pd.Series(pd.NA, index=demand.index, dtype="object"),
@@ -385,9 +386,9 @@ class RegionalResult(Result):
         step(f"写出 writing {job.out}, its tables and maps")
         status_style = category_style("coverage_status", COVERAGE_COLOURS)
         spatial = {
-            "demand": _points(self.demand),
-            "counties": _points(self.counties),
-            "totals": _points(self.totals),
+            "demand": lonlat_points(self.demand),
+            "counties": lonlat_points(self.counties),
+            "totals": lonlat_points(self.totals),
         }
         write_geopackage(
             job.out,
@@ -524,15 +525,7 @@ def _demand(job: RegionalJob, store: Gazetteer, counties: list[str]) -> pd.DataF
     rows = units[
         (units["level"] == job.demand_units) & units.index.str[:6].isin(wanted)
     ]
-    table = rows[["name", "level", "lon", "lat"]].copy()
-    table["precision"] = np.where(table["lon"].notna(), job.demand_units, "")
-    for level, digits in (("town", 9), ("county", 6)):  # no point: its parent's
-        missing = table["lon"].isna()
-        parents = pd.Index(table.index[missing].str[:digits].str.ljust(12, "0"))
-        found = units.reindex(parents)[["lon", "lat"]].to_numpy()
-        table.loc[missing, ["lon", "lat"]] = found
-        table.loc[missing & table["lon"].notna(), "precision"] = level
-    table["precision"] = table["precision"].replace("", "none")
+    table = rows[["name", "level"]].join(store.placed(rows))
     table.index.name = None
     return table.assign(code=table.index).reset_index(drop=True)
 
@@ -762,7 +755,7 @@ def _execute(
     units: pd.DataFrame,
 ) -> Iterator[CountyOutcome]:
     """Run the tasks where the job says; checkpoint and report each as it ends."""
-    address = job.scheduler or os.environ.get(SCHEDULER_ENV) or None
+    address = job.scheduler
     if not tasks:
         return
     if address is None and job.workers == 0:
