@@ -112,7 +112,8 @@ def village_points() -> pd.DataFrame:
 
 
 #: A county's villages: form -> village code (a tuple of codes where villages
-#: share a form), and first character -> the forms' lengths, longest first.
+#: share a form), and first two characters (the one of a one-character form)
+#: -> the forms' lengths, longest first.
 CountyForms = tuple[dict[str, str | tuple[str, ...]], dict[str, tuple[int, ...]]]
 
 
@@ -143,7 +144,7 @@ def village_forms(county: str) -> CountyForms | None:
     Returns
     -------
     CountyForms or None
-        Form -> village code(s), and first character -> form lengths.
+        Form -> village code(s), and first two characters -> form lengths.
     """
     from geoplan.places.gazetteer import (
         VARIANT_SUFFIXES,
@@ -167,7 +168,7 @@ def village_forms(county: str) -> CountyForms | None:
                 held_by[form] = (held, code)
             elif code not in held:
                 held_by[form] = (*held, code)
-            sizes.setdefault(form[0], set()).add(len(form))
+            sizes.setdefault(form[:2], set()).add(len(form))
     return held_by, {c: tuple(sorted(n, reverse=True)) for c, n in sizes.items()}
 
 

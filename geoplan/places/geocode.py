@@ -20,11 +20,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from geoplan._geometry import has_location
 from geoplan.places import _national
@@ -48,6 +51,8 @@ RESULT_COLUMNS = [
     "candidates",
 ]
 FALLBACK_FACTOR = 0.7
+#: Rows matched at once between progress reports.
+CHUNK_ROWS = 100_000
 
 
 FIXES_COLUMNS = ["name", "code", "lon", "lat", "reason"]
@@ -175,7 +180,7 @@ class _Placer:
         self.inner: dict[str, tuple[float, float, int]] = {}
         self._points(units)
         shipped = _national.village_points()  # villages not loaded as units
-        self._points(shipped[~shipped.index.isin(units.index)])
+        self._points(shipped[[c not in self.level for c in shipped.index.tolist()]])
 
     def _points(self, units: pd.DataFrame) -> None:
         """Points of units, and of towns the mean of their villages' points."""
@@ -195,8 +200,10 @@ class _Placer:
         )
         grouped = xy.groupby(xy.index.str[:9].str.ljust(12, "0"))
         means = grouped[["lon", "lat"]].mean().join(grouped.size().rename("n"))
+        columns = (means[c].tolist() for c in ("lon", "lat", "n"))
         self.inner.update(
-            {code: (row.lon, row.lat, int(row.n)) for code, row in means.iterrows()}
+            (code, (lon, lat, int(n)))
+            for code, lon, lat, n in zip(means.index.tolist(), *columns, strict=True)
         )
 
     def add(self, villages: Mapping[str, str]) -> None:
@@ -356,47 +363,100 @@ def geocode(  # noqa: PLR0913
     """
     gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
     matcher = matcher if matcher is not None else Matcher(gazetteer)
-    placer = _Placer(matcher.gazetteer)
-    matcher.on_load(placer.add)
+    placer = _placer(matcher)
     contexts = (
         context.reindex(names.index)
         if isinstance(context, pd.Series)
         else pd.Series(context, index=names.index)
     )
-    extras = fallback.reindex(names.index).tolist() if fallback is not None else None
-    known: dict[object, str | None] = {}  # a context as given -> today's code
-    answers: dict[tuple[str, str | None, str | None], Answer] = {}  # once each
-    rows, points = [], []
-    with _collector_paused():
-        for done, (name, given) in enumerate(
-            zip(names.tolist(), contexts.tolist(), strict=True), start=1
-        ):
-            if given not in known:
-                known[given] = (
-                    matcher.current(pad_code(given)) if pd.notna(given) else None
-                )
-            extra = extras[done - 1] if extras is not None else None
-            key = (str(name), known[given], extra if isinstance(extra, str) else None)
-            answer = answers.get(key)
-            if answer is None:
-                answer = answers[key] = _one(
-                    *key, fallback_label, matcher, placer, overrides, providers
-                )
-            rows.append(answer[0])
-            points.append(answer[1])
-            if progress is not None:
-                progress(done)
-    matcher.off_load(placer.add)
-    table = pd.DataFrame(rows, index=names.index, columns=RESULT_COLUMNS)
-    geometry = gpd.points_from_xy(
-        [p[0] if p else None for p in points], [p[1] if p else None for p in points]
-    )
-    out = gpd.GeoDataFrame(table, geometry=geometry, crs=WGS84)
-    out.loc[[p is None for p in points], "geometry"] = None
+    extras = fallback.reindex(names.index) if fallback is not None else None
+    givens = contexts.astype(object).where(contexts.notna(), None)
+    with _collector_paused():  # the rows' answers are freed before it runs again
+        table, geometry = _answer(
+            _keys(names, givens, extras, matcher),
+            matcher,
+            placer,
+            progress,
+            fallback_label=fallback_label,
+            overrides=overrides,
+            providers=providers,
+        )
+    out = gpd.GeoDataFrame(table.set_axis(names.index), geometry=geometry, crs=WGS84)
     logger.info(
         "Geocoded %d rows: %s", len(out), out["precision"].value_counts().to_dict()
     )
     return out
+
+
+def _keys(
+    names: pd.Series, givens: pd.Series, extras: pd.Series | None, matcher: Matcher
+) -> list[Key]:
+    """Each row's text, context (today's code) and fallback text."""
+    known: dict[object, str | None] = {}  # a context as given -> today's code
+    for given in dict.fromkeys(givens.tolist()):
+        known[given] = matcher.current(pad_code(given)) if given is not None else None
+    others = extras.tolist() if extras is not None else [None] * len(names)
+    return [
+        (str(name), known[given], extra if isinstance(extra, str) else None)
+        for name, given, extra in zip(
+            names.tolist(), givens.tolist(), others, strict=True
+        )
+    ]
+
+
+def _answer(
+    keys: list[Key],
+    matcher: Matcher,
+    placer: _Placer,
+    progress: Callable[[int], None] | None,
+    *,
+    fallback_label: str,
+    overrides: Overrides | None,
+    providers: Sequence[object],
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Answer each distinct row once; the table and points of every row."""
+    distinct: dict[Key, int] = {}
+    answers: list[Answer] = []
+    for first in range(0, len(keys), CHUNK_ROWS):
+        chunk = keys[first : first + CHUNK_ROWS]
+        fresh = [k for k in dict.fromkeys(chunk) if k not in distinct]
+        found = _matches(fresh, matcher, overrides)
+        for key in fresh:
+            distinct[key] = len(answers)
+            answers.append(
+                _one(
+                    key,
+                    found.get(key[:2]),
+                    fallback_label=fallback_label,
+                    matcher=matcher,
+                    placer=placer,
+                    overrides=overrides,
+                    providers=providers,
+                )
+            )
+        if progress is not None:
+            for done in range(first + 1, first + len(chunk) + 1):
+                progress(done)
+    rows = np.fromiter((distinct[k] for k in keys), dtype=np.intp, count=len(keys))
+    table = pd.DataFrame([a[0] for a in answers], columns=RESULT_COLUMNS)
+    geometry = np.full(len(answers), None, dtype=object)
+    placed = [i for i, a in enumerate(answers) if a[1] is not None]
+    xy = np.array([answers[i][1] for i in placed], dtype=float).reshape(-1, 2)
+    geometry[placed] = shapely.points(xy)
+    return table.take(rows), geometry.take(rows)
+
+
+#: One placer per matcher, kept while the matcher lives (it learns villages).
+_PLACERS: weakref.WeakKeyDictionary[Matcher, _Placer] = weakref.WeakKeyDictionary()
+
+
+def _placer(matcher: Matcher) -> _Placer:
+    """Return the placer of `matcher`'s gazetteer, told of the villages it loads."""
+    placer = _PLACERS.get(matcher)
+    if placer is None:
+        placer = _PLACERS[matcher] = _Placer(matcher.gazetteer)
+        matcher.on_load(placer.add)
+    return placer
 
 
 @contextlib.contextmanager
@@ -413,24 +473,44 @@ def _collector_paused() -> Iterator[None]:
 
 #: A geocoded row and its point.
 Answer = tuple[list[object], tuple[float, float] | None]
+#: A row to geocode: its text, context code and fallback text.
+Key = tuple[str, str | None, str | None]
+
+
+def _matches(
+    keys: Sequence[Key], matcher: Matcher, overrides: Overrides | None
+) -> dict[tuple[str, str | None], Match]:
+    """Match the texts of rows without a manual fix, each context's at once."""
+    texts: dict[str | None, list[str]] = {}
+    for name, context, _ in keys:
+        if overrides is None or overrides.find(name, context) is None:
+            texts.setdefault(context, []).append(name)
+    return {
+        (name, context): match
+        for context, names in texts.items()
+        for name, match in zip(
+            names, matcher.match_many(names, context=context), strict=True
+        )
+    }
 
 
 def _one(
-    name: str,
-    context: str | None,
-    extra: str | None,
+    key: Key,
+    match: Match | None,
+    *,
     fallback_label: str,
     matcher: Matcher,
     placer: _Placer,
     overrides: Overrides | None,
     providers: Sequence[object],
 ) -> Answer:
-    point = overrides.find(name, context) if overrides is not None else None
-    if point is not None:
-        assert overrides is not None  # a point came from them
+    """Answer one distinct row (`match`: its text's, None when a fix wins)."""
+    name, context, extra = key
+    if match is None:
+        assert overrides is not None  # only a manual fix spares the match
+        point = overrides.find(name, context)
         note = f"manual fix from {overrides.source} (always wins)"
         return ["manual", "override", "", "", "", 1.0, note, ""], point
-    match = matcher.match(name, context=context)
     status, factor, prefix = match.status, 1.0, ""
     if status == "unmatched" and extra:
         second = matcher.match(extra, context=context)

@@ -14,10 +14,13 @@ its candidates, and no candidate is picked.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import ahocorasick
 import pandas as pd
@@ -41,7 +44,10 @@ PLACEHOLDERS = (
     "市辖区",
     "县",
 )
+PLACEHOLDER_LENGTH = max(map(len, PLACEHOLDERS))
 MAX_CANDIDATES = 64
+#: Codes of one name scanned one by one; more are looked up in sorted order.
+FEW_CODES = 16
 #: Steps remembered (keys at a position, units allowed) before starting afresh.
 MAX_STEPS = 500_000
 CONFIDENCE_FULL = 1.0
@@ -53,6 +59,21 @@ CONFIDENCE_PARENT_POINT = 0.8
 #: short name.
 Step = tuple[int, frozenset[str], bool]
 NO_STEP: Step = (0, frozenset(), False)
+
+
+class Node(NamedTuple):
+    """The units a step reached, and what the next step needs to know of them."""
+
+    states: tuple[str, ...]  # several when ambiguous
+    allowed: tuple[str, ...]  # their code prefixes: names are looked up below
+    deep: bool  # a town or deeper: villages are looked up at every step
+    villages: tuple[tuple[str, _national.CountyForms], ...]  # (prefix, its forms)
+    provinces: tuple[str, ...]  # cities/counties only: where to look wider
+
+
+#: Where the matcher stands: characters read, the node, the units matched one
+#: by one, short names used, the units a name was not found under.
+State = tuple[int, Node, tuple[str, ...], int, str]
 
 
 def normalise(text: str) -> str:
@@ -111,6 +132,9 @@ class Matcher:
         self._trie: ahocorasick.Automaton | None = None
         self._max_key = 0
         self._steps: dict[tuple[object, ...], Step] = {}
+        self._moves: dict[tuple[frozenset[str], str], Node] = {}
+        self._ordered: dict[tuple[int, str], list[str]] = {}  # codes of a key, sorted
+        self._ends: dict[str, bool] = {}  # no key goes on past this head
         self._index(gazetteer.units)
 
     def on_load(self, listener: Callable[[Mapping[str, str]], None]) -> None:
@@ -126,18 +150,6 @@ class Matcher:
         if self._known:
             listener(self._known)
         self._listeners.append(listener)
-
-    def off_load(self, listener: Callable[[Mapping[str, str]], None]) -> None:
-        """
-        Stop calling `listener` (see :meth:`on_load`).
-
-        Parameters
-        ----------
-        listener
-            A function of the villages' names by code.
-        """
-        if listener in self._listeners:
-            self._listeners.remove(listener)
 
     def current(self, code: str) -> str:
         """
@@ -191,39 +203,71 @@ class Matcher:
         self._trie = None  # rebuilt on the next match
         self._max_key = max(map(len, self._keys), default=0)
         self._steps.clear()
+        self._moves.clear()
+        self._ordered.clear()
+        self._ends.clear()
 
-    def _head(self, text: str, pos: int) -> str:
-        """
-        Return the longest start of ``text[pos:]`` that leads into a name key.
-
-        Every key starting at `pos` is a start of it, so it decides the step.
-        """
-        trie = self._trie
-        if trie is None:
+    def _build_trie(self) -> ahocorasick.Automaton:
+        """Return the trie of every name key (built when first needed)."""
+        if self._trie is None:
             trie = ahocorasick.Automaton()
             for key in self._keys:
                 if len(key) >= MIN_KEY:
                     trie.add_word(key, None)
             self._trie = trie
-        return text[pos : pos + trie.longest_prefix(text[pos : pos + self._max_key])]
+        return self._trie
 
-    def _village(self, text: str, pos: int, allowed: tuple[str, ...]) -> Step:
-        """Return the longest shipped village name at `pos` below the allowed units."""
-        best, hits = 0, set[str]()
-        for prefix in allowed:
-            if len(prefix) < LEVEL_DIGITS["county"]:
+    def _ends_keys(self, head: str) -> bool:
+        """Whether no key goes on past `head` (then nothing after it is read)."""
+        if len(self._ends) >= MAX_STEPS:
+            self._ends.clear()
+        longer = itertools.islice(self._build_trie().keys(head), 2)
+        return all(len(key) <= len(head) for key in longer)
+
+    def _village(
+        self,
+        text: str,
+        pos: int,
+        villages: tuple[tuple[str, _national.CountyForms], ...],
+    ) -> tuple[Step, int]:
+        """
+        Return the longest shipped village name at `pos` below the allowed units.
+
+        Also how far into `text` the look-up read (the end of the longest
+        form it tried).
+        """
+        best, hits, read = 0, set[str](), pos + 2
+        start, first = text[pos : pos + 2], text[pos]
+        for prefix, (forms, lengths) in villages:
+            tried = lengths.get(start, ()) + lengths.get(first, ())  # 东 is a form
+            if not tried:
                 continue
-            length, below = _village_at(text, pos, prefix, best)
-            if length > best:
-                best, hits = length, set()
-            hits.update(below)
+            read = max(read, pos + tried[0])  # lengths are longest first
+            for length in tried:
+                if length < best:
+                    break
+                found = forms.get(text[pos : pos + length])
+                below = (
+                    [
+                        c
+                        for c in ((found,) if isinstance(found, str) else found)
+                        if c.startswith(prefix)
+                    ]
+                    if found
+                    else None
+                )
+                if below:
+                    if length > best:
+                        best, hits = length, set()
+                    hits.update(below)
+                    break
         hits = {c for c in hits if c not in self._units}  # imported: main index
         if not hits:
-            return NO_STEP
+            return NO_STEP, read
         fresh = [c for c in hits if c not in self._level]
         if fresh:
             self._know(fresh)
-        return best, frozenset(hits), False
+        return (best, frozenset(hits), False), read
 
     def _know(self, codes: list[str]) -> None:
         """Make shipped villages known units (names, levels) once matched."""
@@ -253,8 +297,10 @@ class Matcher:
         ancestors = set(self.gazetteer.path(root)) if root else set()
         starts = (head[:n] for n in range(len(head), MIN_KEY - 1, -1))
         for key in (k for k in starts if k in self._keys):
-            full = self._below(self._full.get(key, ()), allowed, ancestors)
-            short = self._below(self._short.get(key, ()), allowed, ancestors)
+            full = self._below(self._full, key, allowed, ancestors)
+            short = self._below(self._short, key, allowed, ancestors)
+            if len(full) == 1 and not short:  # the common case: one unit
+                return len(key), frozenset(full), False
             if full or short:
                 # a full name beats a short one, except between villages, whose
                 # committee suffixes make 王村委会 and 王村村委会 both 王村; and
@@ -266,43 +312,74 @@ class Matcher:
                 return len(key), top, not (top & full)
         return NO_STEP
 
-    def _move(
-        self, found: frozenset[str], ancestors: set[str]
-    ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
-        """Return the units reached, their code prefixes, and whether a town is."""
-        states = tuple(sorted(found - ancestors))
-        allowed = tuple(self._prefix(s) for s in states)
-        return states, allowed, any(len(a) >= LEVEL_DIGITS["town"] for a in allowed)
+    def _move(self, found: frozenset[str], root: str) -> Node:
+        """Return the node of the units `found` (without the context's own)."""
+        node = self._moves.get((found, root))
+        if node is None:
+            ancestors = set(self.gazetteer.path(root)) if root else set()
+            states = tuple(sorted(found - ancestors))
+            if len(self._moves) >= MAX_STEPS:
+                self._moves.clear()
+            node = self._moves[found, root] = self._node(states)
+        return node
 
-    def _wider(self, head: str, states: Sequence[str], root: str) -> Step:
+    def _node(self, states: tuple[str, ...]) -> Node:
+        allowed = tuple(self._prefix(s) for s in states)
+        villages = tuple(
+            (prefix, forms)
+            for prefix in allowed
+            if len(prefix) >= LEVEL_DIGITS["county"]
+            and (forms := _national.village_forms(prefix[:6])) is not None
+        )
+        levels = {self._level.get(s) for s in states}
+        wide = bool(states) and levels <= {"city", "county"}
+        return Node(
+            states,
+            allowed,
+            any(len(a) >= LEVEL_DIGITS["town"] for a in allowed),
+            villages,
+            tuple(sorted({s[:2] for s in states})) if wide else (),
+        )
+
+    def _wider(self, head: str, provinces: tuple[str, ...], root: str) -> Step:
         """
-        Look for a county or town anywhere in the province of a city or county.
+        Look for a county or town anywhere in the provinces of cities or counties.
 
         A county moved to another city (公主岭市 from 四平 to 长春), or a town
         written under a county that is not its own, is still found; villages
         are not searched this way.
         """
-        levels = {self._level.get(s) for s in states}
-        if not states or not levels <= {"city", "county"}:
-            return NO_STEP
-        provinces = tuple(sorted({s[:2] for s in states}))
         length, found, is_short = self._longest(head, provinces, root)
         found = frozenset(c for c in found if self._level[c] in ("county", "town"))
         return (length, found, is_short) if found else NO_STEP
 
-    @staticmethod
     def _below(
-        codes: Iterable[str], allowed: tuple[str, ...], ancestors: set[str]
+        self,
+        named: dict[str, set[str]],
+        key: str,
+        allowed: tuple[str, ...],
+        ancestors: set[str],
     ) -> set[str]:
-        return {
-            c
-            for c in codes
-            if c in ancestors or any(c != a and c.startswith(a) for a in allowed)
-        }
+        """Return the units `key` names in `named` that lie below `allowed`."""
+        codes = named.get(key)
+        if not codes:
+            return set()
+        found: set[str] = set()
+        if len(codes) <= FEW_CODES:
+            found.update(c for c in codes if any(c.startswith(a) for a in allowed))
+        else:  # 城关镇 names a thousand towns: look up the allowed ranges
+            ordered = self._ordered.get((id(named), key))
+            if ordered is None:
+                ordered = self._ordered[id(named), key] = sorted(codes)
+            for prefix in allowed:
+                at = bisect.bisect_left(ordered, prefix)
+                while at < len(ordered) and ordered[at].startswith(prefix):
+                    found.add(ordered[at])
+                    at += 1
+        found.difference_update(allowed)  # a unit is not below itself
+        return found | (codes & ancestors) if ancestors else found
 
-    def match(  # noqa: C901, PLR0912
-        self, address: str, *, context: str | None = None
-    ) -> Match:
+    def match(self, address: str, *, context: str | None = None) -> Match:
         """
         Match one address.
 
@@ -320,56 +397,119 @@ class Matcher:
         Match
             The units matched, or the candidates when ambiguous.
         """
-        text = normalise(address)
+        return self.match_many([address], context=context)[0]
+
+    def match_many(
+        self, addresses: Iterable[str], *, context: str | None = None
+    ) -> list[Match]:
+        """
+        Match many addresses under one context, sharing the steps they share.
+
+        The addresses are read in sorted order. Each step records how far
+        into its text it looked (a name can be the start of a longer one);
+        the next address resumes after the last step whose text it repeats,
+        so a list of one county's sites reads the county once. The answers
+        are those of :meth:`match` on each address alone.
+
+        Parameters
+        ----------
+        addresses
+            The names or addresses.
+        context
+            A unit code they all lie in (see :meth:`match`).
+
+        Returns
+        -------
+        list[Match]
+            One per address, in their order.
+        """
         root = context.ljust(12, "0") if context else ""
         root = self._current.get(root, root)  # a former code: today's unit
         if root and root not in self._level:
             root = ""
-        ancestors = set(self.gazetteer.path(root)) if root else set()
-        states: tuple[str, ...] = (root,)
-        allowed: tuple[str, ...] = (self._prefix(root),)
-        matched: list[str] = []
-        pos = shorts = 0
-        widened = ""
-        deep = False  # a town or deeper reached: villages looked up at each step
-        while pos < len(text):
-            head = self._head(text, pos)
-            length, found, is_short = self._longest(head, allowed, root)
-            if not length or is_short or deep:
-                village = self._village(text, pos, allowed)
+        self._build_trie()
+        # villages are looked up at each step once a town is reached in the text
+        start: State = (0, self._node((root,))._replace(deep=False), (), 0, "")
+        texts = [normalise(a) for a in addresses]
+        answers: dict[str, Match] = {}
+        trail: list[tuple[str, State]] = []  # (text read, state after) per step
+        for text in sorted(set(texts)):
+            while trail and not text.startswith(trail[-1][0]):
+                trail.pop()
+            answers[text] = self._walk(
+                text, root, trail[-1][1] if trail else start, trail
+            )
+        return [answers[t] for t in texts]
+
+    def _walk(  # noqa: C901, PLR0912
+        self, text: str, root: str, state: State, trail: list[tuple[str, State]]
+    ) -> Match:
+        """
+        Read `text` on from `state`, adding to `trail` the state after each step.
+
+        A step's outcome depends on the characters it looked at, no further:
+        `read` counts them (the head's next character too, which ended it),
+        and a state is recorded with the text read so far only when that
+        text is complete (the end of `text` not reached).
+        """
+        pos, node, matched, shorts, widened = state
+        seen = len(trail[-1][0]) if trail else 0
+        size, steps, max_key = len(text), self._steps, self._max_key
+        longest_prefix = self._build_trie().longest_prefix
+        while pos < size:
+            window = text[pos : pos + max_key]
+            head = window[: longest_prefix(window)]
+            ends = self._ends.get(head)
+            if ends is None:
+                ends = self._ends[head] = self._ends_keys(head)
+            read = pos + len(head) + (not ends)  # what ended the head, if not itself
+            step = (
+                steps.get((head, node.allowed, root))
+                if len(head) >= MIN_KEY
+                else NO_STEP
+            )
+            length, found, is_short = step or self._longest(head, node.allowed, root)
+            if node.villages and (not length or is_short or node.deep):
+                village, looked = self._village(text, pos, node.villages)
+                read = max(read, looked)
                 if village[0] > length:  # 米粮寺村 (a village) before 米粮 (a town)
                     length, found, is_short = village
             if not length:
+                read = max(read, pos + PLACEHOLDER_LENGTH)
                 skip = next((t for t in PLACEHOLDERS if text.startswith(t, pos)), "")
                 if skip:  # 市辖区, a stray 县: they name no unit
                     pos += len(skip)
-                    continue
-                if not widened and not root:  # a context is a bound
-                    length, found, is_short = self._wider(head, states, root)
-                    widened = ",".join(states) if length else ""
+                elif not widened and not root and node.provinces:  # a context bounds
+                    length, found, is_short = self._wider(head, node.provinces, root)
+                    widened = ",".join(node.states) if length else ""
                     shorts += bool(length)  # a lower confidence for the detour
-                if not length:
+                if not skip and not length:
                     break
-            pos += length
-            move = self._move(found, ancestors)
-            if not move[0]:  # the context itself or its ancestors, written out
-                continue
-            shorts += is_short
-            states, allowed, deep = move
-            if len(states) > MAX_CANDIDATES:
-                first = list(states[:MAX_CANDIDATES])
-                return Match("ambiguous", root or None, matched, first, pos, shorts)
-            if len(states) == 1:
-                matched.append(states[0])
+            if length:
+                pos += length
+                reached = self._move(found, root)
+                if reached.states:  # else the context or its ancestors, written out
+                    node, shorts = reached, shorts + is_short
+                    if len(node.states) > MAX_CANDIDATES:
+                        first = list(node.states[:MAX_CANDIDATES])
+                        return Match(
+                            "ambiguous", root or None, list(matched), first, pos, shorts
+                        )
+                    if len(node.states) == 1:
+                        matched = (*matched, node.states[0])
+            seen = max(seen, read)
+            if seen <= size:
+                trail.append((text[:seen], (pos, node, matched, shorts, widened)))
+        states = node.states
         if states == (root,):
             return Match("unmatched", root or None, [], [], 0, 0)
         if len(states) == 1:
-            return Match("matched", states[0], matched, [], pos, shorts, widened)
+            return Match("matched", states[0], list(matched), [], pos, shorts, widened)
         same = self._same_place(states)
         if same is not None:
             return Match("matched", same, [*matched, same], list(states), pos, shorts)
         common = _common_ancestor(states, self._level)
-        return Match("ambiguous", common, matched, list(states), pos, shorts)
+        return Match("ambiguous", common, list(matched), list(states), pos, shorts)
 
     def _same_place(self, codes: Sequence[str]) -> str | None:
         """One place under several codes (renumbered): the newest code, else None."""
@@ -382,26 +522,6 @@ class Matcher:
         if len(keys) != 1:
             return None
         return max(codes, key=lambda c: ("@" not in c, self._vintage[c], c))
-
-
-def _village_at(
-    text: str, pos: int, prefix: str, shortest: int
-) -> tuple[int, list[str]]:
-    """Return the longest village form at `pos` below `prefix`, if not shorter."""
-    county = _national.village_forms(prefix[:6])
-    if county is None:
-        return 0, []
-    forms, lengths = county
-    for length in lengths.get(text[pos], ()):
-        if length < shortest:
-            break
-        found = forms.get(text[pos : pos + length])
-        if found:
-            codes = (found,) if isinstance(found, str) else found
-            below = [c for c in codes if c.startswith(prefix)]
-            if below:
-                return length, below
-    return 0, []
 
 
 def _common_ancestor(codes: Sequence[str], level: dict[str, str]) -> str | None:

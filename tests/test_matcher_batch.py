@@ -1,0 +1,131 @@
+"""Matching a list at once gives each address's own answer (shared steps are exact)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geoplan.places import _national
+from geoplan.places.gazetteer import Gazetteer
+from geoplan.places.matcher import PLACEHOLDERS, Matcher, short_name
+
+
+@pytest.fixture(scope="module")
+def world():
+    """Names of Shaanxi's units near Shangluo, their short forms and villages."""
+    gazetteer = Gazetteer.builtin()
+    units = gazetteer.units
+    near = units[units.index.str[:4].isin(["6110", "6101", "6104"])]
+    names = set(near["name"]) | {
+        short_name(n, lv) for n, lv in zip(near["name"], near["level"], strict=True)
+    }
+    villages = _national.villages("61")
+    shangzhou = {  # 商州区's towns and villages, for sites in one county
+        "towns": sorted(near.loc[near.index.str[:6] == "611002", "name"].iloc[1:]),
+        "villages": sorted(villages[villages.index.str[:6] == "611002"]["name"]),
+    }
+    names |= {"陕西省", "陕西", "商洛市", "西安市", "城关镇", "城关街道", "新城区"}
+    return (
+        sorted(n for n in names if n),
+        shangzhou,
+        Matcher(gazetteer),
+        Matcher(gazetteer),
+    )
+
+
+pieces = st.sampled_from(
+    ["安置点", "移民小区一期", "敬老院", "村", "镇", "x", "1", " ", "\u3000"]
+)
+
+
+@settings(
+    max_examples=int(os.environ.get("GEOPLAN_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_a_list_matched_at_once_answers_as_each_address_alone(world, data):
+    names, shangzhou, batch, alone = world
+    # a few names, whole and cut (商州 of 商州区, then 区): addresses share
+    # starts that a longer name may go on past, as a county's list does
+    few = data.draw(
+        st.lists(
+            st.one_of(*(st.sampled_from(v) for v in (names, *shangzhou.values()))),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    cuts = sorted({n[:k] for n in few for k in range(1, len(n) + 1)})
+    rests = sorted({n[k:] for n in few for k in range(1, len(n))})
+    part = st.one_of(
+        st.sampled_from(cuts),
+        st.sampled_from([*rests, *PLACEHOLDERS]) if rests else pieces,
+        st.sampled_from(names),
+        pieces,
+    )
+    address = st.lists(part, max_size=6).map("".join)
+    # many addresses share starts, as a county's list does
+    stem = data.draw(st.lists(address, min_size=1, max_size=4))
+    addresses = data.draw(
+        st.lists(
+            st.tuples(st.sampled_from(stem), address).map("".join),
+            min_size=1,
+            max_size=25,
+        )
+    )
+    context = data.draw(st.sampled_from([None, "611002", "6110", "61", "611025"]))
+    at_once = batch.match_many(addresses, context=context)
+    for text, got in zip(addresses, at_once, strict=True):
+        want = alone.match(text, context=context)
+        assert dataclasses.asdict(got) == dataclasses.asdict(want), text
+
+
+def test_shared_starts_are_read_once(world):
+    matcher = Matcher(Gazetteer.builtin())
+    heads = []
+
+    class Counted:  # the trie, counting the steps that read it
+        def __init__(self, trie):
+            self.trie = trie
+
+        def longest_prefix(self, text):
+            heads.append(text)
+            return self.trie.longest_prefix(text)
+
+        def keys(self, prefix):
+            return self.trie.keys(prefix)
+
+    matcher._trie = Counted(matcher._build_trie())
+    words = ("安置点", "敬老院", "幸福小区")
+    sites = [f"陕西省商洛市商州区北宽坪镇{word}" for word in words]
+    answers = matcher.match_many(sites)
+    assert {(a.status, a.code) for a in answers} == {("matched", "611002115000")}
+    # the first site reads five steps; the others only their own (no name
+    # goes on past 北宽坪镇, so what follows it is not read for it)
+    assert len(heads) == 5 + 1 + 1
+    assert answers == [matcher.match(site) for site in sites]
+    assert len(heads) == 7 + 3 * 5
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("商州北宽坪镇", "商州区北宽坪镇"),  # 商州 ended by 北; 区 goes on
+        ("北宽坪镇全脉村委会安置点", "北宽坪镇全脉社区安置点"),  # village forms read
+        (
+            "北京市市辖区东城区",
+            "北京市市辖镇东城区",
+        ),  # 市辖区 is a placeholder, 市辖镇 not
+    ],
+)
+def test_a_step_is_shared_only_as_far_as_it_read(world, first, then):
+    _, _, batch, alone = world
+    assert sorted([first, then]) == [first, then]  # `then` would resume from `first`
+    context = "611002" if "全脉" in first else None
+    want = [alone.match(t, context=context) for t in (first, then)]
+    assert want[0] != want[1]
+    assert batch.match_many([first, then], context=context) == want
