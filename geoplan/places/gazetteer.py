@@ -755,7 +755,8 @@ def _builtin_units() -> pd.DataFrame:
 def _with_history(units: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
     """Former codes and names become aliases of the current units."""
     units = units.copy()
-    changes = changes[changes["code"].isin(units.index)]
+    known = set(units.index.tolist())
+    changes = changes[[code in known for code in changes["code"].tolist()]]
     for code, group in changes.groupby("code"):
         codes = [
             f"{c}@{y}"

@@ -575,8 +575,11 @@ def _placed(
         ]
         return row, placer.xy(where)
     former = _former_names(name, match, placer)
-    key = (prefix, status, factor, code, *match.units, "|", *match.candidates)
-    key += (match.short_names, match.widened, former)
+    # what the row says: the units passed on the way do not change it
+    key = (
+        prefix, status, factor, code, match.short_names, match.widened, former,
+        *match.candidates,
+    )  # fmt: skip
     answer = placer.answers.get(key)
     if answer is None:
         answer = placer.answers[key] = _matched(

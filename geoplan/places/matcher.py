@@ -17,8 +17,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import unicodedata
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -45,6 +44,7 @@ PLACEHOLDERS = (
     "县",
 )
 PLACEHOLDER_LENGTH = max(map(len, PLACEHOLDERS))
+PLACEHOLDER_STARTS = frozenset(p[0] for p in PLACEHOLDERS)
 MAX_CANDIDATES = 64
 #: Codes of one name scanned one by one; more are looked up in sorted order.
 FEW_CODES = 16
@@ -123,9 +123,9 @@ class Matcher:
         self._short_of: dict[str, str] = {}
         self._vintage: dict[str, str] = {}
         self._current: dict[str, str] = {}
-        self._full: dict[str, set[str]] = defaultdict(set)
-        self._short: dict[str, set[str]] = defaultdict(set)
-        self._keys: set[str] = set()
+        # name -> the code it names, or the set of codes (most name one unit)
+        self._full: dict[str, str | set[str]] = {}
+        self._short: dict[str, str | set[str]] = {}
         self._listeners: list[Callable[[Mapping[str, str]], None]] = []
         self._units: set[str] = set()
         self._known: dict[str, str] = {}  # shipped villages matched so far
@@ -135,6 +135,7 @@ class Matcher:
         self._moves: dict[tuple[frozenset[str], str], Node] = {}
         self._ordered: dict[tuple[int, str], list[str]] = {}  # codes of a key, sorted
         self._ends: dict[str, bool] = {}  # no key goes on past this head
+        self._leaf_digits = 0  # prefixes this long have no unit of the index below
         self._index(gazetteer.units)
 
     def on_load(self, listener: Callable[[Mapping[str, str]], None]) -> None:
@@ -179,7 +180,6 @@ class Matcher:
         for code, former in zip(codes, units["former_codes"].tolist(), strict=True):
             for item in filter(None, former.split(";")):
                 self._current.setdefault(item.split("@")[0], code)
-        fresh: set[str] = set()
         for code, name, short, aliases, level in zip(
             codes,
             column["name"],
@@ -192,16 +192,18 @@ class Matcher:
             if level == "village":
                 fulls += [plain_village_name(f) for f in fulls]
             for full in fulls:
-                self._full[full].add(code)
-                fresh.add(full)
+                _add(self._full, full, code)
             if len(short) >= MIN_KEY:
                 for variant in (short, *(short + s for s in VARIANT_SUFFIXES[level])):
-                    if variant not in self._full or code not in self._full[variant]:
-                        self._short[variant].add(code)
-                        fresh.add(variant)
-        self._keys |= fresh
+                    if code not in _codes(self._full, variant):
+                        _add(self._short, variant, code)
         self._trie = None  # rebuilt on the next match
-        self._max_key = max(map(len, self._keys), default=0)
+        self._max_key = max(map(len, [*self._full, *self._short]), default=0)
+        deepest = max(map(LEVELS.index, set(levels)), default=0)
+        leaf = LEVEL_DIGITS[LEVELS[deepest]]
+        if any("@" in c for c in codes):  # a former code sits below its namesake
+            leaf = len(max(codes, key=len)) + 1
+        self._leaf_digits = max(self._leaf_digits, leaf)
         self._steps.clear()
         self._moves.clear()
         self._ordered.clear()
@@ -211,7 +213,7 @@ class Matcher:
         """Return the trie of every name key (built when first needed)."""
         if self._trie is None:
             trie = ahocorasick.Automaton()
-            for key in self._keys:
+            for key in {*self._full, *self._short}:
                 if len(key) >= MIN_KEY:
                     trie.add_word(key, None)
             self._trie = trie
@@ -285,6 +287,8 @@ class Matcher:
 
     def _longest(self, head: str, allowed: tuple[str, ...], root: str) -> Step:
         """Return the longest key starting `head` naming a unit below `allowed`."""
+        if not root and all(len(a) >= self._leaf_digits for a in allowed):
+            return NO_STEP  # below a town when no village is a unit: villages only
         memo = (head, allowed, root)
         step = self._steps.get(memo)
         if step is None:
@@ -296,7 +300,7 @@ class Matcher:
     def _resolve(self, head: str, allowed: tuple[str, ...], root: str) -> Step:
         ancestors = set(self.gazetteer.path(root)) if root else set()
         starts = (head[:n] for n in range(len(head), MIN_KEY - 1, -1))
-        for key in (k for k in starts if k in self._keys):
+        for key in (k for k in starts if k in self._full or k in self._short):
             full = self._below(self._full, key, allowed, ancestors)
             short = self._below(self._short, key, allowed, ancestors)
             if len(full) == 1 and not short:  # the common case: one unit
@@ -355,13 +359,13 @@ class Matcher:
 
     def _below(
         self,
-        named: dict[str, set[str]],
+        named: dict[str, str | set[str]],
         key: str,
         allowed: tuple[str, ...],
         ancestors: set[str],
     ) -> set[str]:
         """Return the units `key` names in `named` that lie below `allowed`."""
-        codes = named.get(key)
+        codes = _codes(named, key)
         if not codes:
             return set()
         found: set[str] = set()
@@ -377,7 +381,7 @@ class Matcher:
                     found.add(ordered[at])
                     at += 1
         found.difference_update(allowed)  # a unit is not below itself
-        return found | (codes & ancestors) if ancestors else found
+        return found | {c for c in codes if c in ancestors} if ancestors else found
 
     def match(self, address: str, *, context: str | None = None) -> Match:
         """
@@ -475,8 +479,12 @@ class Matcher:
                 if village[0] > length:  # 米粮寺村 (a village) before 米粮 (a town)
                     length, found, is_short = village
             if not length:
-                read = max(read, pos + PLACEHOLDER_LENGTH)
-                skip = next((t for t in PLACEHOLDERS if text.startswith(t, pos)), "")
+                skip = ""
+                if text[pos] in PLACEHOLDER_STARTS:
+                    read = max(read, pos + PLACEHOLDER_LENGTH)
+                    skip = next(
+                        (t for t in PLACEHOLDERS if text.startswith(t, pos)), ""
+                    )
                 if skip:  # 市辖区, a stray 县: they name no unit
                     pos += len(skip)
                 elif not widened and not root and node.provinces:  # a context bounds
@@ -522,6 +530,24 @@ class Matcher:
         if len(keys) != 1:
             return None
         return max(codes, key=lambda c: ("@" not in c, self._vintage[c], c))
+
+
+def _add(named: dict[str, str | set[str]], key: str, code: str) -> None:
+    """Index `code` under `key`: the code alone, a set once a second comes."""
+    held = named.get(key)
+    if held is None:
+        named[key] = code
+    elif isinstance(held, str):
+        if held != code:
+            named[key] = {held, code}
+    else:
+        held.add(code)
+
+
+def _codes(named: dict[str, str | set[str]], key: str) -> Collection[str]:
+    """Return the codes indexed under `key`."""
+    held = named.get(key, ())
+    return (held,) if isinstance(held, str) else held
 
 
 def _common_ancestor(codes: Sequence[str], level: dict[str, str]) -> str | None:
