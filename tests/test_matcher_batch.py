@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import os
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geoplan.places import _national
 from geoplan.places.gazetteer import Gazetteer
+from geoplan.places.geocode import geocode
 from geoplan.places.matcher import PLACEHOLDERS, Matcher, short_name
 
 
@@ -129,3 +131,32 @@ def test_a_step_is_shared_only_as_far_as_it_read(world, first, then):
     want = [alone.match(t, context=context) for t in (first, then)]
     assert want[0] != want[1]
     assert batch.match_many([first, then], context=context) == want
+
+
+def test_a_geocoded_list_answers_each_row_as_alone_and_counts_every_row(world):
+    gazetteer = Gazetteer.builtin()
+    matcher = world[2]
+    names = pd.Series(
+        [
+            "陕西省商洛市商州区北宽坪镇全脉村安置点",
+            "商州区北宽坪镇敬老院",
+            "陕西省商洛市商州区北宽坪镇全脉村安置点",  # twice: one answer, two rows
+            "北京市市辖区东城区",
+            "新城区",  # ambiguous: candidates, none picked
+            "=1+2",
+        ],
+        index=[10, 11, 12, 13, 14, 15],
+    )
+    done = []
+    at_once = geocode(names, gazetteer=gazetteer, matcher=matcher, progress=done.append)
+    assert done == list(range(1, len(names) + 1))
+    alone = pd.concat(
+        [
+            geocode(names.loc[[i]], gazetteer=gazetteer, matcher=matcher)
+            for i in names.index
+        ]
+    )
+    pd.testing.assert_frame_equal(at_once, alone, check_dtype=False)
+    assert list(at_once["status"]) == [
+        "matched", "matched", "matched", "matched", "ambiguous", "unmatched",
+    ]  # fmt: skip

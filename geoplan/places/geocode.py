@@ -17,6 +17,7 @@ for rows the gazetteer could not place finely enough. Every row comes back:
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import logging
@@ -51,7 +52,7 @@ RESULT_COLUMNS = [
     "candidates",
 ]
 FALLBACK_FACTOR = 0.7
-#: Rows matched at once between progress reports.
+#: Rows whose texts are matched at once (sorted, sharing their steps).
 CHUNK_ROWS = 100_000
 
 
@@ -417,26 +418,28 @@ def _answer(
     """Answer each distinct row once; the table and points of every row."""
     distinct: dict[Key, int] = {}
     answers: list[Answer] = []
+    done = 0
     for first in range(0, len(keys), CHUNK_ROWS):
-        chunk = keys[first : first + CHUNK_ROWS]
-        fresh = [k for k in dict.fromkeys(chunk) if k not in distinct]
-        found = _matches(fresh, matcher, overrides)
-        for key in fresh:
-            distinct[key] = len(answers)
-            answers.append(
-                _one(
-                    key,
-                    found.get(key[:2]),
-                    fallback_label=fallback_label,
-                    matcher=matcher,
-                    placer=placer,
-                    overrides=overrides,
-                    providers=providers,
+        rows_of = collections.Counter(keys[first : first + CHUNK_ROWS])
+        found = _matches([k for k in rows_of if k not in distinct], matcher, overrides)
+        for key, count in rows_of.items():
+            if key not in distinct:  # an online provider may take a while: say so
+                distinct[key] = len(answers)
+                answers.append(
+                    _one(
+                        key,
+                        found.get(key[:2]),
+                        fallback_label=fallback_label,
+                        matcher=matcher,
+                        placer=placer,
+                        overrides=overrides,
+                        providers=providers,
+                    )
                 )
-            )
-        if progress is not None:
-            for done in range(first + 1, first + len(chunk) + 1):
-                progress(done)
+            if progress is not None:
+                for row in range(done + 1, done + count + 1):
+                    progress(row)
+            done += count
     rows = np.fromiter((distinct[k] for k in keys), dtype=np.intp, count=len(keys))
     table = pd.DataFrame([a[0] for a in answers], columns=RESULT_COLUMNS)
     geometry = np.full(len(answers), None, dtype=object)
