@@ -593,3 +593,74 @@ def test_a_ratio_says_which_list_its_units_come_from():
     assert row["covered_units"] == 1
     assert row["denominator_units"] == 190
     assert row["reason"].endswith("; units as listed on 2023-06-30")
+
+
+#: A user's own list (not the seeds': they name no facility with its place),
+#: one facility of each category the plan counts, and what it makes by hand.
+USER_LISTS = {
+    "chengde": (
+        {
+            "双桥区未成年人救助保护中心": "minor_protection_centre",
+            "平泉市养老服务指导中心": "elderly_service_guidance_centre",
+            "承德县公益性公墓": "public_burial_facility",
+            "双桥区西大街街道未成年人保护工作站": "minor_protection_station",
+            "双桥区西大街街道区域养老服务中心": "regional_elderly_service_centre",
+            "双桥区社会组织孵化基地": "social_org_incubator",
+            "兴隆县兴隆镇社会救助综合服务窗口": "social_assistance_service_point",
+            "滦平县城市公益性公墓": "urban_public_cemetery",
+            "双桥区福利彩票销售网点": "welfare_lottery_outlet",
+            "双桥区西大街街道居家和社区养老服务中心": (
+                "comprehensive_community_elderly_facility"
+            ),
+        },
+        12,
+        {  # 11 counties: 双桥 双滦 鹰手营子矿 承德县 兴隆 滦平 隆化 丰宁 宽城 围场 平泉
+            "CD-X2": (11, 1),
+            "CD-X5": (11, 1),
+            "CD-T14": (11, 1),
+            "CD-X12": (11, 1),
+            "CD-X17": (11, 1),
+            "CD-T3": (217, 1),  # the 2025 list's towns and streets of 承德市
+            "CD-X15": (217, 1),
+        },
+    ),
+    "xiamen": (
+        {
+            "思明区未成年人救助保护中心": "minor_protection_centre",
+            "同安区公益性公墓": "public_burial_facility",
+            "湖里区殿前街道未成年人保护工作站": "minor_protection_station",
+            "集美区灌口镇区域养老服务中心": "regional_elderly_service_centre",
+            "海沧区福利彩票销售网点": "welfare_lottery_outlet",
+            "翔安区新店街道家庭养老床位": "family_care_bed",
+        },
+        6,
+        {  # 6 districts: 思明 湖里 集美 海沧 同安 翔安
+            "XM-T3": (6, 1),
+            "XM-T17": (6, 1),
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("plan_id", sorted(USER_LISTS))
+def test_a_users_list_computes_every_indicator_the_docs_promise(tmp_path, plan_id):
+    """Chengde and Xiamen have no example list; a user's own list computes them."""
+    from conftest import run_geoplan
+
+    facilities, computable, by_hand = USER_LISTS[plan_id]
+    listing = tmp_path / "mine.csv"
+    pd.DataFrame(
+        {"name": list(facilities), "category": list(facilities.values())}
+    ).to_csv(listing, index=False)
+    run = run_geoplan(
+        "plan", "check", plan_id, "--facilities", listing, "--out-dir", tmp_path,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "name no town or community" not in run.stderr  # every one placed
+    table = pd.read_csv(tmp_path / f"{plan_id}-progress.csv", encoding="utf-8-sig")
+    rows = table[table["scope"] == "all"].set_index("indicator")
+    assert (rows["status"] != "not computable").sum() == computable  # docs/plans.md
+    for indicator, (units, covered) in by_hand.items():
+        got = rows.loc[indicator, ["denominator_units", "covered_units"]]
+        assert tuple(got) == (units, covered), indicator
