@@ -445,7 +445,7 @@ class Matcher:
             )
         return [answers[t] for t in texts]
 
-    def _walk(  # noqa: C901, PLR0912
+    def _walk(  # noqa: C901, PLR0912, PLR0915 (the hot loop, kept inline)
         self, text: str, root: str, state: State, trail: list[tuple[str, State]]
     ) -> Match:
         """
@@ -474,10 +474,14 @@ class Matcher:
             )
             length, found, is_short = step or self._longest(head, node.allowed, root)
             if node.villages and (not length or is_short or node.deep):
-                village, looked = self._village(text, pos, node.villages)
-                read = max(read, looked)
-                if village[0] > length:  # 米粮寺村 (a village) before 米粮 (a town)
-                    length, found, is_short = village
+                start = text[pos : pos + 2]  # no village form starts so: read 2
+                if any(start in k or start[0] in k for _, (_, k) in node.villages):
+                    village, looked = self._village(text, pos, node.villages)
+                    read = max(read, looked)
+                    if village[0] > length:  # 米粮寺村 (a village) before 米粮 (a town)
+                        length, found, is_short = village
+                else:
+                    read = max(read, pos + 2)
             if not length:
                 skip = ""
                 if text[pos] in PLACEHOLDER_STARTS:
