@@ -421,14 +421,14 @@ def _answer(
     done = 0
     for first in range(0, len(keys), CHUNK_ROWS):
         rows_of = collections.Counter(keys[first : first + CHUNK_ROWS])
-        found = _matches([k for k in rows_of if k not in distinct], matcher, overrides)
+        found = _matches([k for k in rows_of if k not in distinct], matcher)
         for key, count in rows_of.items():
-            if key not in distinct:  # an online provider may take a while: say so
+            if key not in distinct:
                 distinct[key] = len(answers)
                 answers.append(
                     _one(
                         key,
-                        found.get(key[:2]),
+                        found[key[:2]],
                         fallback_label=fallback_label,
                         matcher=matcher,
                         placer=placer,
@@ -436,7 +436,7 @@ def _answer(
                         providers=providers,
                     )
                 )
-            if progress is not None:
+            if progress is not None:  # row by row: a provider may take a while
                 for row in range(done + 1, done + count + 1):
                     progress(row)
             done += count
@@ -481,13 +481,12 @@ Key = tuple[str, str | None, str | None]
 
 
 def _matches(
-    keys: Sequence[Key], matcher: Matcher, overrides: Overrides | None
+    keys: Sequence[Key], matcher: Matcher
 ) -> dict[tuple[str, str | None], Match]:
-    """Match the texts of rows without a manual fix, each context's at once."""
+    """Match the rows' texts, each context's at once."""
     texts: dict[str | None, list[str]] = {}
     for name, context, _ in keys:
-        if overrides is None or overrides.find(name, context) is None:
-            texts.setdefault(context, []).append(name)
+        texts.setdefault(context, []).append(name)
     return {
         (name, context): match
         for context, names in texts.items()
@@ -499,7 +498,7 @@ def _matches(
 
 def _one(
     key: Key,
-    match: Match | None,
+    match: Match,
     *,
     fallback_label: str,
     matcher: Matcher,
@@ -507,11 +506,11 @@ def _one(
     overrides: Overrides | None,
     providers: Sequence[object],
 ) -> Answer:
-    """Answer one distinct row (`match`: its text's, None when a fix wins)."""
+    """Answer one distinct row (`match`: its text's; a manual fix wins over it)."""
     name, context, extra = key
-    if match is None:
-        assert overrides is not None  # only a manual fix spares the match
-        point = overrides.find(name, context)
+    point = overrides.find(name, context) if overrides is not None else None
+    if point is not None:
+        assert overrides is not None  # a point came from them
         note = f"manual fix from {overrides.source} (always wins)"
         return ["manual", "override", "", "", "", 1.0, note, ""], point
     status, factor, prefix = match.status, 1.0, ""

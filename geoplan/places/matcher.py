@@ -298,13 +298,11 @@ class Matcher:
         return step
 
     def _resolve(self, head: str, allowed: tuple[str, ...], root: str) -> Step:
-        ancestors = set(self.gazetteer.path(root)) if root else set()
+        ancestors = self._ancestors(root)
         starts = (head[:n] for n in range(len(head), MIN_KEY - 1, -1))
         for key in (k for k in starts if k in self._full or k in self._short):
             full = self._below(self._full, key, allowed, ancestors)
             short = self._below(self._short, key, allowed, ancestors)
-            if len(full) == 1 and not short:  # the common case: one unit
-                return len(key), frozenset(full), False
             if full or short:
                 # a full name beats a short one, except between villages, whose
                 # committee suffixes make 王村委会 and 王村村委会 both 王村; and
@@ -316,11 +314,15 @@ class Matcher:
                 return len(key), top, not (top & full)
         return NO_STEP
 
+    def _ancestors(self, root: str) -> set[str]:
+        """Return the context and the units above it (skipped when written out)."""
+        return set(self.gazetteer.path(root)) if root else set()
+
     def _move(self, found: frozenset[str], root: str) -> Node:
         """Return the node of the units `found` (without the context's own)."""
         node = self._moves.get((found, root))
         if node is None:
-            ancestors = set(self.gazetteer.path(root)) if root else set()
+            ancestors = self._ancestors(root)
             states = tuple(sorted(found - ancestors))
             if len(self._moves) >= MAX_STEPS:
                 self._moves.clear()
