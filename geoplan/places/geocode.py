@@ -418,24 +418,34 @@ def _answer(
     """Answer each distinct row once; the table and points of every row."""
     distinct: dict[Key, int] = {}
     answers: list[Answer] = []
+    # texts that ended alike share a match; its answer, when the text adds nothing
+    shared: dict[tuple[int, str | None], tuple[Match, int]] = {}
+    alone = overrides is None and not providers
     done = 0
     for first in range(0, len(keys), CHUNK_ROWS):
         rows_of = collections.Counter(keys[first : first + CHUNK_ROWS])
         found = _matches([k for k in rows_of if k not in distinct], matcher)
         for key, count in rows_of.items():
             if key not in distinct:
-                distinct[key] = len(answers)
-                answers.append(
-                    _one(
-                        key,
-                        found[key[:2]],
-                        fallback_label=fallback_label,
-                        matcher=matcher,
-                        placer=placer,
-                        overrides=overrides,
-                        providers=providers,
+                match = found[key[:2]]
+                held = shared.get((id(match), key[1])) if alone else None
+                if held is not None:
+                    distinct[key] = held[1]
+                else:
+                    if alone and _said_by_match(match, placer):
+                        shared[id(match), key[1]] = (match, len(answers))
+                    distinct[key] = len(answers)
+                    answers.append(
+                        _one(
+                            key,
+                            match,
+                            fallback_label=fallback_label,
+                            matcher=matcher,
+                            placer=placer,
+                            overrides=overrides,
+                            providers=providers,
+                        )
                     )
-                )
             if progress is not None:  # row by row: a provider may take a while
                 for row in range(done + 1, done + count + 1):
                     progress(row)
@@ -625,10 +635,21 @@ def _matched(
     return row, placer.xy(where)
 
 
+def _said_by_match(match: Match, placer: _Placer) -> bool:
+    """Whether a row's answer follows from its match alone, not its text."""
+    return match.status == "matched" and not _former_units(match, placer)
+
+
+def _former_units(match: Match, placer: _Placer) -> list[str]:
+    """Return the units the match passed, if any of them has former names."""
+    codes = [*match.units, match.code or ""]
+    return codes if any(c in placer.former for c in codes) else []
+
+
 def _former_names(name: str, match: Match, placer: _Placer) -> str:
     """Say which units the text named by a former name, and since when."""
-    codes = [*match.units, match.code or ""]
-    if not any(c in placer.former for c in codes):
+    codes = _former_units(match, placer)
+    if not codes:
         return ""
     text = normalise(name)
     notes = [

@@ -17,7 +17,14 @@ from __future__ import annotations
 import bisect
 import itertools
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Container,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -35,6 +42,7 @@ from geoplan.places.gazetteer import (
 )
 
 MIN_KEY = 2
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 #: Placeholders of the statistical lists that name no unit of their own.
 PLACEHOLDERS = (
     "自治区直辖县级行政区划",
@@ -69,11 +77,16 @@ class Node(NamedTuple):
     deep: bool  # a town or deeper: villages are looked up at every step
     villages: tuple[tuple[str, _national.CountyForms], ...]  # (prefix, its forms)
     provinces: tuple[str, ...]  # cities/counties only: where to look wider
+    starts: Container[str]  # how the village forms start (two characters, or one)
 
 
 #: Where the matcher stands: characters read, the node, the units matched one
 #: by one, short names used, the units a name was not found under.
 State = tuple[int, Node, tuple[str, ...], int, str]
+#: How a walk ended: a state with the node's units for the node.
+Outcome = tuple[int, tuple[str, ...], tuple[str, ...], int, str]
+#: In place of `widened`: more units fit than are reported (no walk goes on).
+TOO_MANY = "\x00too many"
 
 
 def normalise(text: str) -> str:
@@ -93,9 +106,13 @@ def normalise(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
-@dataclass
+@dataclass(frozen=True)
 class Match:
-    """What the matcher found for one address."""
+    """
+    What the matcher found for one address.
+
+    Addresses of one list that end alike share one match: do not change it.
+    """
 
     status: str  # matched / ambiguous / unmatched
     code: str | None = None  # deepest unit matched (or common ancestor)
@@ -197,7 +214,8 @@ class Matcher:
                 for variant in (short, *(short + s for s in VARIANT_SUFFIXES[level])):
                     if code not in _codes(self._full, variant):
                         _add(self._short, variant, code)
-        self._trie = None  # rebuilt on the next match
+        self._trie = None
+        self._build_trie()  # part of the index: built now, not by the first match
         self._max_key = max(map(len, [*self._full, *self._short]), default=0)
         deepest = max(map(LEVELS.index, set(levels)), default=0)
         leaf = LEVEL_DIGITS[LEVELS[deepest]]
@@ -299,19 +317,29 @@ class Matcher:
 
     def _resolve(self, head: str, allowed: tuple[str, ...], root: str) -> Step:
         ancestors = self._ancestors(root)
-        starts = (head[:n] for n in range(len(head), MIN_KEY - 1, -1))
-        for key in (k for k in starts if k in self._full or k in self._short):
-            full = self._below(self._full, key, allowed, ancestors)
-            short = self._below(self._short, key, allowed, ancestors)
-            if full or short:
-                # a full name beats a short one, except between villages, whose
-                # committee suffixes make 王村委会 and 王村村委会 both 王村; and
-                # a town's name beats a village inside it named alike
-                villages = {c for c in short if self._level[c] == "village"}
-                below = (full | villages) if full else short
-                depth = {c: LEVELS.index(self._level[c]) for c in below}
-                top = frozenset(c for c in below if depth[c] == min(depth.values()))
-                return len(key), top, not (top & full)
+        full_index, short_index = self._full, self._short
+        for n in range(len(head), MIN_KEY - 1, -1):
+            key = head[:n]
+            full_held, short_held = full_index.get(key), short_index.get(key)
+            if full_held is None and short_held is None:
+                continue
+            full = self._below(full_index, key, full_held, allowed, ancestors)
+            short = self._below(short_index, key, short_held, allowed, ancestors)
+            if not (full or short):
+                continue
+            # a full name beats a short one, except between villages, whose
+            # committee suffixes make 王村委会 and 王村村委会 both 王村; and
+            # a town's name beats a village inside it named alike
+            if full and short:
+                below = full | {c for c in short if self._level[c] == "village"}
+            else:
+                below = full or short
+            if len(below) > 1:
+                rank = {c: LEVEL_RANK[self._level[c]] for c in below}
+                least = min(rank.values())
+                below = {c for c, r in rank.items() if r == least}
+            top = frozenset(below)
+            return n, top, not (top & full)
         return NO_STEP
 
     def _ancestors(self, root: str) -> set[str]:
@@ -345,6 +373,9 @@ class Matcher:
             any(len(a) >= LEVEL_DIGITS["town"] for a in allowed),
             villages,
             tuple(sorted({s[:2] for s in states})) if wide else (),
+            villages[0][1][1]
+            if len(villages) == 1
+            else frozenset(k for _, (_, lengths) in villages for k in lengths),
         )
 
     def _wider(self, head: str, provinces: tuple[str, ...], root: str) -> Step:
@@ -363,27 +394,30 @@ class Matcher:
         self,
         named: dict[str, str | set[str]],
         key: str,
+        held: str | set[str] | None,
         allowed: tuple[str, ...],
         ancestors: set[str],
     ) -> set[str]:
-        """Return the units `key` names in `named` that lie below `allowed`."""
-        codes = _codes(named, key)
-        if not codes:
+        """Return the units `key` names in `named` (`held`) below `allowed`."""
+        if held is None:
             return set()
-        found: set[str] = set()
-        if len(codes) <= FEW_CODES:
-            found.update(c for c in codes if any(c.startswith(a) for a in allowed))
+        if isinstance(held, str):  # most names name one unit
+            below = held.startswith(allowed) and held not in allowed
+            return {held} if below or held in ancestors else set()
+        if len(held) <= FEW_CODES:
+            found = {c for c in held if c.startswith(allowed)}
         else:  # 城关镇 names a thousand towns: look up the allowed ranges
             ordered = self._ordered.get((id(named), key))
             if ordered is None:
-                ordered = self._ordered[id(named), key] = sorted(codes)
+                ordered = self._ordered[id(named), key] = sorted(held)
+            found = set()
             for prefix in allowed:
                 at = bisect.bisect_left(ordered, prefix)
                 while at < len(ordered) and ordered[at].startswith(prefix):
                     found.add(ordered[at])
                     at += 1
         found.difference_update(allowed)  # a unit is not below itself
-        return found | {c for c in codes if c in ancestors} if ancestors else found
+        return found | (held & ancestors) if ancestors else found
 
     def match(self, address: str, *, context: str | None = None) -> Match:
         """
@@ -438,18 +472,21 @@ class Matcher:
         start: State = (0, self._node((root,))._replace(deep=False), (), 0, "")
         texts = [normalise(a) for a in addresses]
         answers: dict[str, Match] = {}
+        outcomes: dict[Outcome, Match] = {}  # texts that end alike share one
         trail: list[tuple[str, State]] = []  # (text read, state after) per step
         for text in sorted(set(texts)):
             while trail and not text.startswith(trail[-1][0]):
                 trail.pop()
-            answers[text] = self._walk(
-                text, root, trail[-1][1] if trail else start, trail
-            )
+            end = self._walk(text, root, trail[-1][1] if trail else start, trail)
+            match = outcomes.get(end)
+            if match is None:
+                match = outcomes[end] = self._outcome(end, root)
+            answers[text] = match
         return [answers[t] for t in texts]
 
-    def _walk(  # noqa: C901, PLR0912, PLR0915 (the hot loop, kept inline)
+    def _walk(  # noqa: C901, PLR0912 (the hot loop, kept inline)
         self, text: str, root: str, state: State, trail: list[tuple[str, State]]
-    ) -> Match:
+    ) -> Outcome:
         """
         Read `text` on from `state`, adding to `trail` the state after each step.
 
@@ -477,7 +514,7 @@ class Matcher:
             length, found, is_short = step or self._longest(head, node.allowed, root)
             if node.villages and (not length or is_short or node.deep):
                 start = text[pos : pos + 2]  # no village form starts so: read 2
-                if any(start in k or start[0] in k for _, (_, k) in node.villages):
+                if start in node.starts or start[0] in node.starts:
                     village, looked = self._village(text, pos, node.villages)
                     read = max(read, looked)
                     if village[0] > length:  # 米粮寺村 (a village) before 米粮 (a town)
@@ -505,16 +542,20 @@ class Matcher:
                 if reached.states:  # else the context or its ancestors, written out
                     node, shorts = reached, shorts + is_short
                     if len(node.states) > MAX_CANDIDATES:
-                        first = list(node.states[:MAX_CANDIDATES])
-                        return Match(
-                            "ambiguous", root or None, list(matched), first, pos, shorts
-                        )
+                        return pos, node.states, matched, shorts, TOO_MANY
                     if len(node.states) == 1:
                         matched = (*matched, node.states[0])
             seen = max(seen, read)
             if seen <= size:
                 trail.append((text[:seen], (pos, node, matched, shorts, widened)))
-        states = node.states
+        return pos, node.states, matched, shorts, widened
+
+    def _outcome(self, end: Outcome, root: str) -> Match:
+        """Return the match of a walk that ended so."""
+        pos, states, matched, shorts, widened = end
+        if widened == TOO_MANY:
+            first = list(states[:MAX_CANDIDATES])
+            return Match("ambiguous", root or None, list(matched), first, pos, shorts)
         if states == (root,):
             return Match("unmatched", root or None, [], [], 0, 0)
         if len(states) == 1:
