@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 LEVELS = ("province", "city", "county", "town", "village")
 LEVEL_DIGITS = {"province": 2, "city": 4, "county": 6, "town": 9, "village": 12}
+#: The code digits of the levels above each level.
+_ABOVE = {lv: [LEVEL_DIGITS[a] for a in LEVELS[:i]] for i, lv in enumerate(LEVELS)}
 COLUMNS = [
     "name",
     "short_name",
@@ -167,12 +169,13 @@ def code_path(code: str, level: str, known: Container[str]) -> list[str]:
     list of str
         Ancestors first, `code` last.
     """
-    chain = []
-    for lv in LEVELS[: LEVELS.index(level)]:
-        ancestor = code_prefix(code, lv).ljust(12, "0")
-        if ancestor in known:
-            chain.append(ancestor)
-    return [*chain, code]
+    chain = [
+        ancestor
+        for digits in _ABOVE[level]
+        if (ancestor := code[:digits].ljust(12, "0")) in known
+    ]
+    chain.append(code)
+    return chain
 
 
 def short_name(name: str, level: str) -> str:

@@ -642,8 +642,10 @@ def _said_by_match(match: Match, placer: _Placer) -> bool:
 
 def _former_units(match: Match, placer: _Placer) -> list[str]:
     """Return the units the match passed, if any of them has former names."""
-    codes = [*match.units, match.code or ""]
-    return codes if any(c in placer.former for c in codes) else []
+    former = placer.former
+    if match.code not in former and former.keys().isdisjoint(match.units):
+        return []
+    return [*match.units, match.code or ""]
 
 
 def _former_names(name: str, match: Match, placer: _Placer) -> str:

@@ -106,7 +106,7 @@ def normalise(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
-@dataclass(frozen=True)
+@dataclass
 class Match:
     """
     What the matcher found for one address.
@@ -350,8 +350,7 @@ class Matcher:
         """Return the node of the units `found` (without the context's own)."""
         node = self._moves.get((found, root))
         if node is None:
-            ancestors = self._ancestors(root)
-            states = tuple(sorted(found - ancestors))
+            states = tuple(sorted(found - self._ancestors(root) if root else found))
             if len(self._moves) >= MAX_STEPS:
                 self._moves.clear()
             node = self._moves[found, root] = self._node(states)
@@ -375,7 +374,7 @@ class Matcher:
             tuple(sorted({s[:2] for s in states})) if wide else (),
             villages[0][1][1]
             if len(villages) == 1
-            else frozenset(k for _, (_, lengths) in villages for k in lengths),
+            else _AnyOf(starts for _, (_, starts) in villages),
         )
 
     def _wider(self, head: str, provinces: tuple[str, ...], root: str) -> Step:
@@ -577,6 +576,13 @@ class Matcher:
         if len(keys) != 1:
             return None
         return max(codes, key=lambda c: ("@" not in c, self._vintage[c], c))
+
+
+class _AnyOf(tuple[Container[str], ...]):
+    """Containers of which any may hold an item."""
+
+    def __contains__(self, item: object) -> bool:
+        return any(item in c for c in self)
 
 
 def _add(named: dict[str, str | set[str]], key: str, code: str) -> None:
