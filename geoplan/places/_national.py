@@ -147,28 +147,33 @@ def village_forms(county: str) -> CountyForms | None:
         Form -> village code(s), and first two characters -> form lengths.
     """
     from geoplan.places.gazetteer import (
+        SUFFIXES,
         VARIANT_SUFFIXES,
         plain_village_name,
-        short_name,
     )
 
     rows = _county_villages(county[:2]).get(county)
     if not rows:
         return None
-    variants = ("", *VARIANT_SUFFIXES["village"])
+    variants, ends = VARIANT_SUFFIXES["village"], SUFFIXES["village"]
     held_by: dict[str, str | tuple[str, ...]] = {}
-    sizes: dict[str, set[int]] = {}
     for code, name in rows:
-        short = short_name(name, "village")
-        for form in {name, plain_village_name(name), *(short + v for v in variants)}:
-            held = held_by.get(form)
-            if held is None:
-                held_by[form] = code
-            elif isinstance(held, str):
+        plain = short = plain_village_name(name)
+        for end in ends:  # the short name (gazetteer.short_name, from `plain`)
+            if plain.endswith(end) and len(plain) - len(end) >= 2:
+                short = plain[: -len(end)]
+                break
+        for form in (name, plain, short, *[short + v for v in variants]):
+            held = held_by.setdefault(form, code)
+            if held == code:
+                continue
+            if isinstance(held, str):
                 held_by[form] = (held, code)
             elif code not in held:
                 held_by[form] = (*held, code)
-            sizes.setdefault(form[:2], set()).add(len(form))
+    sizes: dict[str, set[int]] = {}
+    for form in held_by:
+        sizes.setdefault(form[:2], set()).add(len(form))
     return held_by, {c: tuple(sorted(n, reverse=True)) for c, n in sizes.items()}
 
 
