@@ -19,8 +19,10 @@ Run: .venv/bin/python benchmarks/bench_geocode.py [N]
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,12 +39,15 @@ TOWNS = SHARED / "data" / "adcode" / "towns-national.csv"
 VIRTUAL = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 SITE_WORDS = ["移民安置点", "幸福小区一期", "敬老院", "社区服务站", "集中安置点二期"]
 
+GEOPLAN_COLD = (
+    "from geoplan.places.gazetteer import Gazetteer;"
+    "from geoplan.places.matcher import Matcher;"
+    "g = Gazetteer.builtin(); m = Matcher(g); m.match('商州区北宽坪镇')"
+)
 COLD = {
-    "geoplan": (
-        "from geoplan.places.gazetteer import Gazetteer;"
-        "from geoplan.places.matcher import Matcher;"
-        "g = Gazetteer.builtin(); m = Matcher(g); m.match('商州区北宽坪镇')"
-    ),
+    "geoplan": GEOPLAN_COLD,
+    # the built-in table is built, then cached, on a machine's first run
+    "geoplan, first run (no cache)": GEOPLAN_COLD,
     "geoplan, the villages of every county indexed": (
         "from geoplan.places import _national;"
         "from geoplan.places.gazetteer import Gazetteer;"
@@ -55,7 +60,7 @@ COLD = {
 }
 
 
-def cold_start(code: str) -> tuple[float, float]:
+def cold_start(code: str, cache: str | None = None) -> tuple[float, float]:
     """Seconds and peak RSS (MiB) of a fresh Python running `code`."""
     # VmHWM is this process's own peak: ru_maxrss would keep the forking
     # parent's (a benchmark holding 100k addresses) across exec
@@ -66,8 +71,13 @@ def cold_start(code: str) -> tuple[float, float]:
         "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')];"
         "print(s, int(hwm[0].split()[1]) / 1024)"
     )
+    env = {**os.environ, **({"GEOPLAN_CACHE": cache} if cache else {})}
     out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     ).stdout.split()
     return round(float(out[0]), 2), round(float(out[1]))
 
@@ -135,7 +145,8 @@ def main(n: int = 100_000) -> None:
         "(missing levels, placeholders, 2,000 former county names)",
     }
     for label, code in COLD.items():
-        seconds, rss = cold_start(code)
+        with tempfile.TemporaryDirectory() as empty:
+            seconds, rss = cold_start(code, empty if "no cache" in label else None)
         record[f"cold_start_s, {label}"] = seconds
         record[f"peak_rss_mib, {label}"] = rss
     store = gazetteer.Gazetteer.builtin()

@@ -9,6 +9,7 @@ import pytest
 from conftest import adcode_files
 from pyproj import Geod
 
+from geoplan import settings
 from geoplan.errors import ValidationError
 from geoplan.io import gazetteer_files
 from geoplan.places import boundaries, gazetteer
@@ -28,6 +29,42 @@ def test_builtin_has_every_town_offline(builtin_gazetteer):
         towns.loc[towns["lon"].isna(), "point_source"].str.startswith("no point").all()
     )
     assert units.loc["611002000000", "source"].startswith("MCA division list 2025")
+
+
+def test_the_builtin_table_is_built_once_then_read_from_the_cache(
+    tmp_path, monkeypatch, caplog
+):
+    monkeypatch.setattr(settings, "cache_folder", tmp_path)
+    built = gazetteer._builtin_units.__wrapped__()  # not this process's copy
+    (cached,) = tmp_path.glob("builtin-units-*.parquet")
+    assert not list(tmp_path.glob(".*.part"))  # written whole, then renamed
+
+    def never(*_args):
+        raise AssertionError("built again although cached")
+
+    monkeypatch.setattr(gazetteer, "_build_builtin_units", never)
+    read = gazetteer._builtin_units.__wrapped__()
+    pd.testing.assert_frame_equal(read, built, check_exact=True)  # dtypes too
+
+    cached.write_bytes(b"PAR1 cut short")  # a crash mid-copy, a full disk
+    monkeypatch.undo()
+    monkeypatch.setattr(settings, "cache_folder", tmp_path)
+    with caplog.at_level("WARNING"):
+        again = gazetteer._builtin_units.__wrapped__()
+    assert "Rebuilding the built-in gazetteer" in caplog.text
+    pd.testing.assert_frame_equal(again, built, check_exact=True)
+    assert pd.read_parquet(cached).equals(built)  # the cache is whole again
+
+
+def test_the_builtin_table_is_built_where_no_cache_can_be_written(
+    tmp_path, monkeypatch
+):
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a folder")
+    monkeypatch.setattr(settings, "cache_folder", blocked)
+    units = gazetteer._builtin_units.__wrapped__()
+    assert len(units) == len(gazetteer._builtin_units())
+    assert blocked.read_text() == "not a folder"
 
 
 def test_county_points_lie_in_their_polygons(builtin_gazetteer):

@@ -45,6 +45,15 @@ def town_points() -> pd.DataFrame:
     return table.set_index("code")[["lon", "lat", "point_source", "former_code"]]
 
 
+def builtin_fingerprint() -> bytes:
+    """Return the bytes of the shipped tables the built-in gazetteer is built from."""
+    parts = []
+    for name in ("towns.csv.gz", "history.csv"):
+        with _open(name) as handle:
+            parts.append(handle.read())
+    return b"".join(parts)
+
+
 @functools.cache
 def history() -> pd.DataFrame:
     """

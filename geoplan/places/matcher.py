@@ -154,6 +154,7 @@ class Matcher:
         self._ends: dict[str, bool] = {}  # no key goes on past this head
         self._leaf_digits = 0  # prefixes this long have no unit of the index below
         self._index(gazetteer.units)
+        self._build_trie()  # part of the index: built now, not by the first match
 
     def on_load(self, listener: Callable[[Mapping[str, str]], None]) -> None:
         """
@@ -214,8 +215,7 @@ class Matcher:
                 for variant in (short, *(short + s for s in VARIANT_SUFFIXES[level])):
                     if code not in _codes(self._full, variant):
                         _add(self._short, variant, code)
-        self._trie = None
-        self._build_trie()  # part of the index: built now, not by the first match
+        self._trie = None  # rebuilt on the next match
         self._max_key = max(map(len, [*self._full, *self._short]), default=0)
         deepest = max(map(LEVELS.index, set(levels)), default=0)
         leaf = LEVEL_DIGITS[LEVELS[deepest]]
@@ -578,11 +578,16 @@ class Matcher:
         return max(codes, key=lambda c: ("@" not in c, self._vintage[c], c))
 
 
-class _AnyOf(tuple[Container[str], ...]):
+class _AnyOf:
     """Containers of which any may hold an item."""
 
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: Iterable[Container[str]]) -> None:
+        self.parts = tuple(parts)
+
     def __contains__(self, item: object) -> bool:
-        return any(item in c for c in self)
+        return any(item in c for c in self.parts)
 
 
 def _add(named: dict[str, str | set[str]], key: str, code: str) -> None:
