@@ -31,8 +31,8 @@ import importlib.metadata
 import importlib.resources
 import json
 import logging
-import os
 import re
+import uuid
 from collections.abc import Container
 from pathlib import Path
 
@@ -797,7 +797,7 @@ def _builtin_cache() -> Path | None:
 
 def _store_builtin(units: pd.DataFrame, path: Path) -> None:
     """Write the built table where later runs read it (atomic; best effort)."""
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.part")  # one writer
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         units.to_parquet(part)
