@@ -19,7 +19,6 @@ import itertools
 import unicodedata
 from collections.abc import (
     Callable,
-    Collection,
     Container,
     Iterable,
     Mapping,
@@ -198,6 +197,7 @@ class Matcher:
         for code, former in zip(codes, units["former_codes"].tolist(), strict=True):
             for item in filter(None, former.split(";")):
                 self._current.setdefault(item.split("@")[0], code)
+        full_index, short_index = self._full, self._short
         for code, name, short, aliases, level in zip(
             codes,
             column["name"],
@@ -206,15 +206,18 @@ class Matcher:
             levels,
             strict=True,
         ):
-            fulls = [name, *[a for a in aliases.split(";") if a]]
+            fulls = [name, *filter(None, aliases.split(";"))]
             if level == "village":
                 fulls += [plain_village_name(f) for f in fulls]
             for full in fulls:
-                _add(self._full, full, code)
+                _add(full_index, full, code)
             if len(short) >= MIN_KEY:
-                for variant in (short, *(short + s for s in VARIANT_SUFFIXES[level])):
-                    if code not in _codes(self._full, variant):
-                        _add(self._short, variant, code)
+                for variant in (short, *[short + s for s in VARIANT_SUFFIXES[level]]):
+                    held = full_index.get(variant)  # a full name of the unit itself?
+                    if held is None or (
+                        held != code if isinstance(held, str) else code not in held
+                    ):
+                        _add(short_index, variant, code)
         self._trie = None  # rebuilt on the next match
         self._max_key = max(map(len, [*self._full, *self._short]), default=0)
         deepest = max(map(LEVELS.index, set(levels)), default=0)
@@ -592,20 +595,13 @@ class _AnyOf:
 
 def _add(named: dict[str, str | set[str]], key: str, code: str) -> None:
     """Index `code` under `key`: the code alone, a set once a second comes."""
-    held = named.get(key)
-    if held is None:
-        named[key] = code
-    elif isinstance(held, str):
-        if held != code:
-            named[key] = {held, code}
+    held = named.setdefault(key, code)
+    if held == code:
+        return
+    if isinstance(held, str):
+        named[key] = {held, code}
     else:
         held.add(code)
-
-
-def _codes(named: dict[str, str | set[str]], key: str) -> Collection[str]:
-    """Return the codes indexed under `key`."""
-    held = named.get(key, ())
-    return (held,) if isinstance(held, str) else held
 
 
 def _common_ancestor(codes: Sequence[str], level: dict[str, str]) -> str | None:
