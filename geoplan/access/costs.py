@@ -107,9 +107,10 @@ def point_coordinates(
     """
     geoms = frame.geometry.to_numpy()
     type_id = shapely.get_type_id(geoms)  # -1 for missing, 0 for points
-    other = (type_id > 0) & ~shapely.is_empty(geoms)
-    if other.any():
-        kinds = sorted(set(shapely.get_type_id(geoms[other]).tolist()))
+    other = np.flatnonzero(type_id > 0)
+    other = other[~shapely.is_empty(geoms[other])]  # an empty polygon: no location
+    if other.size:
+        kinds = sorted(set(type_id[other].tolist()))
         names = [_GEOM_NAMES.get(k, str(k)) for k in kinds]
         msg = (
             f"`{role}` must hold points, found {names}; use "
@@ -198,12 +199,13 @@ def euclidean_costs(
         demand_m, facilities_m, d_ok, cutoff_m, "euclidean", with_pairs=with_pairs
     )
     if len(f_pos) and d_ok.any():
-        tree = cKDTree(f_xy[f_pos])
-        dist, idx = tree.query(d_xy[d_ok], k=1, workers=-1)
+        tree = cKDTree(f_xy if len(f_pos) == len(f_xy) else f_xy[f_pos])
+        located = d_xy if d_ok.all() else d_xy[d_ok]  # no copy when all are
+        dist, idx = tree.query(located, k=1, workers=-1)
         table.nearest[d_ok] = dist
         table.nearest_pos[d_ok] = f_pos[idx]
         table.within_count[d_ok] = tree.query_ball_point(
-            d_xy[d_ok], r=cutoff_m, return_length=True, workers=-1
+            located, r=cutoff_m, return_length=True, workers=-1
         )
         if with_pairs:
             table = replace(

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from numpy.typing import NDArray
 
 from geoplan._geometry import has_location
@@ -45,6 +46,17 @@ def _label(reach: float, unit: str = "m") -> str:
 
 #: The column of the cost to the nearest facility, by the cost table's unit.
 NEAREST_COLUMN = {"m": "dist_to_nearest_m", "s": "time_to_nearest_s"}
+#: Each coverage state's position in :data:`geoplan.places.precision.STATES`.
+STATE_CODE = {state: code for code, state in enumerate(precision.STATES)}
+#: The type pandas gives text (``str``; ``object`` before pandas 3).
+_TEXT = pd.Series(["covered"]).dtype
+
+
+def _state_names(code: NDArray[np.int8]) -> pd.api.extensions.ExtensionArray | NDArray:
+    """Return the states' names, taken by position (no string built per row)."""
+    if isinstance(_TEXT, np.dtype):  # object: pandas before 3
+        return np.array(precision.STATES, dtype=object)[code]
+    return pd.array(pa.array(precision.STATES).take(pa.array(code)), dtype=_TEXT)
 
 
 def coverage_from_costs(
@@ -101,13 +113,15 @@ def coverage_from_costs(
             costs.facility_index.take(costs.nearest_pos[found]), dtype=object
         )
     low, high = bounds if bounds is not None else (costs.nearest, costs.nearest)
-    status = precision.decide(low, high, reach)
+    code = precision.decide_codes(low, high, reach)
     nowhere = np.isinf(costs.nearest)  # located, but no facility along the network
-    status[nowhere] = precision.UNREACHABLE
-    covered = pd.array(status == precision.COVERED, dtype="boolean")
-    covered[(status == precision.UNDETERMINED) | (status == precision.NOT_LOCATED)] = (
-        pd.NA
+    code[nowhere] = STATE_CODE[precision.UNREACHABLE]
+    covered = pd.array(code == STATE_CODE[precision.COVERED], dtype="boolean")
+    unknown = (code == STATE_CODE[precision.UNDETERMINED]) | (
+        code == STATE_CODE[precision.NOT_LOCATED]
     )
+    covered[unknown] = pd.NA
+    status = _state_names(code)
     extra = dict(costs.extra)
     other = NEAREST_COLUMN["s" if costs.unit == "m" else "m"]
     beside = {other: extra.pop(other)} if other in extra else {}  # network costs

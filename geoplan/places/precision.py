@@ -190,13 +190,35 @@ def decide(
         :data:`NOT_COVERED` where even the least is beyond it,
         :data:`UNDETERMINED` in between, :data:`NOT_LOCATED` for NaN.
     """
+    states = np.array(STATES, dtype=object)
+    return states[decide_codes(distance_low_m, distance_high_m, radius_m)]
+
+
+def decide_codes(
+    distance_low_m: ArrayLike, distance_high_m: ArrayLike, radius_m: float
+) -> NDArray[np.int8]:
+    """
+    Decide coverage as positions in :data:`STATES` (see :func:`decide`).
+
+    Parameters
+    ----------
+    distance_low_m, distance_high_m
+        As for :func:`decide`.
+    radius_m
+        As for :func:`decide`.
+
+    Returns
+    -------
+    numpy.ndarray
+        One small integer per row: ``STATES[code]`` is its state.
+    """
     low = np.asarray(distance_low_m, dtype=float)
     high = np.asarray(distance_high_m, dtype=float)
-    state = np.full(low.shape, UNDETERMINED, dtype=object)
-    state[high <= radius_m] = COVERED
-    state[low > radius_m] = NOT_COVERED
-    state[np.isnan(low) | np.isnan(high)] = NOT_LOCATED
-    return state
+    code = np.full(low.shape, STATES.index(UNDETERMINED), dtype=np.int8)
+    code[high <= radius_m] = STATES.index(COVERED)
+    code[low > radius_m] = STATES.index(NOT_COVERED)
+    code[np.isnan(low) | np.isnan(high)] = STATES.index(NOT_LOCATED)
+    return code
 
 
 def coarse_summary(levels: pd.Series) -> str:
