@@ -416,36 +416,39 @@ def _answer(
     providers: Sequence[object],
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Answer each distinct row once; the table and points of every row."""
-    distinct: dict[Key, int] = {}
+    distinct: dict[Key, int] = {}  # a row -> its answer's position
     answers: list[Answer] = []
     # texts that ended alike share a match; its answer, when the text adds nothing
     shared: dict[tuple[int, str | None], tuple[Match, int]] = {}
     alone = overrides is None and not providers
+
+    def answer(key: Key, match: Match) -> int:
+        """Return the position of the row's answer, answering it when new."""
+        same = (id(match), key[1])  # the match is kept alive in `shared`
+        if alone and same in shared:
+            return shared[same][1]
+        if alone and _said_by_match(match, placer):
+            shared[same] = (match, len(answers))
+        answers.append(
+            _one(
+                key,
+                match,
+                fallback_label=fallback_label,
+                matcher=matcher,
+                placer=placer,
+                overrides=overrides,
+                providers=providers,
+            )
+        )
+        return len(answers) - 1
+
     done = 0
     for first in range(0, len(keys), CHUNK_ROWS):
         rows_of = collections.Counter(keys[first : first + CHUNK_ROWS])
         found = _matches([k for k in rows_of if k not in distinct], matcher)
         for key, count in rows_of.items():
             if key not in distinct:
-                match = found[key[:2]]
-                held = shared.get((id(match), key[1])) if alone else None
-                if held is not None:
-                    distinct[key] = held[1]
-                else:
-                    if alone and _said_by_match(match, placer):
-                        shared[id(match), key[1]] = (match, len(answers))
-                    distinct[key] = len(answers)
-                    answers.append(
-                        _one(
-                            key,
-                            match,
-                            fallback_label=fallback_label,
-                            matcher=matcher,
-                            placer=placer,
-                            overrides=overrides,
-                            providers=providers,
-                        )
-                    )
+                distinct[key] = answer(key, found[key[:2]])
             if progress is not None:  # row by row: a provider may take a while
                 for row in range(done + 1, done + count + 1):
                     progress(row)
