@@ -423,7 +423,7 @@ def _answer(
     alone = overrides is None and not providers
 
     def answer(key: Key, match: Match) -> int:
-        """Return the position of the row's answer, answering it when new."""
+        # the position of the row's answer, answered when new
         same = (id(match), key[1])  # the match is kept alive in `shared`
         if alone and same in shared:
             return shared[same][1]
