@@ -4,27 +4,36 @@ geoplan geocodes facility and settlement lists written in Chinese, computes
 administrative and spatial coverage against the targets of the 14th Five-Year
 civil-affairs plans (十四五民政事业发展规划), and shows the gaps as maps,
 GeoPackage layers and tables.
+
+The public names below are imported when first used, so a command that only
+geocodes does not load the network, map and siting stacks.
 """
 
-from geoplan import errors, settings
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from geoplan import _lazy, errors, settings
 from geoplan._version import __version__
-from geoplan.access import coverage
-from geoplan.places import boundaries, crs, geocode
-from geoplan.places.gazetteer import Gazetteer
-from geoplan.workflows import (
-    CoverageJob,
-    CoverageResult,
-    PlanCheckJob,
-    PlanCheckResult,
-    RecommendJob,
-    RecommendResult,
-    RegionalJob,
-    RegionalResult,
-    run_coverage,
-    run_plan_check,
-    run_recommend,
-    run_regional,
-)
+
+if TYPE_CHECKING:
+    from geoplan.access import coverage
+    from geoplan.places import boundaries, crs, geocode
+    from geoplan.places.gazetteer import Gazetteer
+    from geoplan.workflows import (
+        CoverageJob,
+        CoverageResult,
+        PlanCheckJob,
+        PlanCheckResult,
+        RecommendJob,
+        RecommendResult,
+        RegionalJob,
+        RegionalResult,
+        run_coverage,
+        run_plan_check,
+        run_recommend,
+        run_regional,
+    )
 
 __all__ = [
     "CoverageJob",
@@ -48,3 +57,22 @@ __all__ = [
     "run_regional",
     "settings",
 ]
+
+__getattr__, __dir__ = _lazy.exports(
+    "geoplan",
+    {
+        "coverage": "geoplan.access.coverage",
+        "boundaries": "geoplan.places.boundaries",
+        "crs": "geoplan.places.crs",
+        "geocode": "geoplan.places.geocode",
+        "Gazetteer": "geoplan.places.gazetteer:Gazetteer",
+        **{
+            name: f"geoplan.workflows:{name}"
+            for name in __all__
+            if name.startswith(
+                ("run_", "Coverage", "PlanCheck", "Recommend", "Regional")
+            )
+        },
+    },
+    globals(),
+)

@@ -5,18 +5,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import importlib
 import io
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from geoplan import settings
 from geoplan._progress import step
 from geoplan._secrets import redact, redact_logging
-from geoplan.cases.shangluo import demo
-from geoplan.cli import _coverage, _export, _geocode, _map, _plan, _recommend, _run
 from geoplan.cli._args import build_parser
 from geoplan.errors import GeoplanError
 
@@ -36,24 +35,41 @@ def _build_parser() -> argparse.ArgumentParser:
     return build_parser(
         _Parser,
         {
-            "demo": _run_demo,
-            "coverage": _coverage.run,
-            "recommend": _recommend.run,
-            "export": _export.run,
-            "map": _map.run,
-            "gazetteer import": _geocode.run_import,
-            "gazetteer info": _geocode.run_info,
-            "geocode": _geocode.run_geocode,
-            "plan list": _plan.run_list,
-            "plan categories": _plan.run_categories,
-            "plan check": _plan.run_check,
-            "run": _run.run,
-            "init": _run.init,
+            key: _handler(where)
+            for key, where in {
+                "demo": "geoplan.cli:_run_demo",
+                "coverage": "geoplan.cli._coverage:run",
+                "recommend": "geoplan.cli._recommend:run",
+                "export": "geoplan.cli._export:run",
+                "map": "geoplan.cli._map:run",
+                "gazetteer import": "geoplan.cli._geocode:run_import",
+                "gazetteer info": "geoplan.cli._geocode:run_info",
+                "geocode": "geoplan.cli._geocode:run_geocode",
+                "plan list": "geoplan.cli._plan:run_list",
+                "plan categories": "geoplan.cli._plan:run_categories",
+                "plan check": "geoplan.cli._plan:run_check",
+                "run": "geoplan.cli._run:run",
+                "init": "geoplan.cli._run:init",
+            }.items()
         },
     )
 
 
+def _handler(where: str) -> Callable[[argparse.Namespace], int]:
+    """Return a command's runner, its module imported only when it runs."""
+    module, _, name = where.partition(":")
+
+    def run(args: argparse.Namespace) -> int:
+        runner: Callable[[argparse.Namespace], int]
+        runner = getattr(importlib.import_module(module), name)
+        return runner(args)
+
+    return run
+
+
 def _run_demo(args: argparse.Namespace) -> int:
+    from geoplan.cases.shangluo import demo  # the maps and networks it needs: now
+
     step("商洛示例 reading the plan table, placing sites, writing layers and map")
     result = demo.run_shangluo(
         layers_folder=args.layers_dir,
