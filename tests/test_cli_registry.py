@@ -65,3 +65,47 @@ def test_shared_options_are_used_and_help_texts_are_filled(capsys):
     shown = capsys.readouterr().out
     assert "shangluo" in shown
     assert "{plans}" not in shown
+
+
+@pytest.mark.parametrize(
+    ("argv", "keys"),
+    [
+        ([], {"geoplan"}),
+        (["--lang", "en", "geocode", "map"], {"geoplan", "geocode"}),
+        (
+            ["plan", "check", "xianan", "--facilities", "plan"],
+            {"geoplan", "plan", "plan check"},
+        ),
+        (["gazetteer", "import", "run"], {"geoplan", "gazetteer", "gazetteer import"}),
+        (["geocod", "x.csv"], {"geoplan"}),  # not a command: argparse says so
+    ],
+)
+def test_a_command_line_names_its_command_and_action(argv, keys):
+    from geoplan.cli._args import keys_named
+
+    assert keys_named(argv) == keys
+
+
+HEAVY = ("folium", "scipy.spatial", "osmnx", "networkx", "distributed", "highspy")
+
+
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["geocode", "--help"], ["export", "--help"]]
+)
+def test_a_light_command_does_not_load_the_network_map_and_siting_stacks(argv):
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from geoplan.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]", out

@@ -16,7 +16,7 @@ from typing import NoReturn
 from geoplan import settings
 from geoplan._progress import step
 from geoplan._secrets import redact, redact_logging
-from geoplan.cli._args import build_parser
+from geoplan.cli._args import build_parser, keys_named
 from geoplan.errors import GeoplanError
 
 EXIT_OK = 0
@@ -31,7 +31,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Build the parser; given `argv`, with only the options of the command it names."""
     return build_parser(
         _Parser,
         {
@@ -52,6 +53,7 @@ def _build_parser() -> argparse.ArgumentParser:
                 "init": "geoplan.cli._run:init",
             }.items()
         },
+        only=None if argv is None else keys_named(argv),
     )
 
 
@@ -99,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit code: 0 on success, 1 when the work failed, 2 on bad usage.
     """
-    parser = _build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _build_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

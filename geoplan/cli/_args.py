@@ -6,7 +6,7 @@ import argparse
 import functools
 import sys
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,40 +37,100 @@ _TYPES: dict[str, Callable[[str], Any]] = {
 
 def _choices(name: str) -> list[str]:
     """Return the values of a registry an option's ``choices`` names."""
-    from geoplan.access import coverage, modes
-    from geoplan.io import export
-    from geoplan.places import gazetteer
+    return list(_REGISTRIES[name]())
+
+
+# Each registry's module is imported only when an option of the command run
+# names it: `geoplan geocode` does not load the network, map and plan stacks.
+
+
+def _coords() -> Iterable[str]:
     from geoplan.places.coords import SYSTEMS
-    from geoplan.planning import plans
+
+    return SYSTEMS
+
+
+def _modes() -> Iterable[str]:
+    from geoplan.access import modes
+
+    return modes.available()
+
+
+def _basemaps() -> Iterable[str]:
     from geoplan.render import basemaps
 
-    registries: dict[str, Callable[[], Iterable[str]]] = {
-        "coords": lambda: SYSTEMS,
-        "modes": modes.available,
-        "basemaps": basemaps.available,
-        "methods": lambda: coverage.METHODS,
-        "levels": lambda: gazetteer.LEVELS,
-        "unit_levels": lambda: sorted(plans.UNIT_LEVELS),
-        "export_formats": lambda: [s.lstrip(".") for s in export.FORMATS],
-        "export_crs": lambda: sorted(export.CRS_CHOICES),
-    }
-    return list(registries[name]())
+    return basemaps.available()
+
+
+def _methods() -> Iterable[str]:
+    from geoplan.access.coverage import METHODS
+
+    return METHODS
+
+
+def _levels() -> Iterable[str]:
+    from geoplan.places.gazetteer import LEVELS
+
+    return LEVELS
+
+
+def _unit_levels() -> Iterable[str]:
+    from geoplan.planning.plans import UNIT_LEVELS
+
+    return sorted(UNIT_LEVELS)
+
+
+def _export_formats() -> Iterable[str]:
+    from geoplan.io.export import FORMATS
+
+    return [s.lstrip(".") for s in FORMATS]
+
+
+def _export_crs() -> Iterable[str]:
+    from geoplan.io.export import CRS_CHOICES
+
+    return sorted(CRS_CHOICES)
+
+
+def _presets() -> Iterable[str]:
+    from geoplan.access import presets
+
+    return presets.available()
+
+
+def _plans() -> Iterable[str]:
+    from geoplan.planning import plans
+
+    return plans.available()
+
+
+def _version() -> Iterable[str]:
+    from geoplan._version import __version__
+
+    return [__version__]
+
+
+_REGISTRIES: dict[str, Callable[[], Iterable[str]]] = {
+    "coords": _coords,
+    "modes": _modes,
+    "basemaps": _basemaps,
+    "methods": _methods,
+    "levels": _levels,
+    "unit_levels": _unit_levels,
+    "export_formats": _export_formats,
+    "export_crs": _export_crs,
+    # help texts' {presets}, {plans}, {version}, {modes}
+    "presets": _presets,
+    "plans": _plans,
+    "version": _version,
+}
 
 
 def _fill(text: str) -> str:
-    """Fill a help text's ``{presets}``, ``{plans}`` and ``{version}``."""
-    from geoplan._version import __version__
-    from geoplan.access import modes, presets
-    from geoplan.planning import plans
-
-    for key, value in (
-        ("{presets}", lambda: ", ".join(presets.available())),
-        ("{plans}", lambda: ", ".join(plans.available())),
-        ("{version}", lambda: __version__),
-        ("{modes}", lambda: ", ".join(modes.available())),
-    ):
-        if key in text:
-            text = text.replace(key, value())
+    """Fill a help text's ``{presets}``, ``{plans}``, ``{modes}`` and ``{version}``."""
+    for name in ("presets", "plans", "version", "modes"):
+        if f"{{{name}}}" in text:  # its registry loaded only then
+            text = text.replace(f"{{{name}}}", ", ".join(_REGISTRIES[name]()))
     return text
 
 
@@ -101,6 +161,8 @@ def _add_option(target: Any, spec: dict[str, Any]) -> None:
 def build_parser(
     parser_class: type[argparse.ArgumentParser],
     handlers: Mapping[str, Callable[[argparse.Namespace], int]],
+    *,
+    only: Collection[str] | None = None,
 ) -> argparse.ArgumentParser:
     """
     Build the ``geoplan`` parser from ``data/commands.toml``.
@@ -111,6 +173,9 @@ def build_parser(
         The parser class of every command (errors as one line).
     handlers
         The function that runs each command, by its key (``"plan check"``).
+    only
+        The keys whose options are added (see :func:`keys_named`); every
+        command is still listed. Default: every key's options.
 
     Returns
     -------
@@ -145,6 +210,9 @@ def build_parser(
             )
         if key in handlers:
             parser.set_defaults(handler=handlers[key])
+        parsers[key] = parser
+        if only is not None and key not in only:
+            continue  # another command's options: their choices are not loaded
         exclusive = {
             name: parser.add_mutually_exclusive_group(required=group["required"])
             for name, group in spec.get("groups", {}).items()
@@ -154,8 +222,33 @@ def build_parser(
             option.pop("use", None)
             group = option.pop("group", None)
             _add_option(exclusive[group] if group else parser, option)
-        parsers[key] = parser
     return parsers["geoplan"]
+
+
+def keys_named(argv: Sequence[str]) -> set[str]:
+    """
+    Return the registry keys a command line names: the root, its command, its action.
+
+    Parameters
+    ----------
+    argv
+        The arguments, without the program name.
+
+    Returns
+    -------
+    set of str
+        For example ``{"geoplan", "plan", "plan check"}``; only ``{"geoplan"}``
+        when no command is named.
+    """
+    keys = set(_registry()) - {"options"}
+    named, prefix = {"geoplan"}, ""
+    for word in (a for a in argv if not a.startswith("-")):
+        if f"{prefix}{word}" in keys:
+            named.add(f"{prefix}{word}")
+            prefix = f"{prefix}{word} "
+        elif prefix:
+            break  # the command's own arguments
+    return named
 
 
 class Deprecated(argparse.Action):
