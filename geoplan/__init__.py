@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from geoplan import _lazy, errors, settings
+from geoplan import _lazy, errors, settings, workflows  # workflows: names only
 from geoplan._version import __version__
 
 if TYPE_CHECKING:
@@ -66,13 +66,7 @@ __getattr__, __dir__ = _lazy.exports(
         "crs": "geoplan.places.crs",
         "geocode": "geoplan.places.geocode",
         "Gazetteer": "geoplan.places.gazetteer:Gazetteer",
-        **{
-            name: f"geoplan.workflows:{name}"
-            for name in __all__
-            if name.startswith(
-                ("run_", "Coverage", "PlanCheck", "Recommend", "Regional")
-            )
-        },
+        **{name: f"geoplan.workflows:{name}" for name in workflows.__all__},
     },
     globals(),
 )

@@ -46,8 +46,6 @@ def _label(reach: float, unit: str = "m") -> str:
 
 #: The column of the cost to the nearest facility, by the cost table's unit.
 NEAREST_COLUMN = {"m": "dist_to_nearest_m", "s": "time_to_nearest_s"}
-#: Each coverage state's position in :data:`geoplan.places.precision.STATES`.
-STATE_CODE = {state: code for code, state in enumerate(precision.STATES)}
 #: The type pandas gives text (``str``; ``object`` before pandas 3).
 _TEXT = pd.Series(["covered"]).dtype
 
@@ -113,12 +111,12 @@ def coverage_from_costs(
             costs.facility_index.take(costs.nearest_pos[found]), dtype=object
         )
     low, high = bounds if bounds is not None else (costs.nearest, costs.nearest)
-    code = precision.decide_codes(low, high, reach)
+    code, state = precision.decide_codes(low, high, reach), precision.STATE_CODE
     nowhere = np.isinf(costs.nearest)  # located, but no facility along the network
-    code[nowhere] = STATE_CODE[precision.UNREACHABLE]
-    covered = pd.array(code == STATE_CODE[precision.COVERED], dtype="boolean")
-    unknown = (code == STATE_CODE[precision.UNDETERMINED]) | (
-        code == STATE_CODE[precision.NOT_LOCATED]
+    code[nowhere] = state[precision.UNREACHABLE]
+    covered = pd.array(code == state[precision.COVERED], dtype="boolean")
+    unknown = np.isin(
+        code, [state[precision.UNDETERMINED], state[precision.NOT_LOCATED]]
     )
     covered[unknown] = pd.NA
     status = _state_names(code)

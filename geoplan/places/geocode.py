@@ -417,38 +417,25 @@ def _answer(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Answer each distinct row once; the table and points of every row."""
     distinct: dict[Key, int] = {}  # a row -> its answer's position
-    answers: list[Answer] = []
-    # texts that ended alike share a match; its answer, when the text adds nothing
-    shared: dict[tuple[int, str | None], tuple[Match, int]] = {}
-    alone = overrides is None and not providers
-
-    def answer(key: Key, match: Match) -> int:
-        # the position of the row's answer, answered when new
-        same = (id(match), key[1])  # the match is kept alive in `shared`
-        if alone and same in shared:
-            return shared[same][1]
-        if alone and _said_by_match(match, placer):
-            shared[same] = (match, len(answers))
-        answers.append(
-            _one(
-                key,
-                match,
-                fallback_label=fallback_label,
-                matcher=matcher,
-                placer=placer,
-                overrides=overrides,
-                providers=providers,
-            )
-        )
-        return len(answers) - 1
-
+    answers: list[Answer] = []  # (matched rows share theirs in `placer.answers`)
     done = 0
     for first in range(0, len(keys), CHUNK_ROWS):
         rows_of = collections.Counter(keys[first : first + CHUNK_ROWS])
         found = _matches([k for k in rows_of if k not in distinct], matcher)
         for key, count in rows_of.items():
             if key not in distinct:
-                distinct[key] = answer(key, found[key[:2]])
+                distinct[key] = len(answers)
+                answers.append(
+                    _one(
+                        key,
+                        found[key[:2]],
+                        fallback_label=fallback_label,
+                        matcher=matcher,
+                        placer=placer,
+                        overrides=overrides,
+                        providers=providers,
+                    )
+                )
             if progress is not None:  # row by row: a provider may take a while
                 for row in range(done + 1, done + count + 1):
                     progress(row)
@@ -638,24 +625,12 @@ def _matched(
     return row, placer.xy(where)
 
 
-def _said_by_match(match: Match, placer: _Placer) -> bool:
-    """Whether a row's answer follows from its match alone, not its text."""
-    return match.status == "matched" and not _former_units(match, placer)
-
-
-def _former_units(match: Match, placer: _Placer) -> list[str]:
-    """Return the units the match passed, if any of them has former names."""
-    former = placer.former
-    if match.code not in former and former.keys().isdisjoint(match.units):
-        return []
-    return [*match.units, match.code or ""]
-
-
 def _former_names(name: str, match: Match, placer: _Placer) -> str:
     """Say which units the text named by a former name, and since when."""
-    codes = _former_units(match, placer)
-    if not codes:
+    former = placer.former
+    if match.code not in former and former.keys().isdisjoint(match.units):
         return ""
+    codes = [*match.units, match.code or ""]
     text = normalise(name)
     notes = [
         f"{old} is the former name of {placer.name[code]} (changed {year})"

@@ -37,6 +37,8 @@ NOT_LOCATED = "not_located"
 UNREACHABLE = "unreachable"
 #: Coverage states of a row, in the order tables and legends show them.
 STATES = (COVERED, NOT_COVERED, UNREACHABLE, UNDETERMINED, NOT_LOCATED)
+#: Each state's position in :data:`STATES` (:func:`decide_codes`).
+STATE_CODE = {state: code for code, state in enumerate(STATES)}
 STATE_LABELS = {
     COVERED: ("已覆盖", "covered"),
     NOT_COVERED: ("未覆盖", "not covered"),
@@ -214,10 +216,10 @@ def decide_codes(
     """
     low = np.asarray(distance_low_m, dtype=float)
     high = np.asarray(distance_high_m, dtype=float)
-    code = np.full(low.shape, STATES.index(UNDETERMINED), dtype=np.int8)
-    code[high <= radius_m] = STATES.index(COVERED)
-    code[low > radius_m] = STATES.index(NOT_COVERED)
-    code[np.isnan(low) | np.isnan(high)] = STATES.index(NOT_LOCATED)
+    code = np.full(low.shape, STATE_CODE[UNDETERMINED], dtype=np.int8)
+    code[high <= radius_m] = STATE_CODE[COVERED]
+    code[low > radius_m] = STATE_CODE[NOT_COVERED]
+    code[np.isnan(low) | np.isnan(high)] = STATE_CODE[NOT_LOCATED]
     return code
 
 
