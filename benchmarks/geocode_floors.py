@@ -40,10 +40,8 @@ from _common import save
 from bench_geocode import RUNS, TOWNS, peer_times, workloads
 
 from geoplan.places import gazetteer, matcher
+from geoplan.places._columnar import POWERS, WIDTH, _code_points, _prefix_hashes
 from geoplan.places.geocode import geocode
-
-BASE = np.uint64(1_000_003)
-WIDTH = 64  # characters of a text read by the columnar front end
 
 
 def row_loop(texts: list[str], trie: ahocorasick.Automaton, max_key: int) -> float:
@@ -74,27 +72,10 @@ def row_loop(texts: list[str], trie: ahocorasick.Automaton, max_key: int) -> flo
     return _best(lambda: walk(learn=False))
 
 
-def _prefix_hashes(codes: np.ndarray) -> np.ndarray:
-    """Polynomial hashes (mod 2**64) of each row's first k characters, k = 0..width."""
-    hashes = np.zeros((codes.shape[0], codes.shape[1] + 1), dtype=np.uint64)
-    for k in range(codes.shape[1]):
-        hashes[:, k + 1] = hashes[:, k] * BASE + codes[:, k].astype(np.uint64)
-    return hashes
-
-
-def _as_codes(texts: np.ndarray, width: int) -> np.ndarray:
-    """Texts as a rows × width array of code points (0 past each text's end)."""
-    return (
-        np.asarray(texts, dtype=f"<U{width}").view(np.uint32).reshape(len(texts), width)
-    )
-
-
 def columnar_front_end(texts: list[str], keys: list[str]) -> tuple[float, list[str]]:
     """Seconds of the columnar front end, and the distinct admin prefixes it leaves."""
     longest = max(map(len, keys))
-    powers = np.cumprod(np.full(WIDTH + 1, BASE, dtype=np.uint64))
-    powers = np.concatenate([[np.uint64(1)], powers[:-1]])
-    key_hashes = _prefix_hashes(_as_codes(np.array(keys), longest))
+    key_hashes = _prefix_hashes(_code_points(np.array(keys), longest))
     lengths = np.array([len(k) for k in keys])
     of_key = key_hashes[np.arange(len(keys)), lengths]
     by_length = {
@@ -107,7 +88,7 @@ def columnar_front_end(texts: list[str], keys: list[str]) -> tuple[float, list[s
         folded = pc.utf8_normalize(pa.array(texts), form="NFKC")
         folded = pc.replace_substring_regex(folded, r"\s+", "")
         distinct = pd.unique(folded.to_numpy(zero_copy_only=False))
-        codes = _as_codes(distinct, WIDTH)
+        codes = _code_points(distinct, WIDTH)
         size = (codes != 0).sum(axis=1)
         hashes = _prefix_hashes(codes)
         pos = np.zeros(len(distinct), dtype=np.int64)
@@ -119,7 +100,7 @@ def columnar_front_end(texts: list[str], keys: list[str]) -> tuple[float, list[s
                 open_ = np.flatnonzero((head == 0) & (at + n <= size[active]))
                 rows = active[open_]
                 named = (
-                    hashes[rows, at[open_] + n] - hashes[rows, at[open_]] * powers[n]
+                    hashes[rows, at[open_] + n] - hashes[rows, at[open_]] * POWERS[n]
                 )
                 head[open_[index.get_indexer(named) >= 0]] = n
             pos[active] += head

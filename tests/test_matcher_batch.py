@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geoplan.places import _national
+from geoplan.places import _columnar, _national
+from geoplan.places import matcher as matcher_module
 from geoplan.places.gazetteer import Gazetteer
 from geoplan.places.geocode import geocode
 from geoplan.places.matcher import PLACEHOLDERS, Matcher, short_name
@@ -50,8 +51,14 @@ pieces = st.sampled_from(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
-def test_a_list_matched_at_once_answers_as_each_address_alone(world, data):
+@pytest.mark.parametrize("read_over_arrays", [False, True])
+def test_a_list_matched_at_once_answers_as_each_address_alone(
+    world, data, read_over_arrays, monkeypatch
+):
     names, shangzhou, batch, alone = world
+    # a long list is read over arrays first (lists without a context): any list
+    for threshold in ("COLUMNS_FROM", "COLUMNS_BUILT_FROM"):
+        monkeypatch.setattr(matcher_module, threshold, 1 if read_over_arrays else 10**9)
     # a few names, whole and cut (商州 of 商州区, then 区): addresses share
     # starts that a longer name may go on past, as a county's list does
     few = data.draw(
@@ -79,11 +86,38 @@ def test_a_list_matched_at_once_answers_as_each_address_alone(world, data):
             max_size=25,
         )
     )
-    context = data.draw(st.sampled_from([None, "611002", "6110", "61", "611025"]))
+    contexts = [None] if read_over_arrays else [None, "611002", "6110", "61", "611025"]
+    context = data.draw(st.sampled_from(contexts))
     at_once = batch.match_many(addresses, context=context)
     for text, got in zip(addresses, at_once, strict=True):
         want = alone.match(text, context=context)
         assert dataclasses.asdict(got) == dataclasses.asdict(want), text
+
+
+def test_a_list_read_over_arrays_leaves_the_walk_what_only_it_reads(world, monkeypatch):
+    _, _, batch, alone = world
+    monkeypatch.setattr(matcher_module, "COLUMNS_FROM", 1)
+    monkeypatch.setattr(matcher_module, "COLUMNS_BUILT_FROM", 1)
+    walked = {  # the arrays leave these to the walk
+        "陕西省商洛市商州区北宽坪镇全脉村安置点": "a village's name after the town",
+        "北京市市辖区东城区东华门街道": "a placeholder",
+        "吉林省四平市公主岭市范家屯镇": "a county since moved: its province searched",
+        "陕西省商洛市城关镇敬老院": "several towns of one name below the city",
+    }
+    read = {  # and read these as the walk does
+        "陕西省商洛市商州区北宽坪镇敬老院": "one unit at each step",
+        "陕西商洛商州北宽坪敬老院": "short names",
+        "商州区北宽坪镇幸福小区": "a town, then no village's name",
+        "移民安置点": "no name at all",
+    }
+    texts = [*walked, *read]
+    got = batch.match_many(texts)
+    assert [dataclasses.asdict(g) for g in got] == [
+        dataclasses.asdict(alone.match(t)) for t in texts
+    ]
+    assert {g.status for g in got} == {"matched", "ambiguous", "unmatched"}
+    decided = batch._read_columns(texts)
+    assert [t for t, d in zip(texts, decided, strict=True) if d is None] == [*walked]
 
 
 def test_shared_starts_are_read_once(world):
@@ -160,3 +194,14 @@ def test_a_geocoded_list_answers_each_row_as_alone_and_counts_every_row(world):
     assert list(at_once["status"]) == [
         "matched", "matched", "matched", "matched", "ambiguous", "unmatched",
     ]  # fmt: skip
+
+
+def test_codes_that_are_not_twelve_digits_are_not_read_over_arrays():
+    # a former code kept beside its namesake has no place among numbers
+    digits = {"611002000000": 6, "611002000000@2016": 6}
+    full = {"商州区": "611002000000", "商州": "611002000000@2016"}
+    assert not _columnar.Names(full, {}, digits, 2).usable
+    names = _columnar.Names({"商州区": "611002000000"}, {}, {"611002000000": 6}, 2)
+    assert names.usable
+    assert names.codes.tolist() == [611002000000]
+    assert names.width(names.codes).tolist() == [10**6]

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import ahocorasick
+import numpy as np
 import pandas as pd
 
-from geoplan.places import _national
+from geoplan.places import _columnar, _national
 from geoplan.places.gazetteer import (
     LEVEL_DIGITS,
     LEVELS,
@@ -55,8 +56,16 @@ PLACEHOLDER_STARTS = frozenset(p[0] for p in PLACEHOLDERS)
 MAX_CANDIDATES = 64
 #: Codes of one name scanned one by one; more are looked up in sorted order.
 FEW_CODES = 16
+#: Levels whose names not found below them are looked for in their province.
+WIDE_LEVELS = frozenset({"city", "county"})
 #: Steps remembered (keys at a position, units allowed) before starting afresh.
 MAX_STEPS = 500_000
+#: Lists with this many distinct texts (and no context) are read over arrays
+#: first, once the arrays are built; lists this long build them (~0.25 s).
+COLUMNS_FROM = 2_000
+COLUMNS_BUILT_FROM = 25_000
+#: Texts read over arrays at a time (their arrays take ~0.8 kB a text).
+COLUMNS_CHUNK = 16_384
 CONFIDENCE_FULL = 1.0
 CONFIDENCE_SHORT = 0.9
 CONFIDENCE_PARENT_POINT = 0.8
@@ -84,6 +93,10 @@ class Node(NamedTuple):
 State = tuple[int, Node, tuple[str, ...], int, str]
 #: How a walk ended: a state with the node's units for the node.
 Outcome = tuple[int, tuple[str, ...], tuple[str, ...], int, str]
+#: How the walk reads on from one unit: its code, its county's village forms
+#: (as in its `Node`), whether a town or deeper, whether a city or county (a
+#: name not found below it is looked for in its province).
+Reading = tuple[str, tuple[tuple[str, _national.CountyForms], ...], bool, bool]
 #: In place of `widened`: more units fit than are reported (no walk goes on).
 TOO_MANY = "\x00too many"
 
@@ -152,6 +165,8 @@ class Matcher:
         self._ordered: dict[tuple[int, str], list[str]] = {}  # codes of a key, sorted
         self._ends: dict[str, bool] = {}  # no key goes on past this head
         self._leaf_digits = 0  # prefixes this long have no unit of the index below
+        # the names as arrays: False until built, None where they cannot serve
+        self._names: _columnar.Names | bool | None = False
         self._index(gazetteer.units)
         self._build_trie()  # part of the index: built now, not by the first match
 
@@ -219,6 +234,7 @@ class Matcher:
                     ):
                         _add(short_index, variant, code)
         self._trie = None  # rebuilt on the next match
+        self._names = False
         self._max_key = max(map(len, [*self._full, *self._short]), default=0)
         deepest = max(map(LEVELS.index, set(levels)), default=0)
         leaf = LEVEL_DIGITS[LEVELS[deepest]]
@@ -361,14 +377,9 @@ class Matcher:
 
     def _node(self, states: tuple[str, ...]) -> Node:
         allowed = tuple(self._prefix(s) for s in states)
-        villages = tuple(
-            (prefix, forms)
-            for prefix in allowed
-            if len(prefix) >= LEVEL_DIGITS["county"]
-            and (forms := _national.village_forms(prefix[:6])) is not None
-        )
+        villages = tuple(v for prefix in allowed for v in _villages_below(prefix))
         levels = {self._level.get(s) for s in states}
-        wide = bool(states) and levels <= {"city", "county"}
+        wide = bool(states) and levels <= WIDE_LEVELS
         return Node(
             states,
             allowed,
@@ -476,10 +487,20 @@ class Matcher:
         answers: dict[str, Match] = {}
         outcomes: dict[Outcome, Match] = {}  # texts that end alike share one
         trail: list[tuple[str, State]] = []  # (text read, state after) per step
-        for text in sorted(set(texts)):
-            while trail and not text.startswith(trail[-1][0]):
-                trail.pop()
-            end = self._walk(text, root, trail[-1][1] if trail else start, trail)
+        distinct = sorted(set(texts))
+        built = self._names is not False
+        read = (
+            self._read_columns(distinct)
+            if not root
+            and len(distinct) >= (COLUMNS_FROM if built else COLUMNS_BUILT_FROM)
+            else [None] * len(distinct)
+        )
+        for text, decided in zip(distinct, read, strict=True):
+            end = decided
+            if end is None:  # not read over arrays: walked
+                while trail and not text.startswith(trail[-1][0]):
+                    trail.pop()
+                end = self._walk(text, root, trail[-1][1] if trail else start, trail)
             match = outcomes.get(end)
             if match is None:
                 match = outcomes[end] = self._outcome(end, root)
@@ -552,6 +573,136 @@ class Matcher:
                 trail.append((text[:seen], (pos, node, matched, shorts, widened)))
         return pos, node.states, matched, shorts, widened
 
+    def _read_columns(self, texts: list[str]) -> list[Outcome | None]:
+        """
+        Read texts over arrays (no context), chunk by chunk; None: to be walked.
+
+        Step by step for all texts at once, each takes the longest name that
+        names units below the unit it reached. A text keeps the outcome so
+        read only while every step is one the walk takes alike: one unit
+        named (several are ranked or ambiguous), no village form or
+        placeholder that could start there, no wider search to try.
+        """
+        if self._names is False:
+            digits = {c: LEVEL_DIGITS[lv] for c, lv in self._level.items()}
+            names = _columnar.Names(self._full, self._short, digits, MIN_KEY)
+            self._names = names if names.usable else None
+        if not isinstance(self._names, _columnar.Names):
+            return [None] * len(texts)
+        # how the walk reads on from each unit reached (the root: -1)
+        readings: dict[int, Reading] = {-1: ("", (), False, False)}
+        # short names of villages kept as units join a full name's units
+        village_units = any(self._level[c] == "village" for c in self._units)
+        found: list[Outcome | None] = []
+        for first in range(0, len(texts), COLUMNS_CHUNK):
+            chunk = texts[first : first + COLUMNS_CHUNK]
+            found += self._read_chunk(self._names, chunk, readings, village_units)
+        return found
+
+    def _reading(self, code: int) -> Reading:
+        """Return how the walk reads on from one unit (as its `Node` says)."""
+        text = f"{code:012d}"
+        level = self._level[text]
+        prefix = text[: LEVEL_DIGITS[level]]
+        return (
+            text,
+            _villages_below(prefix),
+            len(prefix) >= LEVEL_DIGITS["town"],
+            level in WIDE_LEVELS,
+        )
+
+    def _read_chunk(
+        self,
+        names: _columnar.Names,
+        texts: list[str],
+        readings: dict[int, Reading],
+        village_units: bool,
+    ) -> list[Outcome | None]:
+        read = _columnar.Texts(texts, PLACEHOLDER_STARTS)
+        count = len(texts)
+        pos, shorts = np.zeros(count, np.int64), np.zeros(count, np.int64)
+        low, high = np.zeros(count, np.int64), np.full(count, _columnar.SPAN)
+        unit = np.full(count, -1, np.int64)  # -1: none yet (the root)
+        forms, deep, wide = np.zeros((3, count), dtype=bool)  # of the unit reached
+        walked = ~read.held
+        stepped: list[tuple[np.ndarray, np.ndarray]] = []  # (rows, units) per step
+        leaf = 10 ** (12 - self._leaf_digits)  # units this narrow: villages only
+        active = np.flatnonzero(read.held & (read.size > 0))
+        while active.size:
+            at = pos[active]
+            length, many_full, full_code, many_short, short_code = np.zeros(
+                (5, len(active)), np.int64
+            )
+            looked = np.flatnonzero(high[active] - low[active] > leaf)
+            if looked.size:
+                rows = active[looked]
+                (
+                    length[looked],
+                    many_full[looked],
+                    full_code[looked],
+                    many_short[looked],
+                    short_code[looked],
+                ) = names.longest(read, rows, at[looked], low[rows], high[rows])
+            hit, full = length > 0, many_full > 0
+            is_short = hit & ~full
+            # several units are ranked by level or ambiguous: the walk decides
+            walk = hit & ((many_full > 1) | (is_short & (many_short > 1)))
+            if village_units:
+                walk |= full & (many_short > 0)
+            # where the walk reads villages (no name found, a short name, at a
+            # town or deeper) and a village form starts: it looks them up
+            check = np.flatnonzero(
+                ~walk & forms[active] & (~hit | is_short | deep[active])
+            )
+            rows = active[check]
+            may = read.starts_village(rows, at[check], unit[rows] // 10**6)
+            for i, row, here, code in zip(
+                check[may].tolist(),
+                rows[may].tolist(),
+                at[check[may]].tolist(),
+                unit[rows[may]].tolist(),
+                strict=True,
+            ):
+                village, _ = self._village(texts[row], here, readings[code][1])
+                walk[i] = village[0] > length[i]  # a village's name is longer
+            # no name found: a placeholder may be skipped, a province searched
+            ends = np.flatnonzero(~walk & ~hit)
+            rows = active[ends]
+            walk[ends] = read.starts_placeholder(rows, at[ends]) | wide[rows]
+            walked[active[walk]] = True
+            on = hit & ~walk
+            rows, reached = active[on], np.where(full, full_code, short_code)[on]
+            distinct, inverse = np.unique(reached, return_inverse=True)
+            flags = []
+            for code in distinct.tolist():
+                reading = readings.get(code)
+                if reading is None:
+                    reading = readings[code] = self._reading(code)
+                flags.append((bool(reading[1]), reading[2], reading[3]))
+            if flags:
+                forms[rows], deep[rows], wide[rows] = np.array(flags)[inverse].T
+            pos[rows] += length[on]
+            shorts[rows] += is_short[on]
+            unit[rows] = low[rows] = reached
+            high[rows] = reached + names.width(reached)
+            stepped.append((rows, reached))
+            active = rows[pos[rows] < read.size[rows]]
+        matched: list[list[str]] = [[] for _ in range(count)]
+        for rows, reached in stepped:
+            for row, code in zip(rows.tolist(), reached.tolist(), strict=True):
+                matched[row].append(readings[code][0])
+        return [
+            None if gone else (p, (readings[u][0],), tuple(m), n, "")
+            for gone, p, u, m, n in zip(
+                walked.tolist(),
+                pos.tolist(),
+                unit.tolist(),
+                matched,
+                shorts.tolist(),
+                strict=True,
+            )
+        ]
+
     def _outcome(self, end: Outcome, root: str) -> Match:
         """Return the match of a walk that ended so."""
         pos, states, matched, shorts, widened = end
@@ -579,6 +730,14 @@ class Matcher:
         if len(keys) != 1:
             return None
         return max(codes, key=lambda c: ("@" not in c, self._vintage[c], c))
+
+
+def _villages_below(prefix: str) -> tuple[tuple[str, _national.CountyForms], ...]:
+    """Return the village forms read below a unit's code prefix (county or deeper)."""
+    if len(prefix) < LEVEL_DIGITS["county"]:
+        return ()
+    forms = _national.village_forms(prefix[:6])
+    return ((prefix, forms),) if forms is not None else ()
 
 
 class _AnyOf:

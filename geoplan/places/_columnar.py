@@ -1,0 +1,244 @@
+"""The matcher's name look-ups for a whole list at once, over arrays.
+
+A long list is read step by step for all its texts together: at each step, the
+longest name at each text's position that names a unit below the unit reached
+(a range of codes: a unit's code padded with zeros is the least of the codes
+below it) is found with array operations, not one text at a time. The matcher
+decides, step by step, which texts read this way stay exactly as its walk would
+read them (`Matcher.match_many`); the others are walked.
+
+Names are found by polynomial hashes of the texts' prefixes (modulo 2**64), and
+every hit is confirmed character by character, so a hash collision can cost a
+look-up but never give a wrong name.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from geoplan.places import _national
+
+BASE = np.uint64(1_000_003)
+#: Characters of a text the arrays hold; longer texts are left to the walk.
+WIDTH = 64
+#: A code is below a name as name number * SPAN + code (codes have 12 digits).
+SPAN = 10**12
+POWERS = np.concatenate(
+    [[np.uint64(1)], np.cumprod(np.full(WIDTH, BASE, dtype=np.uint64))]
+)
+
+
+def _code_points(texts: object, width: int) -> np.ndarray:
+    """Texts as a rows × width array of code points (0 past each text's end)."""
+    array = np.asarray(texts, dtype=f"<U{width}")
+    return array.view(np.uint32).reshape(len(array), width)
+
+
+def _prefix_hashes(points: np.ndarray) -> np.ndarray:
+    """Hashes of each row's first k characters, for k = 0 … width."""
+    hashes = np.zeros((points.shape[0], points.shape[1] + 1), dtype=np.uint64)
+    with np.errstate(over="ignore"):  # they wrap around 2**64 by design
+        for k in range(points.shape[1]):
+            hashes[:, k + 1] = hashes[:, k] * BASE + points[:, k]
+    return hashes
+
+
+def _flat(
+    named: Mapping[str, str | set[str]], min_key: int, as_number: Mapping[str, int]
+) -> tuple[list[str], list[int]]:
+    """Each (name, code) of an index, names at least `min_key` long."""
+    keys: list[str] = []
+    codes: list[int] = []
+    for key, held in named.items():
+        if len(key) < min_key:
+            continue
+        if isinstance(held, str):
+            keys.append(key)
+            codes.append(as_number[held])
+        else:
+            keys += [key] * len(held)
+            codes += [as_number[c] for c in held]
+    return keys, codes
+
+
+def _sorted_pairs(
+    numbers: np.ndarray, codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(name number * SPAN + code) sorted, and the codes in that order."""
+    pairs = numbers.astype(np.int64) * SPAN + codes
+    order = np.argsort(pairs)
+    return pairs[order], codes[order]
+
+
+@functools.cache
+def village_starts(county: int) -> np.ndarray:
+    """How a county's village forms start, as sorted keys (`start_keys`)."""
+    forms = _national.village_forms(f"{county:06d}")
+    starts = forms[1] if forms is not None else ()
+    return np.sort(np.array([_start_key(s) for s in starts], dtype=np.int64))
+
+
+def _start_key(start: str) -> int:
+    """Return a form's first two characters (or one) as one number."""
+    return ord(start[0]) << 21 | (ord(start[1]) if len(start) > 1 else 0)
+
+
+class Texts:
+    """
+    A list's texts as code points and prefix hashes.
+
+    Parameters
+    ----------
+    texts
+        The texts (normalised).
+    placeholders
+        The first characters of the placeholders the walk skips.
+    """
+
+    def __init__(self, texts: list[str], placeholders: Iterable[str]) -> None:
+        self.size = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        #: Texts the arrays hold whole; the rest are left to the walk.
+        self.held = self.size <= WIDTH
+        kept = [t if h else "" for t, h in zip(texts, self.held.tolist(), strict=True)]
+        width = int(self.size[self.held].max(initial=0)) + 1  # a 0 after each
+        self.points = _code_points(kept, width)
+        self.hashes = _prefix_hashes(self.points)
+        self.placeholders = np.array([ord(p) for p in placeholders], dtype=np.uint32)
+
+    def starts_placeholder(self, rows: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Whether a placeholder may start at `at` in each row."""
+        return np.isin(self.points[rows, at], self.placeholders)
+
+    def starts_village(
+        self, rows: np.ndarray, at: np.ndarray, counties: np.ndarray
+    ) -> np.ndarray:
+        """Whether a village form of each row's county may start at `at`."""
+        if not rows.size:
+            return np.zeros(0, dtype=bool)
+        known = np.unique(counties)
+        keys = np.concatenate([village_starts(c) + (c << 42) for c in known.tolist()])
+        first = self.points[rows, at].astype(np.int64) << 21
+        own = counties << 42
+        return _among(keys, own | first | self.points[rows, at + 1]) | _among(
+            keys, own | first
+        )
+
+
+def _among(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Whether each of `wanted` is in the sorted `keys`."""
+    at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+    return keys[at] == wanted if keys.size else np.zeros(len(wanted), dtype=bool)
+
+
+class Names:
+    """
+    The matcher's names as arrays: for each name, the codes it names.
+
+    Parameters
+    ----------
+    full, short
+        The matcher's indexes: name -> a code, or a set of codes.
+    digits
+        The code digits of each unit's level (every code is 12 digits).
+    min_key
+        The shortest name looked up.
+    """
+
+    def __init__(
+        self,
+        full: Mapping[str, str | set[str]],
+        short: Mapping[str, str | set[str]],
+        digits: Mapping[str, int],
+        min_key: int,
+    ) -> None:
+        #: Whether the arrays serve: every code 12 digits, no two names hashed alike.
+        self.usable = all(len(c) == 12 and c.isdigit() for c in digits)
+        if not self.usable:
+            return  # a former code kept beside its namesake (``…@2016``)
+        as_number = {code: int(code) for code in digits}
+        full_keys, full_codes = _flat(full, min_key, as_number)
+        short_keys, short_codes = _flat(short, min_key, as_number)
+        numbers, keys = pd.factorize(np.array(full_keys + short_keys, dtype=object))
+        codes = np.array(full_codes + short_codes, dtype=np.int64)
+        split = len(full_keys)
+        self.full = _sorted_pairs(numbers[:split], codes[:split])
+        self.short = _sorted_pairs(numbers[split:], codes[split:])
+        units = np.fromiter(as_number.values(), dtype=np.int64, count=len(as_number))
+        order = np.argsort(units)
+        self.codes = units[order]
+        levels = np.fromiter(digits.values(), dtype=np.int64, count=len(digits))
+        self.widths = (10 ** (12 - levels))[order]
+        lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        self.points = _code_points(keys, max(int(lengths.max(initial=0)), 1))
+        hashes = np.zeros(len(keys), dtype=np.uint64)
+        with np.errstate(over="ignore"):  # they wrap around 2**64 by design
+            for k in range(self.points.shape[1]):  # each name's own, whole
+                going = k < lengths
+                hashes[going] = hashes[going] * BASE + self.points[going, k]
+        #: Longest first: (length, hashes of the names this long, their numbers).
+        self.by_length = [
+            (n, pd.Index(hashes[lengths == n]), np.flatnonzero(lengths == n))
+            for n in range(int(lengths.max(initial=0)), min_key - 1, -1)
+            if (lengths == n).any()
+        ]
+        self.usable = all(index.is_unique for _, index, _ in self.by_length)
+
+    def width(self, codes: np.ndarray) -> np.ndarray:
+        """Return how many codes lie below each unit (itself included)."""
+        return self.widths[np.searchsorted(self.codes, codes)]
+
+    def longest(
+        self,
+        texts: Texts,
+        rows: np.ndarray,
+        pos: np.ndarray,
+        low: np.ndarray,
+        high: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """
+        Find the longest name at `pos` of each row naming codes in [low, high).
+
+        Returns its length (0: none), then for the full names and the short
+        names it is: how many codes it names there, and the least of them.
+        """
+        count = len(rows)
+        length = np.zeros(count, dtype=np.int64)
+        full_n, short_n = np.zeros(count, np.int64), np.zeros(count, np.int64)
+        full_code, short_code = np.zeros(count, np.int64), np.zeros(count, np.int64)
+        room = texts.size[rows] - pos
+        for n, index, numbers in self.by_length:
+            open_ = np.flatnonzero((length == 0) & (room >= n))
+            if not open_.size:
+                continue
+            at, row = pos[open_], rows[open_]
+            with np.errstate(over="ignore"):
+                hashed = texts.hashes[row, at + n] - texts.hashes[row, at] * POWERS[n]
+            found = index.get_indexer(hashed)
+            hit = found >= 0
+            open_, at, row, name = open_[hit], at[hit], row[hit], numbers[found[hit]]
+            spans = at[:, None] + np.arange(n)  # confirm: the same characters
+            same = (texts.points[row[:, None], spans] == self.points[name, :n]).all(1)
+            open_, name = open_[same], name[same] * SPAN
+            below_low, below_high = name + low[open_], name + high[open_]
+            named = []
+            for pairs, codes in (self.full, self.short):
+                first = np.searchsorted(pairs, below_low)
+                many = np.searchsorted(pairs, below_high) - first
+                least = (
+                    codes[np.minimum(first, len(codes) - 1)]
+                    if codes.size
+                    else np.zeros_like(first)
+                )
+                named.append((many, least))
+            (many_full, least_full), (many_short, least_short) = named
+            some = (many_full > 0) | (many_short > 0)
+            open_ = open_[some]
+            length[open_] = n
+            full_n[open_], full_code[open_] = many_full[some], least_full[some]
+            short_n[open_] = many_short[some]
+            short_code[open_] = least_short[some]
+        return length, full_n, full_code, short_n, short_code
