@@ -205,3 +205,33 @@ def test_codes_that_are_not_twelve_digits_are_not_read_over_arrays():
     assert names.usable
     assert names.codes.tolist() == [611002000000]
     assert names.width(names.codes).tolist() == [10**6]
+
+
+def test_a_long_list_geocoded_over_arrays_is_the_list_walked(monkeypatch):
+    # every town of Shaanxi, written as lists are: in full, without the city or
+    # the county, with a site word, a placeholder or a village after it
+    gazetteer = Gazetteer.builtin()
+    units = gazetteer.units
+    towns = units[(units["level"] == "town") & units.index.str.startswith("61")]
+    name = units["name"].to_dict()
+    rows = []
+    for code in towns.index:
+        province, city, county = (name[code[:d].ljust(12, "0")] for d in (2, 4, 6))
+        town = name[code]
+        rows += [
+            f"{province}{city}{county}{town}敬老院",
+            f"{county}{town}移民安置点",
+            f"{city}{town}幸福小区",
+            f"{province}{city}市辖区{town}村",
+            f"{province}县{county}{town}养老院",  # a stray 县 (重庆's lists)
+        ]
+    addresses = pd.Series(rows)
+    tables = []
+    for threshold in (1, 10**9):  # read over arrays, then walked
+        monkeypatch.setattr(matcher_module, "COLUMNS_FROM", threshold)
+        monkeypatch.setattr(matcher_module, "COLUMNS_BUILT_FROM", threshold)
+        matcher = Matcher(gazetteer)
+        tables.append(geocode(addresses, gazetteer=gazetteer, matcher=matcher))
+        assert isinstance(matcher._names, _columnar.Names) == (threshold == 1)
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    assert (tables[0]["precision"] == "town").mean() > 0.7

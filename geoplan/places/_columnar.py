@@ -76,7 +76,7 @@ def _sorted_pairs(
 
 @functools.cache
 def village_starts(county: int) -> np.ndarray:
-    """How a county's village forms start, as sorted keys (`start_keys`)."""
+    """Return how a county's village forms start, as sorted keys (`_start_key`)."""
     forms = _national.village_forms(f"{county:06d}")
     starts = forms[1] if forms is not None else ()
     return np.sort(np.array([_start_key(s) for s in starts], dtype=np.int64))
