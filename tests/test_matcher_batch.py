@@ -116,8 +116,10 @@ def test_a_list_read_over_arrays_leaves_the_walk_what_only_it_reads(world, monke
         dataclasses.asdict(alone.match(t)) for t in texts
     ]
     assert {g.status for g in got} == {"matched", "ambiguous", "unmatched"}
-    decided = batch._read_columns(texts)
-    assert [t for t, d in zip(texts, decided, strict=True) if d is None] == [*walked]
+    read = batch.read_many(texts)
+    assert read is not None
+    at, reads = read
+    assert [t for t, i in zip(texts, at, strict=True) if reads.walked[i]] == [*walked]
 
 
 def test_shared_starts_are_read_once(world):
@@ -214,6 +216,7 @@ def test_a_long_list_geocoded_over_arrays_is_the_list_walked(monkeypatch):
     units = gazetteer.units
     towns = units[(units["level"] == "town") & units.index.str.startswith("61")]
     name = units["name"].to_dict()
+    former = units["former_names"].to_dict()  # 户县@2016: 鄠邑区's towns
     rows = []
     for code in towns.index:
         province, city, county = (name[code[:d].ljust(12, "0")] for d in (2, 4, 6))
@@ -225,6 +228,8 @@ def test_a_long_list_geocoded_over_arrays_is_the_list_walked(monkeypatch):
             f"{province}{city}市辖区{town}村",
             f"{province}县{county}{town}养老院",  # a stray 县 (重庆's lists)
         ]
+        old = former[code[:6].ljust(12, "0")]
+        rows += [f"{o.split('@')[0]}{town}敬老院" for o in old.split(";") if o]
     addresses = pd.Series(rows)
     tables = []
     for threshold in (1, 10**9):  # read over arrays, then walked
@@ -235,3 +240,4 @@ def test_a_long_list_geocoded_over_arrays_is_the_list_walked(monkeypatch):
         assert isinstance(matcher._names, _columnar.Names) == (threshold == 1)
     pd.testing.assert_frame_equal(tables[0], tables[1])
     assert (tables[0]["precision"] == "town").mean() > 0.7
+    assert tables[0]["explanation"].str.contains("former name of 鄠邑区").any()

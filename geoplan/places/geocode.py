@@ -418,6 +418,8 @@ def _answer(
     """Answer each distinct row once; the table and points of every row."""
     distinct: dict[Key, int] = {}  # a row -> its answer's position
     answers: list[Answer] = []  # (matched rows share theirs in `placer.answers`)
+    if overrides is None and not providers:
+        _answer_read(keys, matcher, placer, distinct, answers)
     done = 0
     for first in range(0, len(keys), CHUNK_ROWS):
         rows_of = collections.Counter(keys[first : first + CHUNK_ROWS])
@@ -447,6 +449,50 @@ def _answer(
     xy = np.array([answers[i][1] for i in placed], dtype=float).reshape(-1, 2)
     geometry[placed] = shapely.points(xy)
     return table.take(rows), geometry.take(rows)
+
+
+def _answer_read(
+    keys: list[Key],
+    matcher: Matcher,
+    placer: _Placer,
+    distinct: dict[Key, int],
+    answers: list[Answer],
+) -> None:
+    """
+    Answer the rows of a long list that the matcher reads over arrays.
+
+    A row read so to one unit, with no context or fallback text, none of its
+    units renamed, is answered as its unit with its short names: as
+    :func:`_placed` answers its match (`placer.answers` is shared). The rest
+    are left to the row-by-row answer.
+    """
+    plain = [k for k in dict.fromkeys(keys) if k[1] is None and k[2] is None]
+    read = matcher.read_many([k[0] for k in plain])
+    if read is None:
+        return
+    at, reads = read
+    renamed = np.array(sorted(int(c) for c in placer.former if c.isdigit()))
+    named_so = np.zeros(len(reads.unit), dtype=bool)  # a unit read was renamed
+    for rows, reached in reads.steps:
+        named_so[rows] |= np.isin(reached, renamed)
+    answered = ~reads.walked & (reads.unit >= 0) & ~named_so
+    rows = np.flatnonzero(answered[at])
+    pairs = np.stack([reads.unit, reads.short_names], axis=1)[np.asarray(at)[rows]]
+    found, which = np.unique(pairs, axis=0, return_inverse=True)
+    first = len(answers)
+    for unit, shorts in found.tolist():
+        code = f"{unit:012d}"
+        key = ("", "matched", 1.0, code, shorts, "", "")  # as `_placed` keys it
+        answer = placer.answers.get(key)
+        if answer is None:
+            match = Match("matched", code, [code], [], 0, shorts)
+            answer = placer.answers[key] = _matched(
+                match, code, "matched", 1.0, ("", ""), placer
+            )
+        answers.append(answer)
+    positions = (which.reshape(-1) + first).tolist()
+    for row, position in zip(rows.tolist(), positions, strict=True):
+        distinct[plain[row]] = position
 
 
 #: One placer per matcher, kept while the matcher lives (it learns villages).

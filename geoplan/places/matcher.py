@@ -97,6 +97,18 @@ Outcome = tuple[int, tuple[str, ...], tuple[str, ...], int, str]
 #: (as in its `Node`), whether a town or deeper, whether a city or county (a
 #: name not found below it is looked for in its province).
 Reading = tuple[str, tuple[tuple[str, _national.CountyForms], ...], bool, bool]
+
+
+class Reads(NamedTuple):
+    """Texts read over arrays: one entry per text."""
+
+    walked: np.ndarray  # left to the walk: what it reads may differ
+    pos: np.ndarray  # characters read
+    unit: np.ndarray  # the unit reached, as a number (-1: none)
+    short_names: np.ndarray  # short names read
+    steps: list[tuple[np.ndarray, np.ndarray]]  # per step: texts, units reached
+
+
 #: In place of `widened`: more units fit than are reported (no walk goes on).
 TOO_MANY = "\x00too many"
 
@@ -488,13 +500,8 @@ class Matcher:
         outcomes: dict[Outcome, Match] = {}  # texts that end alike share one
         trail: list[tuple[str, State]] = []  # (text read, state after) per step
         distinct = sorted(set(texts))
-        built = self._names is not False
-        read = (
-            self._read_columns(distinct)
-            if not root
-            and len(distinct) >= (COLUMNS_FROM if built else COLUMNS_BUILT_FROM)
-            else [None] * len(distinct)
-        )
+        reads = self._read_columns(distinct) if self._reads(distinct, root) else None
+        read = self._outcomes(reads) if reads else [None] * len(distinct)
         for text, decided in zip(distinct, read, strict=True):
             end = decided
             if end is None:  # not read over arrays: walked
@@ -506,6 +513,40 @@ class Matcher:
                 match = outcomes[end] = self._outcome(end, root)
             answers[text] = match
         return [answers[t] for t in texts]
+
+    def _reads(self, distinct: Sequence[str], root: str = "") -> bool:
+        """Whether a list is read over arrays (long enough, no context)."""
+        built = self._names is not False
+        return not root and len(distinct) >= (
+            COLUMNS_FROM if built else COLUMNS_BUILT_FROM
+        )
+
+    def read_many(self, addresses: Sequence[str]) -> tuple[list[int], Reads] | None:
+        """
+        Read a long list over arrays, as :meth:`match_many` reads it first.
+
+        Parameters
+        ----------
+        addresses
+            The names or addresses (no context).
+
+        Returns
+        -------
+        tuple[list[int], Reads] or None
+            Each address's position among the distinct texts read, and what
+            was read of them; None for a list that is walked (too short, or
+            names that arrays cannot hold). A text marked `walked` has no
+            answer here: :meth:`match_many` gives it.
+        """
+        texts = [normalise(a) for a in addresses]
+        distinct = sorted(set(texts))
+        if not self._reads(distinct):
+            return None
+        reads = self._read_columns(distinct)
+        if reads is None:
+            return None
+        at = {t: i for i, t in enumerate(distinct)}
+        return [at[t] for t in texts], reads
 
     def _walk(  # noqa: C901, PLR0912 (the hot loop, kept inline)
         self, text: str, root: str, state: State, trail: list[tuple[str, State]]
@@ -573,31 +614,75 @@ class Matcher:
                 trail.append((text[:seen], (pos, node, matched, shorts, widened)))
         return pos, node.states, matched, shorts, widened
 
-    def _read_columns(self, texts: list[str]) -> list[Outcome | None]:
+    def _read_columns(self, texts: list[str]) -> Reads | None:
         """
-        Read texts over arrays (no context), chunk by chunk; None: to be walked.
+        Read texts over arrays (no context), chunk by chunk (None: they can't).
 
         Step by step for all texts at once, each takes the longest name that
-        names units below the unit it reached. A text keeps the outcome so
-        read only while every step is one the walk takes alike: one unit
-        named (several are ranked or ambiguous), no village form or
-        placeholder that could start there, no wider search to try.
+        names units below the unit it reached. A text keeps what is read so
+        only while every step is one the walk takes alike: one unit named
+        (several are ranked or ambiguous), no village form or placeholder
+        that could start there, no wider search to try; the others are marked
+        `walked`.
         """
         if self._names is False:
             digits = {c: LEVEL_DIGITS[lv] for c, lv in self._level.items()}
             names = _columnar.Names(self._full, self._short, digits, MIN_KEY)
             self._names = names if names.usable else None
         if not isinstance(self._names, _columnar.Names):
-            return [None] * len(texts)
+            return None
         # how the walk reads on from each unit reached (the root: -1)
         readings: dict[int, Reading] = {-1: ("", (), False, False)}
         # short names of villages kept as units join a full name's units
         village_units = any(self._level[c] == "village" for c in self._units)
-        found: list[Outcome | None] = []
-        for first in range(0, len(texts), COLUMNS_CHUNK):
-            chunk = texts[first : first + COLUMNS_CHUNK]
-            found += self._read_chunk(self._names, chunk, readings, village_units)
-        return found
+        parts = [
+            self._read_chunk(
+                self._names,
+                texts[first : first + COLUMNS_CHUNK],
+                readings,
+                village_units,
+            )
+            for first in range(0, len(texts), COLUMNS_CHUNK)
+        ]
+        walked, pos, unit, shorts = (
+            np.concatenate([getattr(p, f) for p in parts]) for f in Reads._fields[:4]
+        )
+        return Reads(
+            walked,
+            pos,
+            unit,
+            shorts,
+            [
+                (rows + first, reached)
+                for first, part in zip(
+                    range(0, len(texts), COLUMNS_CHUNK), parts, strict=True
+                )
+                for rows, reached in part.steps
+            ],
+        )
+
+    def _outcomes(self, reads: Reads) -> list[Outcome | None]:
+        """Return the walk's outcome of each text read over arrays (None: walked)."""
+        count = len(reads.walked)
+        codes: dict[int, str] = {-1: ""}
+        matched: list[list[str]] = [[] for _ in range(count)]
+        for rows, reached in reads.steps:
+            for row, code in zip(rows.tolist(), reached.tolist(), strict=True):
+                text = codes.get(code)
+                if text is None:
+                    text = codes[code] = f"{code:012d}"
+                matched[row].append(text)
+        return [
+            None if gone else (p, (codes[u],), tuple(m), n, "")
+            for gone, p, u, m, n in zip(
+                reads.walked.tolist(),
+                reads.pos.tolist(),
+                reads.unit.tolist(),
+                matched,
+                reads.short_names.tolist(),
+                strict=True,
+            )
+        ]
 
     def _reading(self, code: int) -> Reading:
         """Return how the walk reads on from one unit (as its `Node` says)."""
@@ -617,7 +702,7 @@ class Matcher:
         texts: list[str],
         readings: dict[int, Reading],
         village_units: bool,
-    ) -> list[Outcome | None]:
+    ) -> Reads:
         read = _columnar.Texts(texts, PLACEHOLDER_STARTS)
         count = len(texts)
         pos, shorts = np.zeros(count, np.int64), np.zeros(count, np.int64)
@@ -687,21 +772,7 @@ class Matcher:
             high[rows] = reached + names.width(reached)
             stepped.append((rows, reached))
             active = rows[pos[rows] < read.size[rows]]
-        matched: list[list[str]] = [[] for _ in range(count)]
-        for rows, reached in stepped:
-            for row, code in zip(rows.tolist(), reached.tolist(), strict=True):
-                matched[row].append(readings[code][0])
-        return [
-            None if gone else (p, (readings[u][0],), tuple(m), n, "")
-            for gone, p, u, m, n in zip(
-                walked.tolist(),
-                pos.tolist(),
-                unit.tolist(),
-                matched,
-                shorts.tolist(),
-                strict=True,
-            )
-        ]
+        return Reads(walked, pos, unit, shorts, stepped)
 
     def _outcome(self, end: Outcome, root: str) -> Match:
         """Return the match of a walk that ended so."""
