@@ -482,14 +482,8 @@ def _answer_read(
     first = len(answers)
     for unit, shorts in found.tolist():
         code = f"{unit:012d}"
-        key = ("", "matched", 1.0, code, shorts, "", "")  # as `_placed` keys it
-        answer = placer.answers.get(key)
-        if answer is None:
-            match = Match("matched", code, [code], [], 0, shorts)
-            answer = placer.answers[key] = _matched(
-                match, code, "matched", 1.0, ("", ""), placer
-            )
-        answers.append(answer)
+        match = Match("matched", code, [code], [], 0, shorts)
+        answers.append(_shared(match, code, "matched", 1.0, ("", ""), placer))
     positions = (which.reshape(-1) + first).tolist()
     for row, position in zip(rows.tolist(), positions, strict=True):
         distinct[plain[row]] = position
@@ -623,15 +617,27 @@ def _placed(
         ]
         return row, placer.xy(where)
     former = _former_names(name, match, placer)
+    return _shared(match, code, status, factor, (prefix, former), placer)
+
+
+def _shared(
+    match: Match,
+    code: str,
+    status: str,
+    factor: float,
+    notes: tuple[str, str],
+    placer: _Placer,
+) -> Answer:
+    """Place a matched unit once for all rows that say the same of it."""
     # what the row says: the units passed on the way do not change it
     key = (
-        prefix, status, factor, code, match.short_names, match.widened, former,
+        *notes, status, factor, code, match.short_names, match.widened,
         *match.candidates,
     )  # fmt: skip
     answer = placer.answers.get(key)
     if answer is None:
         answer = placer.answers[key] = _matched(
-            match, code, status, factor, (prefix, former), placer
+            match, code, status, factor, notes, placer
         )
     return answer
 
