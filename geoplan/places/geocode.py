@@ -483,7 +483,7 @@ def _answer_read(
     for unit, shorts in found.tolist():
         code = f"{unit:012d}"
         match = Match("matched", code, [code], [], 0, shorts)
-        answers.append(_shared(match, code, "matched", 1.0, ("", ""), placer))
+        answers.append(_matched(match, code, "matched", 1.0, ("", ""), placer))
     positions = (which.reshape(-1) + first).tolist()
     for row, position in zip(rows.tolist(), positions, strict=True):
         distinct[plain[row]] = position
@@ -617,29 +617,7 @@ def _placed(
         ]
         return row, placer.xy(where)
     former = _former_names(name, match, placer)
-    return _shared(match, code, status, factor, (prefix, former), placer)
-
-
-def _shared(
-    match: Match,
-    code: str,
-    status: str,
-    factor: float,
-    notes: tuple[str, str],
-    placer: _Placer,
-) -> Answer:
-    """Place a matched unit once for all rows that say the same of it."""
-    # what the row says: the units passed on the way do not change it
-    key = (
-        *notes, status, factor, code, match.short_names, match.widened,
-        *match.candidates,
-    )  # fmt: skip
-    answer = placer.answers.get(key)
-    if answer is None:
-        answer = placer.answers[key] = _matched(
-            match, code, status, factor, notes, placer
-        )
-    return answer
+    return _matched(match, code, status, factor, (prefix, former), placer)
 
 
 def _matched(
@@ -650,7 +628,19 @@ def _matched(
     notes: tuple[str, str],
     placer: _Placer,
 ) -> Answer:
-    """Place a matched unit (`notes`: the texts before and after "matched")."""
+    """
+    Place a matched unit (`notes`: the texts before and after "matched").
+
+    Placed once for all rows that say the same of it (`placer.answers`).
+    """
+    # what the row says: the units passed on the way do not change it
+    key = (
+        *notes, status, factor, code, match.short_names, match.widened,
+        *match.candidates,
+    )  # fmt: skip
+    known = placer.answers.get(key)
+    if known is not None:
+        return known
     siblings = [c for c in match.candidates if c != code]
     where, up, via = placer.point(code, siblings)
     level = placer.level[code]
@@ -674,7 +664,8 @@ def _matched(
         note,
         "",
     ]
-    return row, placer.xy(where)
+    answer = placer.answers[key] = (row, placer.xy(where))
+    return answer
 
 
 def _former_names(name: str, match: Match, placer: _Placer) -> str:
