@@ -8,8 +8,9 @@ layers_folder : pathlib.Path
 maps_folder : pathlib.Path
     Where generated HTML maps are written. Default ``maps``.
 cache_folder : pathlib.Path
-    Where built street networks, geocoder answers and the built-in
-    gazetteer's table (``builtin-units-<digest>.parquet``) are cached. Default
+    Where built street networks, geocoder answers, the built-in gazetteer's
+    table (``builtin-units-<digest>.parquet``) and the matcher's names as
+    arrays (``names-<digest>.npz``, read by long lists) are cached. Default
     ``GEOPLAN_CACHE`` when set (e.g. a folder every Dask worker shares), else
     ``~/.cache/geoplan``.
 gazetteer_path : pathlib.Path

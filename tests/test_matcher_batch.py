@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from geoplan import settings as geoplan_settings
 from geoplan.places import _columnar, _national
 from geoplan.places import matcher as matcher_module
 from geoplan.places.gazetteer import Gazetteer
@@ -202,11 +204,52 @@ def test_codes_that_are_not_twelve_digits_are_not_read_over_arrays():
     # a former code kept beside its namesake has no place among numbers
     digits = {"611002000000": 6, "611002000000@2016": 6}
     full = {"商州区": "611002000000", "商州": "611002000000@2016"}
-    assert not _columnar.Names(full, {}, digits, 2).usable
-    names = _columnar.Names({"商州区": "611002000000"}, {}, {"611002000000": 6}, 2)
-    assert names.usable
+    assert _columnar.Names.build(full, {}, digits, 2) is None
+    names = _columnar.Names.build(
+        {"商州区": "611002000000"}, {}, {"611002000000": 6}, 2
+    )
+    assert names is not None and names.usable
     assert names.codes.tolist() == [611002000000]
     assert names.width(names.codes).tolist() == [10**6]
+
+
+def _same_arrays(one: _columnar.Names, other: _columnar.Names) -> bool:
+    return all(
+        np.array_equal(one.arrays[f], other.arrays[f]) for f in one.FIELDS
+    ) and np.array_equal(one.points, other.points)
+
+
+def test_a_matchers_arrays_are_kept_in_the_cache_folder_and_read_back(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr(geoplan_settings, "cache_folder", tmp_path)
+    gazetteer = Gazetteer.builtin()
+    built = Matcher(gazetteer)._arrays()
+    assert built is not None
+    (kept,) = geoplan_settings.cache_folder.glob("names-*.npz")
+
+    def refused(*args, **kwargs):
+        raise AssertionError("built again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(_columnar.Names, "build", refused)
+        read = Matcher(gazetteer)._arrays()  # a new index over the same units
+    assert read is not None and _same_arrays(built, read)
+    assert [(n, list(h)) for n, h, _ in read.by_length] == [
+        (n, list(h)) for n, h, _ in built.by_length
+    ]
+    kept.write_bytes(b"PK\x03\x04 cut short")  # a damaged file: built again
+    again = Matcher(gazetteer)._arrays()
+    assert again is not None and _same_arrays(built, again)
+    assert _columnar.Names.read(kept) is not None  # and written again
+    # other units (Shaanxi only) name another file; the stale one goes
+    shaanxi = Gazetteer(gazetteer.units[gazetteer.units.index.str.startswith("61")])
+    other = Matcher(shaanxi)._arrays()
+    assert other is not None and len(other.codes) < len(built.codes)
+    assert [p.name for p in geoplan_settings.cache_folder.glob("names-*.npz")] != [
+        kept.name
+    ]
+    assert not kept.exists()
 
 
 def test_a_long_list_geocoded_over_arrays_is_the_list_walked(monkeypatch):

@@ -15,7 +15,10 @@ look-up but never give a wrong name.
 from __future__ import annotations
 
 import functools
+import zipfile
 from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,7 +71,7 @@ def _flat(
 def _sorted_pairs(
     numbers: np.ndarray, codes: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(name number * SPAN + code) sorted, and the codes in that order."""
+    """Return (name number * SPAN + code) sorted, and the codes in that order."""
     pairs = numbers.astype(np.int64) * SPAN + codes
     order = np.argsort(pairs)
     return pairs[order], codes[order]
@@ -138,54 +141,159 @@ class Names:
     """
     The matcher's names as arrays: for each name, the codes it names.
 
+    Built from a matcher's indexes by :meth:`build`, or read back by
+    :meth:`read` from a file :meth:`write` wrote.
+
     Parameters
     ----------
-    full, short
-        The matcher's indexes: name -> a code, or a set of codes.
-    digits
-        The code digits of each unit's level (every code is 12 digits).
-    min_key
-        The shortest name looked up.
+    arrays
+        The :data:`FIELDS`.
     """
 
-    def __init__(
-        self,
+    #: The arrays a Names is made of (a file holds them, nothing else).
+    FIELDS = (
+        "full_pairs",
+        "full_codes",
+        "short_pairs",
+        "short_codes",
+        "codes",
+        "widths",
+        "lengths",
+        "characters",
+        "hashes",
+    )
+
+    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
+        self.arrays: dict[str, Any] = {f: arrays[f] for f in self.FIELDS}
+        #: (name number * SPAN + code) sorted, and the codes in that order.
+        self.full = arrays["full_pairs"], arrays["full_codes"]
+        self.short = arrays["short_pairs"], arrays["short_codes"]
+        #: Every unit's code, sorted, and how many codes lie below it.
+        self.codes, self.widths = arrays["codes"], arrays["widths"]
+        lengths, hashes = arrays["lengths"], arrays["hashes"]
+        held = np.arange(max(int(lengths.max(initial=0)), 1)) < lengths[:, None]
+        #: Each name's code points (0 past its end).
+        self.points = np.zeros(held.shape, dtype=np.uint32)
+        self.points[held] = arrays["characters"]
+        #: Longest first: (length, hashes of the names this long, their numbers).
+        self.by_length = [
+            (n, pd.Index(hashes[lengths == n]), np.flatnonzero(lengths == n))
+            for n in np.unique(lengths)[::-1].tolist()
+        ]
+        #: Whether the arrays serve: no two names hashed alike.
+        self.usable = all(index.is_unique for _, index, _ in self.by_length)
+
+    @classmethod
+    def build(
+        cls,
         full: Mapping[str, str | set[str]],
         short: Mapping[str, str | set[str]],
         digits: Mapping[str, int],
         min_key: int,
-    ) -> None:
-        #: Whether the arrays serve: every code 12 digits, no two names hashed alike.
-        self.usable = all(len(c) == 12 and c.isdigit() for c in digits)
-        if not self.usable:
-            return  # a former code kept beside its namesake (``…@2016``)
+    ) -> Names | None:
+        """
+        Build the arrays of a matcher's indexes.
+
+        Parameters
+        ----------
+        full, short
+            The matcher's indexes: name -> a code, or a set of codes.
+        digits
+            The code digits of each unit's level.
+        min_key
+            The shortest name looked up.
+
+        Returns
+        -------
+        Names or None
+            None where arrays cannot serve: a code not of 12 digits (a former
+            code kept beside its namesake, ``…@2016``).
+        """
+        if not all(len(c) == 12 and c.isdigit() for c in digits):
+            return None
         as_number = {code: int(code) for code in digits}
         full_keys, full_codes = _flat(full, min_key, as_number)
         short_keys, short_codes = _flat(short, min_key, as_number)
         numbers, keys = pd.factorize(np.array(full_keys + short_keys, dtype=object))
         codes = np.array(full_codes + short_codes, dtype=np.int64)
         split = len(full_keys)
-        self.full = _sorted_pairs(numbers[:split], codes[:split])
-        self.short = _sorted_pairs(numbers[split:], codes[split:])
+        full_pairs, full_order = _sorted_pairs(numbers[:split], codes[:split])
+        short_pairs, short_order = _sorted_pairs(numbers[split:], codes[split:])
         units = np.fromiter(as_number.values(), dtype=np.int64, count=len(as_number))
         order = np.argsort(units)
-        self.codes = units[order]
         levels = np.fromiter(digits.values(), dtype=np.int64, count=len(digits))
-        self.widths = (10 ** (12 - levels))[order]
         lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
-        self.points = _code_points(keys, max(int(lengths.max(initial=0)), 1))
+        points = _code_points(keys, max(int(lengths.max(initial=0)), 1))
         hashes = np.zeros(len(keys), dtype=np.uint64)
         with np.errstate(over="ignore"):  # they wrap around 2**64 by design
-            for k in range(self.points.shape[1]):  # each name's own, whole
+            for k in range(points.shape[1]):  # each name's own, whole
                 going = k < lengths
-                hashes[going] = hashes[going] * BASE + self.points[going, k]
-        #: Longest first: (length, hashes of the names this long, their numbers).
-        self.by_length = [
-            (n, pd.Index(hashes[lengths == n]), np.flatnonzero(lengths == n))
-            for n in range(int(lengths.max(initial=0)), min_key - 1, -1)
-            if (lengths == n).any()
-        ]
-        self.usable = all(index.is_unique for _, index, _ in self.by_length)
+                hashes[going] = hashes[going] * BASE + points[going, k]
+        held = np.arange(points.shape[1]) < lengths[:, None]
+        return cls(
+            {
+                "full_pairs": full_pairs,
+                "full_codes": full_order,
+                "short_pairs": short_pairs,
+                "short_codes": short_order,
+                "codes": units[order],
+                "widths": (10 ** (12 - levels))[order],
+                "lengths": lengths,
+                "characters": points[held],
+                "hashes": hashes,
+            }
+        )
+
+    def write(self, path: Path) -> None:
+        """
+        Write the arrays to `path` (numpy's ``.npz``, no pickled objects).
+
+        Parameters
+        ----------
+        path
+            The file.
+        """
+        with path.open("wb") as handle:
+            np.savez(handle, **self.arrays)
+
+    @classmethod
+    def read(cls, path: Path) -> Names | None:
+        """
+        Read arrays :meth:`write` wrote; None when the file does not hold them.
+
+        Parameters
+        ----------
+        path
+            The file.
+
+        Returns
+        -------
+        Names or None
+            The arrays, or None for a missing, damaged or foreign file.
+        """
+        try:
+            with path.open("rb") as handle, np.load(handle, allow_pickle=False) as held:
+                arrays = {field: held[field] for field in cls.FIELDS}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return None
+        lengths, integers = arrays["lengths"], np.dtype(np.int64)
+        fits = (
+            all(a.ndim == 1 for a in arrays.values())
+            and all(
+                arrays[f].dtype == integers
+                for f in cls.FIELDS
+                if f not in ("characters", "hashes")
+            )
+            and arrays["characters"].dtype == np.uint32
+            and arrays["hashes"].dtype == np.uint64
+            and len(arrays["hashes"]) == len(lengths)
+            and int(lengths.sum()) == len(arrays["characters"])
+            and bool((lengths > 0).all())
+            and len(arrays["full_pairs"]) == len(arrays["full_codes"])
+            and len(arrays["short_pairs"]) == len(arrays["short_codes"])
+            and len(arrays["codes"]) == len(arrays["widths"])
+        )
+        return cls(arrays) if fits else None
 
     def width(self, codes: np.ndarray) -> np.ndarray:
         """Return how many codes lie below each unit (itself included)."""

@@ -24,15 +24,12 @@ codes and points in a declared coordinate system.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 import importlib.metadata
 import importlib.resources
 import json
 import logging
 import re
-import uuid
 from collections.abc import Container
 from pathlib import Path
 
@@ -44,7 +41,7 @@ import pyogrio
 
 from geoplan import settings
 from geoplan.errors import DataSourceError, ValidationError
-from geoplan.places import _national, boundaries
+from geoplan.places import _cache, _national, boundaries
 from geoplan.places.crs import WGS84
 
 logger = logging.getLogger(__name__)
@@ -177,11 +174,12 @@ def code_path(code: str, level: str, known: Container[str]) -> list[str]:
     list of str
         Ancestors first, `code` last.
     """
-    chain = [
-        ancestor
-        for digits in _ABOVE[level]
-        if (ancestor := code[:digits].ljust(12, "0")) in known
-    ]
+    chain: list[str] = []
+    for digits in _ABOVE[level]:
+        ancestor = code[:digits].ljust(12, "0")
+        # 东莞市 (441900) is both the city and the county of its towns: once
+        if ancestor in known and ancestor not in chain[-1:]:
+            chain.append(ancestor)
     chain.append(code)
     return chain
 
@@ -780,37 +778,28 @@ def _builtin_cache() -> Path | None:
     another file. None when a source is not installed (building it then
     says which).
     """
-    digest = hashlib.sha256()
     try:
-        for package in (_MCA_PACKAGE, boundaries.PACKAGE, "pandas", "pyarrow"):
-            digest.update(f"{package} {importlib.metadata.version(package)};".encode())
+        versions = [
+            f"{package} {importlib.metadata.version(package)}".encode()
+            for package in (_MCA_PACKAGE, boundaries.PACKAGE, "pandas", "pyarrow")
+        ]
     except importlib.metadata.PackageNotFoundError:
         return None
     here = Path(__file__).parent
-    for module in ("gazetteer.py", "_national.py", "boundaries.py"):
-        digest.update((here / module).read_bytes())
-    digest.update(_national.builtin_fingerprint())
-    return (
-        Path(settings.cache_folder) / f"builtin-units-{digest.hexdigest()[:16]}.parquet"
-    )
+    modules = ("gazetteer.py", "_national.py", "boundaries.py")
+    code = [(here / module).read_bytes() for module in modules]
+    digest = _cache.digest([*versions, *code, _national.builtin_fingerprint()])
+    return _cache.path(f"builtin-units-{digest}.parquet")
 
 
 def _store_builtin(units: pd.DataFrame, path: Path) -> None:
     """Write the built table where later runs read it (atomic; best effort)."""
-    part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.part")  # one writer
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(part: Path) -> None:
         units.to_parquet(part)
         pyarrow.default_memory_pool().release_unused()  # a peak not kept
-        part.replace(path)
-    except OSError as exc:
-        logger.info("The built-in gazetteer is not cached (%s: %s)", path, exc)
-        with contextlib.suppress(OSError):
-            part.unlink(missing_ok=True)
-        return
-    for old in path.parent.glob("builtin-units-*.parquet"):
-        if old != path:  # built from other sources: never read again
-            old.unlink(missing_ok=True)
+
+    _cache.store(path, write, "builtin-units-*.parquet")
 
 
 def _build_builtin_units() -> pd.DataFrame:

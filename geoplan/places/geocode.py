@@ -57,6 +57,8 @@ CHUNK_ROWS = 100_000
 
 
 FIXES_COLUMNS = ["name", "code", "lon", "lat", "reason"]
+#: More short names than a text has characters are never read.
+_SHORTS_SPAN = 1_000
 _SIGNIFICANT = sorted(LEVEL_DIGITS.values())
 
 
@@ -192,7 +194,7 @@ class _Placer:
         self.xy_of.update(zip(units.index[has].tolist(), points, strict=True))
         # a town without a point of its own: the mean of its villages' points
         # (village codes end in anything but 000)
-        towns = {c[:9] for c in units.index[has] if c[9:12] not in ("000", "")}
+        towns = {c[:9] for c in units.index[has].tolist() if c[9:12] not in ("000", "")}
         if not towns:
             return
         inside = [c for c in self.xy_of if c[:9] in towns and c[9:12] != "000"]
@@ -251,9 +253,11 @@ class _Placer:
         """
         text = self._name_paths.get(code)
         if text is None:
-            text = self._name_paths[code] = "/".join(
-                self.name[c] for c in self.path(code)
-            )
+            above = self.path(code)[-2:-1]  # its parent's path is kept too
+            text = self.name[code]
+            if above:
+                text = f"{self.name_path(above[0])}/{text}"
+            self._name_paths[code] = text
         return text
 
     def xy(self, code: str) -> tuple[float, float] | None:
@@ -477,10 +481,12 @@ def _answer_read(
         named_so[rows] |= np.isin(reached, renamed)
     answered = ~reads.walked & (reads.unit >= 0) & ~named_so
     rows = np.flatnonzero(answered[at])
-    pairs = np.stack([reads.unit, reads.short_names], axis=1)[np.asarray(at)[rows]]
-    found, which = np.unique(pairs, axis=0, return_inverse=True)
+    picked = np.asarray(at)[rows]  # a unit and its short names as one number
+    pairs = reads.unit[picked] * _SHORTS_SPAN + reads.short_names[picked]
+    found, which = np.unique(pairs, return_inverse=True)
     first = len(answers)
-    for unit, shorts in found.tolist():
+    units, shorts_of = (part.tolist() for part in divmod(found, _SHORTS_SPAN))
+    for unit, shorts in zip(units, shorts_of, strict=True):
         code = f"{unit:012d}"
         match = Match("matched", code, [code], [], 0, shorts)
         answers.append(_matched(match, code, "matched", 1.0, ("", ""), placer))

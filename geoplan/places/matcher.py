@@ -25,13 +25,14 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
 import ahocorasick
 import numpy as np
 import pandas as pd
 
-from geoplan.places import _columnar, _national
+from geoplan.places import _cache, _columnar, _national
 from geoplan.places.gazetteer import (
     LEVEL_DIGITS,
     LEVELS,
@@ -179,6 +180,7 @@ class Matcher:
         self._leaf_digits = 0  # prefixes this long have no unit of the index below
         # the names as arrays: False until built, None where they cannot serve
         self._names: _columnar.Names | bool | None = False
+        self._indexed = gazetteer.units  # names the cached arrays (`_arrays`)
         self._index(gazetteer.units)
         self._build_trie()  # part of the index: built now, not by the first match
 
@@ -626,9 +628,7 @@ class Matcher:
         `walked`.
         """
         if self._names is False:
-            digits = {c: LEVEL_DIGITS[lv] for c, lv in self._level.items()}
-            names = _columnar.Names(self._full, self._short, digits, MIN_KEY)
-            self._names = names if names.usable else None
+            self._names = self._arrays()
         if not isinstance(self._names, _columnar.Names):
             return None
         # how the walk reads on from each unit reached (the root: -1)
@@ -660,6 +660,30 @@ class Matcher:
                 for rows, reached in part.steps
             ],
         )
+
+    def _arrays(self) -> _columnar.Names | None:
+        """
+        Return the names as arrays (None where they cannot serve).
+
+        Read from the cache folder where this index was built before (the
+        file is named by the units indexed and the code that reads them),
+        else built and kept there: the arrays of the last index built stay.
+        """
+        here = Path(__file__).parent
+        modules = ("matcher.py", "_columnar.py", "gazetteer.py")  # variants too
+        code = [(here / module).read_bytes() for module in modules]
+        units = self._indexed[["name", "short_name", "aliases", "level"]]
+        hashed = pd.util.hash_pandas_object(units).to_numpy().tobytes()
+        versions = f"numpy {np.__version__}; pandas {pd.__version__}".encode()
+        key = _cache.digest([*code, versions, hashed])
+        target = _cache.path(f"names-{key}.npz")
+        names = _columnar.Names.read(target) if target.is_file() else None
+        if names is None:
+            digits = {c: LEVEL_DIGITS[self._level[c]] for c in self._units}
+            names = _columnar.Names.build(self._full, self._short, digits, MIN_KEY)
+            if names is not None and names.usable:
+                _cache.store(target, names.write, "names-*.npz")
+        return names if names is not None and names.usable else None
 
     def _outcomes(self, reads: Reads) -> list[Outcome | None]:
         """Return the walk's outcome of each text read over arrays (None: walked)."""
