@@ -133,8 +133,15 @@ class Texts:
 
 def _among(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Whether each of `wanted` is in the sorted `keys`."""
-    at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-    return keys[at] == wanted if keys.size else np.zeros(len(wanted), dtype=bool)
+    return _position(keys, wanted) >= 0
+
+
+def _position(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Where each of `wanted` is in the sorted `keys` (-1: not there)."""
+    if not keys.size:
+        return np.full(len(wanted), -1)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, at, -1)
 
 
 class Names:
@@ -161,6 +168,8 @@ class Names:
         "lengths",
         "characters",
         "hashes",
+        "starts",
+        "start_longest",
     )
 
     def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
@@ -180,6 +189,9 @@ class Names:
             (n, pd.Index(hashes[lengths == n]), np.flatnonzero(lengths == n))
             for n in np.unique(lengths)[::-1].tolist()
         ]
+        #: The first two characters of names (as one number), sorted, and
+        #: the longest name starting with them.
+        self.starts, self.start_longest = arrays["starts"], arrays["start_longest"]
         #: Whether the arrays serve: no two names hashed alike.
         self.usable = all(index.is_unique for _, index, _ in self.by_length)
 
@@ -230,6 +242,11 @@ class Names:
                 going = k < lengths
                 hashes[going] = hashes[going] * BASE + points[going, k]
         held = np.arange(points.shape[1]) < lengths[:, None]
+        # the longest name of each first two characters (every name has two)
+        firsts = points[:, 0].astype(np.int64) << 21 | points[:, 1]
+        starts, start_of = np.unique(firsts, return_inverse=True)
+        start_longest = np.zeros(len(starts), dtype=np.int64)
+        np.maximum.at(start_longest, start_of.reshape(-1), lengths)
         return cls(
             {
                 "full_pairs": full_pairs,
@@ -241,6 +258,8 @@ class Names:
                 "lengths": lengths,
                 "characters": points[held],
                 "hashes": hashes,
+                "starts": starts,
+                "start_longest": start_longest,
             }
         )
 
@@ -292,6 +311,7 @@ class Names:
             and len(arrays["full_pairs"]) == len(arrays["full_codes"])
             and len(arrays["short_pairs"]) == len(arrays["short_codes"])
             and len(arrays["codes"]) == len(arrays["widths"])
+            and len(arrays["starts"]) == len(arrays["start_longest"])
         )
         return cls(arrays) if fits else None
 
@@ -317,7 +337,11 @@ class Names:
         length = np.zeros(count, dtype=np.int64)
         full_n, short_n = np.zeros(count, np.int64), np.zeros(count, np.int64)
         full_code, short_code = np.zeros(count, np.int64), np.zeros(count, np.int64)
-        room = texts.size[rows] - pos
+        # no name is longer than the longest of its first two characters
+        firsts = texts.points[rows, pos].astype(np.int64) << 21
+        at = _position(self.starts, firsts | texts.points[rows, pos + 1])
+        bound = np.where(at >= 0, self.start_longest[at], 0)
+        room = np.minimum(texts.size[rows] - pos, bound)
         for n, index, numbers in self.by_length:
             open_ = np.flatnonzero((length == 0) & (room >= n))
             if not open_.size:

@@ -136,6 +136,23 @@ def _county_villages(province: str) -> dict[str, list[tuple[str, str]]]:
     return by_county
 
 
+def has_villages(county: str) -> bool:
+    """
+    Return whether a county has shipped villages (`village_forms` is not None).
+
+    Parameters
+    ----------
+    county
+        Six-digit county code.
+
+    Returns
+    -------
+    bool
+        True when its province's table lists villages under it.
+    """
+    return county in _county_villages(county[:2])
+
+
 @functools.cache
 def village_forms(county: str) -> CountyForms | None:
     """
@@ -161,9 +178,9 @@ def village_forms(county: str) -> CountyForms | None:
         plain_village_name,
     )
 
-    rows = _county_villages(county[:2]).get(county)
-    if not rows:
+    if not has_villages(county):
         return None
+    rows = _county_villages(county[:2])[county]
     variants, ends = VARIANT_SUFFIXES["village"], SUFFIXES["village"]
     held_by: dict[str, str | tuple[str, ...]] = {}
     for code, name in rows:

@@ -59,6 +59,9 @@ MAX_CANDIDATES = 64
 FEW_CODES = 16
 #: Levels whose names not found below them are looked for in their province.
 WIDE_LEVELS = frozenset({"city", "county"})
+#: How many codes lie below a unit of each level (itself included), over arrays.
+COUNTY_WIDTH, TOWN_WIDTH = (10 ** (12 - LEVEL_DIGITS[lv]) for lv in ("county", "town"))
+WIDE_WIDTHS = np.array([10 ** (12 - LEVEL_DIGITS[lv]) for lv in WIDE_LEVELS])
 #: Steps remembered (keys at a position, units allowed) before starting afresh.
 MAX_STEPS = 500_000
 #: Lists with this many distinct texts (and no context) are read over arrays
@@ -94,10 +97,8 @@ class Node(NamedTuple):
 State = tuple[int, Node, tuple[str, ...], int, str]
 #: How a walk ended: a state with the node's units for the node.
 Outcome = tuple[int, tuple[str, ...], tuple[str, ...], int, str]
-#: How the walk reads on from one unit: its code, its county's village forms
-#: (as in its `Node`), whether a town or deeper, whether a city or county (a
-#: name not found below it is looked for in its province).
-Reading = tuple[str, tuple[tuple[str, _national.CountyForms], ...], bool, bool]
+#: The village forms read below a unit (as in its `Node`).
+Villages = tuple[tuple[str, _national.CountyForms], ...]
 
 
 class Reads(NamedTuple):
@@ -631,15 +632,14 @@ class Matcher:
             self._names = self._arrays()
         if not isinstance(self._names, _columnar.Names):
             return None
-        # how the walk reads on from each unit reached (the root: -1)
-        readings: dict[int, Reading] = {-1: ("", (), False, False)}
+        villages: dict[int, Villages] = {}  # below each unit reached, once
         # short names of villages kept as units join a full name's units
         village_units = any(self._level[c] == "village" for c in self._units)
         parts = [
             self._read_chunk(
                 self._names,
                 texts[first : first + COLUMNS_CHUNK],
-                readings,
+                villages,
                 village_units,
             )
             for first in range(0, len(texts), COLUMNS_CHUNK)
@@ -708,23 +708,20 @@ class Matcher:
             )
         ]
 
-    def _reading(self, code: int) -> Reading:
-        """Return how the walk reads on from one unit (as its `Node` says)."""
-        text = f"{code:012d}"
-        level = self._level[text]
-        prefix = text[: LEVEL_DIGITS[level]]
-        return (
-            text,
-            _villages_below(prefix),
-            len(prefix) >= LEVEL_DIGITS["town"],
-            level in WIDE_LEVELS,
-        )
+    def _villages_at(self, code: int, known: dict[int, Villages]) -> Villages:
+        """Return the village forms the walk reads below one unit (kept in `known`)."""
+        villages = known.get(code)
+        if villages is None:
+            text = f"{code:012d}"
+            prefix = text[: LEVEL_DIGITS[self._level[text]]]
+            villages = known[code] = _villages_below(prefix)
+        return villages
 
     def _read_chunk(
         self,
         names: _columnar.Names,
         texts: list[str],
-        readings: dict[int, Reading],
+        villages: dict[int, Villages],
         village_units: bool,
     ) -> Reads:
         read = _columnar.Texts(texts, PLACEHOLDER_STARTS)
@@ -772,7 +769,8 @@ class Matcher:
                 unit[rows[may]].tolist(),
                 strict=True,
             ):
-                village, _ = self._village(texts[row], here, readings[code][1])
+                below_unit = self._villages_at(code, villages)
+                village, _ = self._village(texts[row], here, below_unit)
                 walk[i] = village[0] > length[i]  # a village's name is longer
             # no name found: a placeholder may be skipped, a province searched
             ends = np.flatnonzero(~walk & ~hit)
@@ -781,19 +779,17 @@ class Matcher:
             walked[active[walk]] = True
             on = hit & ~walk
             rows, reached = active[on], np.where(full, full_code, short_code)[on]
-            distinct, inverse = np.unique(reached, return_inverse=True)
-            flags = []
-            for code in distinct.tolist():
-                reading = readings.get(code)
-                if reading is None:
-                    reading = readings[code] = self._reading(code)
-                flags.append((bool(reading[1]), reading[2], reading[3]))
-            if flags:
-                forms[rows], deep[rows], wide[rows] = np.array(flags)[inverse].T
+            # how the walk reads on from the unit reached (as its `Node` says):
+            # villages (a county or deeper with forms), a town or deeper, a
+            # city or county (a name not found below it: in its province)
+            below = names.width(reached)
+            forms[rows] = (below <= COUNTY_WIDTH) & _has_villages(reached // 10**6)
+            deep[rows] = below <= TOWN_WIDTH
+            wide[rows] = np.isin(below, WIDE_WIDTHS)
             pos[rows] += length[on]
             shorts[rows] += is_short[on]
             unit[rows] = low[rows] = reached
-            high[rows] = reached + names.width(reached)
+            high[rows] = reached + below
             stepped.append((rows, reached))
             active = rows[pos[rows] < read.size[rows]]
         return Reads(walked, pos, unit, shorts, stepped)
@@ -825,6 +821,13 @@ class Matcher:
         if len(keys) != 1:
             return None
         return max(codes, key=lambda c: ("@" not in c, self._vintage[c], c))
+
+
+def _has_villages(counties: np.ndarray) -> np.ndarray:
+    """Whether each six-digit county code has shipped villages."""
+    distinct, inverse = np.unique(counties, return_inverse=True)
+    has = [_national.has_villages(f"{c:06d}") for c in distinct.tolist()]
+    return np.array(has, dtype=bool)[inverse.reshape(-1)]
 
 
 def _villages_below(prefix: str) -> tuple[tuple[str, _national.CountyForms], ...]:
