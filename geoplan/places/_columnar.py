@@ -99,22 +99,35 @@ class Texts:
     texts
         The texts (normalised).
     placeholders
-        The first characters of the placeholders the walk skips.
+        The placeholders the walk skips where no name is found, first the
+        one it tries first.
     """
 
     def __init__(self, texts: list[str], placeholders: Iterable[str]) -> None:
         self.size = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         #: Texts the arrays hold whole; the rest are left to the walk.
         self.held = self.size <= WIDTH
-        kept = [t if h else "" for t, h in zip(texts, self.held.tolist(), strict=True)]
+        if not self.held.all():
+            texts = [
+                t if h else "" for t, h in zip(texts, self.held.tolist(), strict=True)
+            ]
         width = int(self.size[self.held].max(initial=0)) + 1  # a 0 after each
-        self.points = _code_points(kept, width)
+        self.points = _code_points(texts, width)
         self.hashes = _prefix_hashes(self.points)
-        self.placeholders = np.array([ord(p) for p in placeholders], dtype=np.uint32)
+        self.placeholders = [
+            np.array([ord(c) for c in p], dtype=np.uint32) for p in placeholders
+        ]
 
-    def starts_placeholder(self, rows: np.ndarray, at: np.ndarray) -> np.ndarray:
-        """Whether a placeholder may start at `at` in each row."""
-        return np.isin(self.points[rows, at], self.placeholders)
+    def placeholder(self, rows: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Return the length of the placeholder at `at` of each row (0: none)."""
+        length = np.zeros(len(rows), dtype=np.int64)
+        for chars in self.placeholders:
+            n = len(chars)
+            open_ = np.flatnonzero((length == 0) & (self.size[rows] - at >= n))
+            spans = at[open_, None] + np.arange(n)
+            same = (self.points[rows[open_, None], spans] == chars).all(axis=1)
+            length[open_[same]] = n
+        return length
 
     def starts_village(
         self, rows: np.ndarray, at: np.ndarray, counties: np.ndarray

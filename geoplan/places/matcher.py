@@ -622,10 +622,11 @@ class Matcher:
         Read texts over arrays (no context), chunk by chunk (None: they can't).
 
         Step by step for all texts at once, each takes the longest name that
-        names units below the unit it reached. A text keeps what is read so
-        only while every step is one the walk takes alike: one unit named
-        (several are ranked or ambiguous), no village form or placeholder
-        that could start there, no wider search to try; the others are marked
+        names units below the unit it reached; where none does, a placeholder
+        (市辖区, a stray 县) is skipped as the walk skips it. A text keeps what
+        is read so only while every step is one the walk takes alike: one
+        unit named (several are ranked or ambiguous), no longer village form
+        starting there, no wider search to try; the others are marked
         `walked`.
         """
         if self._names is False:
@@ -724,7 +725,7 @@ class Matcher:
         villages: dict[int, Villages],
         village_units: bool,
     ) -> Reads:
-        read = _columnar.Texts(texts, PLACEHOLDER_STARTS)
+        read = _columnar.Texts(texts, PLACEHOLDERS)
         count = len(texts)
         pos, shorts = np.zeros(count, np.int64), np.zeros(count, np.int64)
         low, high = np.zeros(count, np.int64), np.full(count, _columnar.SPAN)
@@ -772,10 +773,12 @@ class Matcher:
                 below_unit = self._villages_at(code, villages)
                 village, _ = self._village(texts[row], here, below_unit)
                 walk[i] = village[0] > length[i]  # a village's name is longer
-            # no name found: a placeholder may be skipped, a province searched
+            # no name found: a placeholder is skipped, else a province searched
             ends = np.flatnonzero(~walk & ~hit)
-            rows = active[ends]
-            walk[ends] = read.starts_placeholder(rows, at[ends]) | wide[rows]
+            skip = read.placeholder(active[ends], at[ends])
+            skipped = active[ends[skip > 0]]
+            pos[skipped] += skip[skip > 0]
+            walk[ends] = (skip == 0) & wide[active[ends]]
             walked[active[walk]] = True
             on = hit & ~walk
             rows, reached = active[on], np.where(full, full_code, short_code)[on]
@@ -791,6 +794,7 @@ class Matcher:
             unit[rows] = low[rows] = reached
             high[rows] = reached + below
             stepped.append((rows, reached))
+            rows = np.concatenate([rows, skipped])  # read on after a placeholder
             active = rows[pos[rows] < read.size[rows]]
         return Reads(walked, pos, unit, shorts, stepped)
 
