@@ -17,7 +17,6 @@ for rows the gazetteer could not place finely enough. Every row comes back:
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import gc
 import logging
@@ -420,21 +419,26 @@ def _answer(
     providers: Sequence[object],
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Answer each distinct row once; the table and points of every row."""
-    distinct: dict[Key, int] = {}  # a row -> its answer's position
+    held = np.empty(len(keys), dtype=object)
+    held[:] = keys
+    rows, distinct = pd.factorize(held)  # each row's distinct key
+    uniques: list[Key] = distinct.tolist()
+    counts = np.bincount(rows, minlength=len(uniques)).tolist()
+    answer_of = np.full(len(uniques), -1)  # each distinct key's answer
     answers: list[Answer] = []  # (matched rows share theirs in `placer.answers`)
     if overrides is None and not providers:
-        _answer_read(keys, matcher, placer, distinct, answers)
+        _answer_read(uniques, matcher, placer, answer_of, answers)
     done = 0
-    for first in range(0, len(keys), CHUNK_ROWS):
-        rows_of = collections.Counter(keys[first : first + CHUNK_ROWS])
-        found = _matches([k for k in rows_of if k not in distinct], matcher)
-        for key, count in rows_of.items():
-            if key not in distinct:
-                distinct[key] = len(answers)
+    for first in range(0, len(uniques), CHUNK_ROWS):
+        chunk = range(first, min(first + CHUNK_ROWS, len(uniques)))
+        found = _matches([uniques[i] for i in chunk if answer_of[i] < 0], matcher)
+        for i in chunk:
+            if answer_of[i] < 0:
+                answer_of[i] = len(answers)
                 answers.append(
                     _one(
-                        key,
-                        found[key[:2]],
+                        uniques[i],
+                        found[uniques[i][:2]],
                         fallback_label=fallback_label,
                         matcher=matcher,
                         placer=placer,
@@ -443,35 +447,36 @@ def _answer(
                     )
                 )
             if progress is not None:  # row by row: a provider may take a while
-                for row in range(done + 1, done + count + 1):
+                for row in range(done + 1, done + counts[i] + 1):
                     progress(row)
-            done += count
-    rows = np.fromiter((distinct[k] for k in keys), dtype=np.intp, count=len(keys))
+            done += counts[i]
     table = pd.DataFrame([a[0] for a in answers], columns=RESULT_COLUMNS)
     geometry = np.full(len(answers), None, dtype=object)
     placed = [i for i, a in enumerate(answers) if a[1] is not None]
     xy = np.array([answers[i][1] for i in placed], dtype=float).reshape(-1, 2)
     geometry[placed] = shapely.points(xy)
-    return table.take(rows), geometry.take(rows)
+    positions = answer_of[rows]
+    return table.take(positions), geometry.take(positions)
 
 
 def _answer_read(
     keys: list[Key],
     matcher: Matcher,
     placer: _Placer,
-    distinct: dict[Key, int],
+    answer_of: np.ndarray,
     answers: list[Answer],
 ) -> None:
     """
-    Answer the rows of a long list that the matcher reads over arrays.
+    Answer the distinct rows of a long list that the matcher reads over arrays.
 
     A row read so to one unit, with no context or fallback text, none of its
     units renamed, is answered as its unit with its short names: as
-    :func:`_placed` answers its match (`placer.answers` is shared). The rest
-    are left to the row-by-row answer.
+    :func:`_placed` answers its match (`placer.answers` is shared); its
+    answer's position goes to `answer_of`. The rest are left to the
+    row-by-row answer.
     """
-    plain = [k for k in dict.fromkeys(keys) if k[1] is None and k[2] is None]
-    read = matcher.read_many([k[0] for k in plain])
+    plain = [i for i, k in enumerate(keys) if k[1] is None and k[2] is None]
+    read = matcher.read_many([keys[i][0] for i in plain])
     if read is None:
         return
     at, reads = read
@@ -481,7 +486,7 @@ def _answer_read(
         named_so[rows] |= np.isin(reached, renamed)
     answered = ~reads.walked & (reads.unit >= 0) & ~named_so
     rows = np.flatnonzero(answered[at])
-    picked = np.asarray(at)[rows]  # a unit and its short names as one number
+    picked = at[rows]  # a unit and its short names as one number
     pairs = reads.unit[picked] * _SHORTS_SPAN + reads.short_names[picked]
     found, which = np.unique(pairs, return_inverse=True)
     first = len(answers)
@@ -490,9 +495,7 @@ def _answer_read(
         code = f"{unit:012d}"
         match = Match("matched", code, [code], [], 0, shorts)
         answers.append(_matched(match, code, "matched", 1.0, ("", ""), placer))
-    positions = (which.reshape(-1) + first).tolist()
-    for row, position in zip(rows.tolist(), positions, strict=True):
-        distinct[plain[row]] = position
+    answer_of[np.asarray(plain, dtype=np.intp)[rows]] = which.reshape(-1) + first
 
 
 #: One placer per matcher, kept while the matcher lives (it learns villages).

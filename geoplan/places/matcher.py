@@ -524,7 +524,7 @@ class Matcher:
             COLUMNS_FROM if built else COLUMNS_BUILT_FROM
         )
 
-    def read_many(self, addresses: Sequence[str]) -> tuple[list[int], Reads] | None:
+    def read_many(self, addresses: Sequence[str]) -> tuple[np.ndarray, Reads] | None:
         """
         Read a long list over arrays, as :meth:`match_many` reads it first.
 
@@ -535,21 +535,19 @@ class Matcher:
 
         Returns
         -------
-        tuple[list[int], Reads] or None
+        tuple[numpy.ndarray, Reads] or None
             Each address's position among the distinct texts read, and what
             was read of them; None for a list that is walked (too short, or
             names that arrays cannot hold). A text marked `walked` has no
             answer here: :meth:`match_many` gives it.
         """
-        texts = [normalise(a) for a in addresses]
-        distinct = sorted(set(texts))
+        texts = np.empty(len(addresses), dtype=object)
+        texts[:] = [normalise(a) for a in addresses]
+        at, distinct = pd.factorize(texts, sort=True)
         if not self._reads(distinct):
             return None
-        reads = self._read_columns(distinct)
-        if reads is None:
-            return None
-        at = {t: i for i, t in enumerate(distinct)}
-        return [at[t] for t in texts], reads
+        reads = self._read_columns(distinct.tolist())
+        return (at, reads) if reads is not None else None
 
     def _walk(  # noqa: C901, PLR0912 (the hot loop, kept inline)
         self, text: str, root: str, state: State, trail: list[tuple[str, State]]
