@@ -423,33 +423,36 @@ def _answer(
     held[:] = keys
     rows, distinct = pd.factorize(held)  # each row's distinct key
     uniques: list[Key] = distinct.tolist()
-    counts = np.bincount(rows, minlength=len(uniques)).tolist()
+    counts = np.bincount(rows, minlength=len(uniques))
     answer_of = np.full(len(uniques), -1)  # each distinct key's answer
     answers: list[Answer] = []  # (matched rows share theirs in `placer.answers`)
     if overrides is None and not providers:
         _answer_read(uniques, matcher, placer, answer_of, answers)
-    done = 0
-    for first in range(0, len(uniques), CHUNK_ROWS):
-        chunk = range(first, min(first + CHUNK_ROWS, len(uniques)))
-        found = _matches([uniques[i] for i in chunk if answer_of[i] < 0], matcher)
-        for i in chunk:
-            if answer_of[i] < 0:
-                answer_of[i] = len(answers)
-                answers.append(
-                    _one(
-                        uniques[i],
-                        found[uniques[i][:2]],
-                        fallback_label=fallback_label,
-                        matcher=matcher,
-                        placer=placer,
-                        overrides=overrides,
-                        providers=providers,
-                    )
+    todo = np.flatnonzero(answer_of < 0)
+    done = len(keys) - int(counts[todo].sum())  # rows answered over arrays
+    if progress is not None:
+        for row in range(1, done + 1):
+            progress(row)
+    for first in range(0, len(todo), CHUNK_ROWS):
+        chunk = todo[first : first + CHUNK_ROWS].tolist()
+        found = _matches([uniques[i] for i in chunk], matcher)
+        for i, count in zip(chunk, counts[chunk].tolist(), strict=True):
+            answer_of[i] = len(answers)
+            answers.append(
+                _one(
+                    uniques[i],
+                    found[uniques[i][:2]],
+                    fallback_label=fallback_label,
+                    matcher=matcher,
+                    placer=placer,
+                    overrides=overrides,
+                    providers=providers,
                 )
+            )
             if progress is not None:  # row by row: a provider may take a while
-                for row in range(done + 1, done + counts[i] + 1):
+                for row in range(done + 1, done + count + 1):
                     progress(row)
-            done += counts[i]
+            done += count
     table = pd.DataFrame([a[0] for a in answers], columns=RESULT_COLUMNS)
     geometry = np.full(len(answers), None, dtype=object)
     placed = [i for i, a in enumerate(answers) if a[1] is not None]
