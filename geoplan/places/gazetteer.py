@@ -184,6 +184,32 @@ def code_path(code: str, level: str, known: Container[str]) -> list[str]:
     return chain
 
 
+def code_parent(code: str, level: str, known: Container[str]) -> str | None:
+    """
+    Return the nearest known unit above `code` (as in :func:`code_path`).
+
+    Parameters
+    ----------
+    code
+        A 12-digit code (or a historical ``<code>@<vintage>``).
+    level
+        The unit's level.
+    known
+        The codes that exist.
+
+    Returns
+    -------
+    str or None
+        The parent's code; None for a province or a unit above which none
+        is known.
+    """
+    for digits in reversed(_ABOVE[level]):
+        ancestor = code[:digits].ljust(12, "0")
+        if ancestor in known:
+            return ancestor
+    return None
+
+
 def short_name(name: str, level: str) -> str:
     """
     Strip the administrative suffix from a name, keeping at least two characters.

@@ -32,8 +32,14 @@ import shapely
 from geoplan._geometry import has_location
 from geoplan.places import _national
 from geoplan.places.crs import WGS84
-from geoplan.places.gazetteer import LEVEL_DIGITS, Gazetteer, code_path, pad_code
-from geoplan.places.matcher import Match, Matcher, confidence, normalise
+from geoplan.places.gazetteer import (
+    LEVEL_DIGITS,
+    Gazetteer,
+    code_parent,
+    code_path,
+    pad_code,
+)
+from geoplan.places.matcher import Match, Matcher, matched_confidence, normalise
 from geoplan.places.precision import registry as precision_registry
 
 logger = logging.getLogger(__name__)
@@ -252,10 +258,10 @@ class _Placer:
         """
         text = self._name_paths.get(code)
         if text is None:
-            above = self.path(code)[-2:-1]  # its parent's path is kept too
+            parent = code_parent(code, self.level[code], self.level)
             text = self.name[code]
-            if above:
-                text = f"{self.name_path(above[0])}/{text}"
+            if parent is not None:  # its path is kept too
+                text = f"{self.name_path(parent)}/{text}"
             self._name_paths[code] = text
         return text
 
@@ -496,8 +502,7 @@ def _answer_read(
     units, shorts_of = (part.tolist() for part in divmod(found, _SHORTS_SPAN))
     for unit, shorts in zip(units, shorts_of, strict=True):
         code = f"{unit:012d}"
-        match = Match("matched", code, [code], [], 0, shorts)
-        answers.append(_matched(match, code, "matched", 1.0, ("", ""), placer))
+        answers.append(_matched(code, shorts, "matched", 1.0, ("", ""), placer))
     answer_of[np.asarray(plain, dtype=np.intp)[rows]] = which.reshape(-1) + first
 
 
@@ -629,53 +634,54 @@ def _placed(
         ]
         return row, placer.xy(where)
     former = _former_names(name, match, placer)
-    return _matched(match, code, status, factor, (prefix, former), placer)
+    return _matched(
+        code,
+        match.short_names,
+        status,
+        factor,
+        (prefix, former),
+        placer,
+        widened=match.widened,
+        candidates=match.candidates,
+    )
 
 
 def _matched(
-    match: Match,
     code: str,
+    short_names: int,
     status: str,
     factor: float,
     notes: tuple[str, str],
     placer: _Placer,
+    *,
+    widened: str = "",
+    candidates: Sequence[str] = (),
 ) -> Answer:
     """
     Place a matched unit (`notes`: the texts before and after "matched").
 
-    Placed once for all rows that say the same of it (`placer.answers`).
+    `short_names`, `widened` and `candidates` are the match's. Placed once
+    for all rows that say the same of it (`placer.answers`).
     """
     # what the row says: the units passed on the way do not change it
-    key = (
-        *notes, status, factor, code, match.short_names, match.widened,
-        *match.candidates,
-    )  # fmt: skip
+    key = (*notes, status, factor, code, short_names, widened, *candidates)
     known = placer.answers.get(key)
     if known is not None:
         return known
-    siblings = [c for c in match.candidates if c != code]
-    where, up, via = placer.point(code, siblings)
+    where, up, via = placer.point(code, [c for c in candidates if c != code])
     level = placer.level[code]
     precision = placer.level[where] if where else "none"
     before, former = notes
-    note = f"{before}matched {level} {placer.name_path(code)}{former}"
-    if match.widened:
-        under = "/".join(placer.name[c] for c in match.widened.split(",")[:2])
+    path = placer.name_path(code)
+    note = f"{before}matched {level} {path}{former}"
+    if widened:
+        under = "/".join(placer.name[c] for c in widened.split(",")[:2])
         note += f"; not found under {under}, found elsewhere in its province"
     if up:
         note += f"; it has no point, placed at {placer.name[where]}"
     note += via
-    score = confidence(match, point_levels_up=up) * factor
-    row = [
-        precision,
-        status,
-        code,
-        placer.name_path(code),
-        where,
-        round(score, 3),
-        note,
-        "",
-    ]
+    score = matched_confidence(short_names, point_levels_up=up) * factor
+    row = [precision, status, code, path, where, round(score, 3), note, ""]
     answer = placer.answers[key] = (row, placer.xy(where))
     return answer
 

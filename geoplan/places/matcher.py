@@ -893,5 +893,25 @@ def confidence(match: Match, *, point_levels_up: int) -> float:
     """
     if match.status != "matched":
         return 0.0
-    score = CONFIDENCE_FULL * CONFIDENCE_SHORT**match.short_names
+    return matched_confidence(match.short_names, point_levels_up=point_levels_up)
+
+
+def matched_confidence(short_names: int, *, point_levels_up: int) -> float:
+    """
+    Score a unit matched by `short_names` short names between 0 and 1.
+
+    Parameters
+    ----------
+    short_names
+        How many of the names read were short names (商州 for 商州区).
+    point_levels_up
+        How many levels above the matched unit the point had to be taken.
+
+    Returns
+    -------
+    float
+        1.0 for full names placed at the unit itself, lower for each short
+        name and each level walked up.
+    """
+    score = CONFIDENCE_FULL * CONFIDENCE_SHORT**short_names
     return round(float(score * CONFIDENCE_PARENT_POINT**point_levels_up), 3)
