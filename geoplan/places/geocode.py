@@ -373,7 +373,6 @@ def geocode(  # noqa: PLR0913
     """
     gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
     matcher = matcher if matcher is not None else Matcher(gazetteer)
-    placer = _placer(matcher)
     contexts = (
         context.reindex(names.index)
         if isinstance(context, pd.Series)
@@ -385,7 +384,7 @@ def geocode(  # noqa: PLR0913
         table, geometry = _answer(
             _keys(names, givens, extras, matcher),
             matcher,
-            placer,
+            _placer(matcher),
             progress,
             fallback_label=fallback_label,
             overrides=overrides,
