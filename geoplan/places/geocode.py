@@ -430,9 +430,10 @@ def _answer(
     uniques: list[Key] = distinct.tolist()
     counts = np.bincount(rows, minlength=len(uniques))
     answer_of = np.full(len(uniques), -1)  # each distinct key's answer
-    answers: list[Answer] = []  # (matched rows share theirs in `placer.answers`)
+    read: Block = ({}, [])
     if overrides is None and not providers:
-        _answer_read(uniques, matcher, placer, answer_of, answers)
+        read = _answer_read(uniques, matcher, placer, answer_of)
+    answers: list[Answer] = []  # after the rows read (matched rows share theirs)
     todo = np.flatnonzero(answer_of < 0)
     done = len(keys) - int(counts[todo].sum())  # rows answered over arrays
     if progress is not None:
@@ -442,7 +443,7 @@ def _answer(
         chunk = todo[first : first + CHUNK_ROWS].tolist()
         found = _matches([uniques[i] for i in chunk], matcher)
         for i, count in zip(chunk, counts[chunk].tolist(), strict=True):
-            answer_of[i] = len(answers)
+            answer_of[i] = len(read[1]) + len(answers)
             answers.append(
                 _one(
                     uniques[i],
@@ -458,10 +459,14 @@ def _answer(
                 for row in range(done + 1, done + count + 1):
                     progress(row)
             done += count
+    points = [*read[1], *(a[1] for a in answers)]
     table = pd.DataFrame([a[0] for a in answers], columns=RESULT_COLUMNS)
-    geometry = np.full(len(answers), None, dtype=object)
-    placed = [i for i, a in enumerate(answers) if a[1] is not None]
-    xy = np.array([answers[i][1] for i in placed], dtype=float).reshape(-1, 2)
+    if read[1]:  # the rows read over arrays come first
+        first = pd.DataFrame(read[0], columns=RESULT_COLUMNS)
+        table = pd.concat([first, table], ignore_index=True) if answers else first
+    geometry = np.full(len(points), None, dtype=object)
+    placed = [i for i, p in enumerate(points) if p is not None]
+    xy = np.array([points[i] for i in placed], dtype=float).reshape(-1, 2)
     geometry[placed] = shapely.points(xy)
     positions = answer_of[rows]
     return table.take(positions), geometry.take(positions)
@@ -472,21 +477,20 @@ def _answer_read(
     matcher: Matcher,
     placer: _Placer,
     answer_of: np.ndarray,
-    answers: list[Answer],
-) -> None:
+) -> Block:
     """
     Answer the distinct rows of a long list that the matcher reads over arrays.
 
     A row read so to one unit, with no context or fallback text, none of its
-    units renamed, is answered as its unit with its short names: as
-    :func:`_placed` answers its match (`placer.answers` is shared); its
-    answer's position goes to `answer_of`. The rest are left to the
-    row-by-row answer.
+    units renamed, is answered as its unit with its short names, as
+    :func:`_placed` answers its match; the position of its answer among
+    those returned goes to `answer_of`. The rest are left to the row-by-row
+    answer.
     """
     plain = [i for i, k in enumerate(keys) if k[1] is None and k[2] is None]
     read = matcher.read_many([keys[i][0] for i in plain])
     if read is None:
-        return
+        return {}, []
     at, reads = read
     renamed = np.array(sorted(int(c) for c in placer.former if c.isdigit()))
     named_so = np.zeros(len(reads.unit), dtype=bool)  # a unit read was renamed
@@ -497,12 +501,9 @@ def _answer_read(
     picked = at[rows]  # a unit and its short names as one number
     pairs = reads.unit[picked] * _SHORTS_SPAN + reads.short_names[picked]
     found, which = np.unique(pairs, return_inverse=True)
-    first = len(answers)
-    units, shorts_of = (part.tolist() for part in divmod(found, _SHORTS_SPAN))
-    for unit, shorts in zip(units, shorts_of, strict=True):
-        code = f"{unit:012d}"
-        answers.append(_matched(code, shorts, "matched", 1.0, ("", ""), placer))
-    answer_of[np.asarray(plain, dtype=np.intp)[rows]] = which.reshape(-1) + first
+    answer_of[np.asarray(plain, dtype=np.intp)[rows]] = which.reshape(-1)
+    units, shorts = (part.tolist() for part in divmod(found, _SHORTS_SPAN))
+    return _matched_many([f"{unit:012d}" for unit in units], shorts, placer)
 
 
 #: One placer per matcher, kept while the matcher lives (it learns villages).
@@ -534,6 +535,8 @@ def _collector_paused() -> Iterator[None]:
 Answer = tuple[list[object], tuple[float, float] | None]
 #: A row to geocode: its text, context code and fallback text.
 Key = tuple[str, str | None, str | None]
+#: Answers as columns (:data:`RESULT_COLUMNS`) and their points.
+Block = tuple[dict[str, list[object]], list[tuple[float, float] | None]]
 
 
 def _matches(
@@ -665,24 +668,63 @@ def _matched(
     # what the row says: the units passed on the way do not change it
     key = (*notes, status, factor, code, short_names, widened, *candidates)
     known = placer.answers.get(key)
-    if known is not None:
-        return known
-    where, up, via = placer.point(code, [c for c in candidates if c != code])
-    level = placer.level[code]
-    precision = placer.level[where] if where else "none"
+    if known is None:
+        columns, points = _matched_many(
+            [code],
+            [short_names],
+            placer,
+            status=status,
+            factor=factor,
+            notes=notes,
+            widened=widened,
+            candidates=candidates,
+        )
+        known = placer.answers[key] = ([c[0] for c in columns.values()], points[0])
+    return known
+
+
+def _matched_many(
+    codes: list[str],
+    short_names: list[int],
+    placer: _Placer,
+    *,
+    status: str = "matched",
+    factor: float = 1.0,
+    notes: tuple[str, str] = ("", ""),
+    widened: str = "",
+    candidates: Sequence[str] = (),
+) -> tuple[dict[str, list[object]], list[tuple[float, float] | None]]:
+    """Place matched units: their rows as :data:`RESULT_COLUMNS`, their points."""
+    placed = [placer.point(c, [s for s in candidates if s != c]) for c in codes]
+    paths = [placer.name_path(c) for c in codes]
     before, former = notes
-    path = placer.name_path(code)
-    note = f"{before}matched {level} {path}{former}"
     if widened:
         under = "/".join(placer.name[c] for c in widened.split(",")[:2])
-        note += f"; not found under {under}, found elsewhere in its province"
-    if up:
-        note += f"; it has no point, placed at {placer.name[where]}"
-    note += via
-    score = matched_confidence(short_names, point_levels_up=up) * factor
-    row = [precision, status, code, path, where, round(score, 3), note, ""]
-    answer = placer.answers[key] = (row, placer.xy(where))
-    return answer
+        former += f"; not found under {under}, found elsewhere in its province"
+    level, name = placer.level, placer.name
+    scores: dict[tuple[int, int], float] = {}  # a few kinds of reading
+    for shorts, (_, up, _) in zip(short_names, placed, strict=True):
+        if (shorts, up) not in scores:
+            score = matched_confidence(shorts, point_levels_up=up) * factor
+            scores[shorts, up] = round(score, 3)
+    columns: dict[str, list[object]] = {
+        "precision": [level[where] if where else "none" for where, _, _ in placed],
+        "status": [status] * len(codes),
+        "code": list(codes),
+        "name_path": list(paths),
+        "point_code": [where for where, _, _ in placed],
+        "confidence": [
+            scores[s, up] for s, (_, up, _) in zip(short_names, placed, strict=True)
+        ],
+        "explanation": [
+            f"{before}matched {level[code]} {path}{former}"
+            + (f"; it has no point, placed at {name[where]}" if up else "")
+            + via
+            for code, path, (where, up, via) in zip(codes, paths, placed, strict=True)
+        ],
+        "candidates": [""] * len(codes),
+    }
+    return columns, [placer.xy(where) for where, _, _ in placed]
 
 
 def _former_names(name: str, match: Match, placer: _Placer) -> str:
