@@ -70,6 +70,8 @@ COLUMNS_FROM = 2_000
 COLUMNS_BUILT_FROM = 25_000
 #: Texts read over arrays at a time (their arrays take ~0.8 kB a text).
 COLUMNS_CHUNK = 16_384
+#: Characters of each text a long list is sorted by before it is read.
+SORTED_BY = 8
 CONFIDENCE_FULL = 1.0
 CONFIDENCE_SHORT = 0.9
 CONFIDENCE_PARENT_POINT = 0.8
@@ -543,7 +545,7 @@ class Matcher:
         """
         texts = np.empty(len(addresses), dtype=object)
         texts[:] = [normalise(a) for a in addresses]
-        at, distinct = pd.factorize(texts, sort=True)
+        at, distinct = pd.factorize(texts)
         if not self._reads(distinct):
             return None
         reads = self._read_columns(distinct.tolist())
@@ -634,31 +636,29 @@ class Matcher:
         villages: dict[int, Villages] = {}  # below each unit reached, once
         # short names of villages kept as units join a full name's units
         village_units = any(self._level[c] == "village" for c in self._units)
-        parts = [
-            self._read_chunk(
-                self._names,
-                texts[first : first + COLUMNS_CHUNK],
-                villages,
-                village_units,
-            )
+        # read in the order of the texts' first characters: neighbours share
+        # their first names, and their look-ups are faster together
+        order = np.argsort(np.asarray(texts, dtype=f"<U{SORTED_BY}"), kind="stable")
+        chunks = [
+            order[first : first + COLUMNS_CHUNK]
             for first in range(0, len(texts), COLUMNS_CHUNK)
         ]
+        parts = [
+            self._read_chunk(
+                self._names, [texts[i] for i in chunk.tolist()], villages, village_units
+            )
+            for chunk in chunks
+        ]
         walked, pos, unit, shorts = (
-            np.concatenate([getattr(p, f) for p in parts]) for f in Reads._fields[:4]
+            np.concatenate([getattr(p, f) for p in parts])[np.argsort(order)]
+            for f in Reads._fields[:4]
         )
-        return Reads(
-            walked,
-            pos,
-            unit,
-            shorts,
-            [
-                (rows + first, reached)
-                for first, part in zip(
-                    range(0, len(texts), COLUMNS_CHUNK), parts, strict=True
-                )
-                for rows, reached in part.steps
-            ],
-        )
+        steps = [
+            (chunk[rows], reached)
+            for chunk, part in zip(chunks, parts, strict=True)
+            for rows, reached in part.steps
+        ]
+        return Reads(walked, pos, unit, shorts, steps)
 
     def _arrays(self) -> _columnar.Names | None:
         """
