@@ -144,6 +144,27 @@ class Texts:
         )
 
 
+def _named(
+    pairs: tuple[np.ndarray, np.ndarray],
+    codes: np.ndarray,
+    names: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """How many codes in [low, high) each name names, and the least of them."""
+    sorted_pairs, runs = pairs  # each name's codes: one run of the sorted pairs
+    first, last = runs[names], runs[names + 1]
+    least = codes[np.minimum(first, max(len(codes) - 1, 0))] if codes.size else first
+    many = ((last > first) & (least >= low) & (least < high)).astype(np.int64)
+    several = np.flatnonzero(last - first > 1)  # most names name one unit
+    if several.size:
+        name = names[several] * SPAN
+        first = np.searchsorted(sorted_pairs, name + low[several])
+        many[several] = np.searchsorted(sorted_pairs, name + high[several]) - first
+        least[several] = codes[np.minimum(first, len(codes) - 1)]
+    return many, least
+
+
 def _among(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Whether each of `wanted` is in the sorted `keys`."""
     return _position(keys, wanted) >= 0
@@ -173,8 +194,10 @@ class Names:
     #: The arrays a Names is made of (a file holds them, nothing else).
     FIELDS = (
         "full_pairs",
+        "full_runs",
         "full_codes",
         "short_pairs",
+        "short_runs",
         "short_codes",
         "codes",
         "widths",
@@ -188,8 +211,13 @@ class Names:
     def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
         self.arrays: dict[str, Any] = {f: arrays[f] for f in self.FIELDS}
         #: (name number * SPAN + code) sorted, and the codes in that order.
-        self.full = arrays["full_pairs"], arrays["full_codes"]
-        self.short = arrays["short_pairs"], arrays["short_codes"]
+        #: ((name number * SPAN + code) sorted, where each name's run of them
+        #: starts), and the codes in that order; for the full and short names.
+        self.full = (arrays["full_pairs"], arrays["full_runs"]), arrays["full_codes"]
+        self.short = (
+            (arrays["short_pairs"], arrays["short_runs"]),
+            arrays["short_codes"],
+        )
         #: Every unit's code, sorted, and how many codes lie below it.
         self.codes, self.widths = arrays["codes"], arrays["widths"]
         lengths, hashes = arrays["lengths"], arrays["hashes"]
@@ -244,6 +272,7 @@ class Names:
         split = len(full_keys)
         full_pairs, full_order = _sorted_pairs(numbers[:split], codes[:split])
         short_pairs, short_order = _sorted_pairs(numbers[split:], codes[split:])
+        starts_of_names = np.arange(len(keys) + 1, dtype=np.int64) * SPAN
         units = np.fromiter(as_number.values(), dtype=np.int64, count=len(as_number))
         order = np.argsort(units)
         levels = np.fromiter(digits.values(), dtype=np.int64, count=len(digits))
@@ -263,8 +292,10 @@ class Names:
         return cls(
             {
                 "full_pairs": full_pairs,
+                "full_runs": np.searchsorted(full_pairs, starts_of_names),
                 "full_codes": full_order,
                 "short_pairs": short_pairs,
+                "short_runs": np.searchsorted(short_pairs, starts_of_names),
                 "short_codes": short_order,
                 "codes": units[order],
                 "widths": (10 ** (12 - levels))[order],
@@ -323,6 +354,8 @@ class Names:
             and bool((lengths > 0).all())
             and len(arrays["full_pairs"]) == len(arrays["full_codes"])
             and len(arrays["short_pairs"]) == len(arrays["short_codes"])
+            and len(arrays["full_runs"]) == len(lengths) + 1
+            and len(arrays["short_runs"]) == len(lengths) + 1
             and len(arrays["codes"]) == len(arrays["widths"])
             and len(arrays["starts"]) == len(arrays["start_longest"])
         )
@@ -355,31 +388,27 @@ class Names:
         at = _position(self.starts, firsts | texts.points[rows, pos + 1])
         bound = np.where(at >= 0, self.start_longest[at], 0)
         room = np.minimum(texts.size[rows] - pos, bound)
+        # where each row's name starts, in the flat hashes and code points
+        hashes, points = texts.hashes.reshape(-1), texts.points.reshape(-1)
+        in_hashes = rows * texts.hashes.shape[1] + pos
+        in_points = rows * texts.points.shape[1] + pos
+        start = hashes[in_hashes]
         for n, index, numbers in self.by_length:
             open_ = np.flatnonzero((length == 0) & (room >= n))
             if not open_.size:
                 continue
-            at, row = pos[open_], rows[open_]
             with np.errstate(over="ignore"):
-                hashed = texts.hashes[row, at + n] - texts.hashes[row, at] * POWERS[n]
+                hashed = hashes[in_hashes[open_] + n] - start[open_] * POWERS[n]
             found = index.get_indexer(hashed)
             hit = found >= 0
-            open_, at, row, name = open_[hit], at[hit], row[hit], numbers[found[hit]]
-            spans = at[:, None] + np.arange(n)  # confirm: the same characters
-            same = (texts.points[row[:, None], spans] == self.points[name, :n]).all(1)
-            open_, name = open_[same], name[same] * SPAN
-            below_low, below_high = name + low[open_], name + high[open_]
-            named = []
-            for pairs, codes in (self.full, self.short):
-                first = np.searchsorted(pairs, below_low)
-                many = np.searchsorted(pairs, below_high) - first
-                least = (
-                    codes[np.minimum(first, len(codes) - 1)]
-                    if codes.size
-                    else np.zeros_like(first)
-                )
-                named.append((many, least))
-            (many_full, least_full), (many_short, least_short) = named
+            open_, name = open_[hit], numbers[found[hit]]
+            spans = in_points[open_, None] + np.arange(n)  # confirm: the same text
+            same = (points[spans] == self.points[name, :n]).all(axis=1)
+            open_, name = open_[same], name[same]
+            (many_full, least_full), (many_short, least_short) = (
+                _named(pairs, codes, name, low[open_], high[open_])
+                for pairs, codes in (self.full, self.short)
+            )
             some = (many_full > 0) | (many_short > 0)
             open_ = open_[some]
             length[open_] = n

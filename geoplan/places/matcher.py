@@ -635,7 +635,7 @@ class Matcher:
             return None
         villages: dict[int, Villages] = {}  # below each unit reached, once
         # short names of villages kept as units join a full name's units
-        village_units = any(self._level[c] == "village" for c in self._units)
+        village_units = self._leaf_digits >= LEVEL_DIGITS["village"]
         # read in the order of the texts' first characters: neighbours share
         # their first names, and their look-ups are faster together
         order = np.argsort(np.asarray(texts, dtype=f"<U{SORTED_BY}"), kind="stable")
