@@ -85,6 +85,24 @@ def village_starts(county: int) -> np.ndarray:
     return np.sort(np.array([_start_key(s) for s in starts], dtype=np.int64))
 
 
+#: The counties whose village starts are gathered, and those starts (county
+#: << 42 | start key), sorted; grown as counties are reached, never shrunk.
+_GATHERED: list[tuple[np.ndarray, np.ndarray]] = [
+    (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+]
+
+
+def _village_keys(counties: np.ndarray) -> np.ndarray:
+    """Return sorted keys (county << 42 | start key) of at least these counties."""
+    gathered, keys = _GATHERED[0]
+    missing = np.setdiff1d(counties, gathered)
+    if missing.size:  # (a lost race with another thread only costs this again)
+        new = np.concatenate([village_starts(c) + (c << 42) for c in missing.tolist()])
+        keys = np.insert(keys, np.searchsorted(keys, new), new)
+        _GATHERED[0] = np.union1d(gathered, missing), keys
+    return keys
+
+
 def _start_key(start: str) -> int:
     """Return a form's first two characters (or one) as one number."""
     return ord(start[0]) << 21 | (ord(start[1]) if len(start) > 1 else 0)
@@ -135,8 +153,7 @@ class Texts:
         """Whether a village form of each row's county may start at `at`."""
         if not rows.size:
             return np.zeros(0, dtype=bool)
-        known = np.unique(counties)
-        keys = np.concatenate([village_starts(c) + (c << 42) for c in known.tolist()])
+        keys = _village_keys(np.unique(counties))
         first = self.points[rows, at].astype(np.int64) << 21
         own = counties << 42
         return _among(keys, own | first | self.points[rows, at + 1]) | _among(
