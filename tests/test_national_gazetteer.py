@@ -132,6 +132,11 @@ def test_a_short_text_does_not_match_a_longer_village_form(builtin):
     _, matcher = builtin
     found = matcher.match("王村", context="611021")
     assert found.status == "ambiguous"
+    assert found.consumed == len("王村")  # not the length of a longer form
+    # a town's short name ending the text is the town, not a village whose
+    # longer form it starts (腰市社区居民委员会, 沙河子村委会)
+    assert matcher.match("商州区腰市").code == "611002113000"
+    assert matcher.match("商州区沙河子").code == "611002104000"
     assert found.candidates == ["611021102202", "611021108208", "611021114214"]
     # 庙沟 (a village of 大坪镇) is read first; 凤凰居 is the site's own name
     site = matcher.match("大坪镇庙沟凤凰居安置点", context="611025")

@@ -292,7 +292,7 @@ class Matcher:
         Also how far into `text` the look-up read (the end of the longest
         form it tried).
         """
-        best, hits, read = 0, set[str](), pos + 2
+        best, hits, read, size = 0, set[str](), pos + 2, len(text)
         start, first = text[pos : pos + 2], text[pos]
         for prefix, (forms, lengths) in villages:
             tried = lengths.get(start, ()) + lengths.get(first, ())  # 东 is a form
@@ -302,6 +302,8 @@ class Matcher:
             for length in tried:
                 if length < best:
                     break
+                if pos + length > size:  # a slice past the end is a shorter form
+                    continue
                 found = forms.get(text[pos : pos + length])
                 below = (
                     [
