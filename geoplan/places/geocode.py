@@ -431,8 +431,9 @@ def _answer(
     counts = np.bincount(rows, minlength=len(uniques))
     answer_of = np.full(len(uniques), -1)  # each distinct key's answer
     read: Block = ({}, [])
+    matched: dict[int, Match] = {}  # read over arrays, answered row by row
     if overrides is None and not providers:
-        read = _answer_read(uniques, matcher, placer, answer_of)
+        read, matched = _answer_read(uniques, matcher, placer, answer_of)
     answers: list[Answer] = []  # after the rows read (matched rows share theirs)
     todo = np.flatnonzero(answer_of < 0)
     done = len(keys) - int(counts[todo].sum())  # rows answered over arrays
@@ -441,13 +442,17 @@ def _answer(
             progress(row)
     for first in range(0, len(todo), CHUNK_ROWS):
         chunk = todo[first : first + CHUNK_ROWS].tolist()
-        found = _matches([uniques[i] for i in chunk], matcher)
+        found = _matches(  # those read over arrays and left were marked walked
+            [uniques[i] for i in chunk if i not in matched],
+            matcher,
+            over_arrays=not read[1],
+        )
         for i, count in zip(chunk, counts[chunk].tolist(), strict=True):
             answer_of[i] = len(read[1]) + len(answers)
             answers.append(
                 _one(
                     uniques[i],
-                    found[uniques[i][:2]],
+                    matched[i] if i in matched else found[uniques[i][:2]],
                     fallback_label=fallback_label,
                     matcher=matcher,
                     placer=placer,
@@ -477,7 +482,7 @@ def _answer_read(
     matcher: Matcher,
     placer: _Placer,
     answer_of: np.ndarray,
-) -> Block:
+) -> tuple[Block, dict[int, Match]]:
     """
     Answer the distinct rows of a long list that the matcher reads over arrays.
 
@@ -485,12 +490,12 @@ def _answer_read(
     units renamed, is answered as its unit with its short names, as
     :func:`_placed` answers its match; the position of its answer among
     those returned goes to `answer_of`. The rest are left to the row-by-row
-    answer.
+    answer, with the matches of those read (by position in `keys`).
     """
     plain = [i for i, k in enumerate(keys) if k[1] is None and k[2] is None]
     read = matcher.read_many([keys[i][0] for i in plain])
     if read is None:
-        return {}, []
+        return ({}, []), {}
     at, reads = read
     renamed = np.array(sorted(int(c) for c in placer.former if c.isdigit()))
     named_so = np.zeros(len(reads.unit), dtype=bool)  # a unit read was renamed
@@ -501,9 +506,18 @@ def _answer_read(
     picked = at[rows]  # a unit and its short names as one number
     pairs = reads.unit[picked] * _SHORTS_SPAN + reads.short_names[picked]
     found, which = np.unique(pairs, return_inverse=True)
-    answer_of[np.asarray(plain, dtype=np.intp)[rows]] = which.reshape(-1)
+    plain_at = np.asarray(plain, dtype=np.intp)
+    answer_of[plain_at[rows]] = which.reshape(-1)
     units, shorts = (part.tolist() for part in divmod(found, _SHORTS_SPAN))
-    return _matched_many([f"{unit:012d}" for unit in units], shorts, placer)
+    block = _matched_many([f"{unit:012d}" for unit in units], shorts, placer)
+    # read, not answered here (no unit, or one renamed): matched as read
+    rest = np.flatnonzero(~reads.walked[at] & ~answered[at])
+    texts_read, text_of = np.unique(at[rest], return_inverse=True)
+    matches = matcher.read_matches(reads, texts_read)
+    return block, {
+        i: matches[t]
+        for i, t in zip(plain_at[rest].tolist(), text_of.tolist(), strict=True)
+    }
 
 
 #: One placer per matcher, kept while the matcher lives (it learns villages).
@@ -540,7 +554,7 @@ Block = tuple[dict[str, list[object]], list[tuple[float, float] | None]]
 
 
 def _matches(
-    keys: Sequence[Key], matcher: Matcher
+    keys: Sequence[Key], matcher: Matcher, *, over_arrays: bool = True
 ) -> dict[tuple[str, str | None], Match]:
     """Match the rows' texts, each context's at once."""
     texts: dict[str | None, list[str]] = {}
@@ -550,7 +564,9 @@ def _matches(
         (name, context): match
         for context, names in texts.items()
         for name, match in zip(
-            names, matcher.match_many(names, context=context), strict=True
+            names,
+            matcher.match_many(names, context=context, over_arrays=over_arrays),
+            strict=True,
         )
     }
 

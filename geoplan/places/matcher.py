@@ -472,7 +472,11 @@ class Matcher:
         return self.match_many([address], context=context)[0]
 
     def match_many(
-        self, addresses: Iterable[str], *, context: str | None = None
+        self,
+        addresses: Iterable[str],
+        *,
+        context: str | None = None,
+        over_arrays: bool = True,
     ) -> list[Match]:
         """
         Match many addresses under one context, sharing the steps they share.
@@ -489,6 +493,10 @@ class Matcher:
             The names or addresses.
         context
             A unit code they all lie in (see :meth:`match`).
+        over_arrays
+            Whether a long list without a context is read over arrays first
+            (:meth:`read_many`); False walks every text (those that reading
+            over arrays marked `walked`). The answers are the same.
 
         Returns
         -------
@@ -507,7 +515,8 @@ class Matcher:
         outcomes: dict[Outcome, Match] = {}  # texts that end alike share one
         trail: list[tuple[str, State]] = []  # (text read, state after) per step
         distinct = sorted(set(texts))
-        reads = self._read_columns(distinct) if self._reads(distinct, root) else None
+        arrays = over_arrays and self._reads(distinct, root)
+        reads = self._read_columns(distinct) if arrays else None
         read = self._outcomes(reads) if reads else [None] * len(distinct)
         for text, decided in zip(distinct, read, strict=True):
             end = decided
@@ -686,13 +695,44 @@ class Matcher:
                 _cache.store(target, names.write, "names-*.npz")
         return names if names is not None and names.usable else None
 
-    def _outcomes(self, reads: Reads) -> list[Outcome | None]:
-        """Return the walk's outcome of each text read over arrays (None: walked)."""
-        count = len(reads.walked)
+    def read_matches(self, reads: Reads, rows: np.ndarray) -> list[Match]:
+        """
+        Return the matches of texts read over arrays, as :meth:`match_many` does.
+
+        Parameters
+        ----------
+        reads
+            What :meth:`read_many` read.
+        rows
+            Texts among those read, none of them marked `walked`.
+
+        Returns
+        -------
+        list[Match]
+            One per row, in their order.
+        """
+        matches = []
+        for end in self._outcomes(reads, rows):
+            if end is None:
+                msg = "a text marked walked has no match read over arrays"
+                raise ValueError(msg)
+            matches.append(self._outcome(end, ""))
+        return matches
+
+    def _outcomes(
+        self, reads: Reads, rows: np.ndarray | None = None
+    ) -> list[Outcome | None]:
+        """Return the walk's outcome of texts read over arrays (None: walked)."""
+        wanted = np.arange(len(reads.walked)) if rows is None else rows
+        at = np.full(len(reads.walked), -1)
+        at[wanted] = np.arange(len(wanted))  # where each text's outcome goes
         codes: dict[int, str] = {-1: ""}
-        matched: list[list[str]] = [[] for _ in range(count)]
-        for rows, reached in reads.steps:
-            for row, code in zip(rows.tolist(), reached.tolist(), strict=True):
+        matched: list[list[str]] = [[] for _ in range(len(wanted))]
+        for stepped, reached in reads.steps:
+            kept = at[stepped] >= 0
+            for row, code in zip(
+                at[stepped][kept].tolist(), reached[kept].tolist(), strict=True
+            ):
                 text = codes.get(code)
                 if text is None:
                     text = codes[code] = f"{code:012d}"
@@ -700,11 +740,11 @@ class Matcher:
         return [
             None if gone else (p, (codes[u],), tuple(m), n, "")
             for gone, p, u, m, n in zip(
-                reads.walked.tolist(),
-                reads.pos.tolist(),
-                reads.unit.tolist(),
+                reads.walked[wanted].tolist(),
+                reads.pos[wanted].tolist(),
+                reads.unit[wanted].tolist(),
                 matched,
-                reads.short_names.tolist(),
+                reads.short_names[wanted].tolist(),
                 strict=True,
             )
         ]
