@@ -124,6 +124,15 @@ def test_a_list_read_over_arrays_leaves_the_walk_what_only_it_reads(world, monke
     assert read is not None
     at, reads = read
     assert [t for t, i in zip(texts, at, strict=True) if reads.walked[i]] == [*walked]
+    # the texts read keep their matches; the walk alone answers alike
+    kept = at[len(walked) :]
+    assert [dataclasses.asdict(m) for m in batch.read_matches(reads, kept)] == [
+        dataclasses.asdict(g) for g in got[len(walked) :]
+    ]
+    walked_alone = batch.match_many(texts, over_arrays=False)
+    assert [dataclasses.asdict(g) for g in walked_alone] == [
+        dataclasses.asdict(g) for g in got
+    ]
 
 
 def test_shared_starts_are_read_once(world):
