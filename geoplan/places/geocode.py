@@ -404,6 +404,8 @@ def _keys(
     known: dict[object, str | None] = {}  # a context as given -> today's code
     for given in dict.fromkeys(givens.tolist()):
         known[given] = matcher.current(pad_code(given)) if given is not None else None
+    if extras is None and known.keys() <= {None}:  # no context, no fallback
+        return [(str(name), None, None) for name in names.tolist()]
     others = extras.tolist() if extras is not None else [None] * len(names)
     return [
         (str(name), known[given], extra if isinstance(extra, str) else None)

@@ -284,13 +284,31 @@ class Matcher:
         self,
         text: str,
         pos: int,
-        villages: tuple[tuple[str, _national.CountyForms], ...],
+        villages: Villages,
     ) -> tuple[Step, int]:
         """
         Return the longest shipped village name at `pos` below the allowed units.
 
         Also how far into `text` the look-up read (the end of the longest
         form it tried).
+        """
+        best, hits, read = self._village_forms(text, pos, villages)
+        hits = {c for c in hits if c not in self._units}  # imported: main index
+        if not hits:
+            return NO_STEP, read
+        fresh = [c for c in hits if c not in self._level]
+        if fresh:
+            self._know(fresh)
+        return (best, frozenset(hits), False), read
+
+    def _village_forms(
+        self, text: str, pos: int, villages: Villages
+    ) -> tuple[int, set[str], int]:
+        """
+        Return the longest village form's length at `pos`, its villages, the read.
+
+        Villages imported as units are among them (`_village` drops them);
+        nothing is learnt.
         """
         best, hits, read, size = 0, set[str](), pos + 2, len(text)
         start, first = text[pos : pos + 2], text[pos]
@@ -319,13 +337,7 @@ class Matcher:
                         best, hits = length, set()
                     hits.update(below)
                     break
-        hits = {c for c in hits if c not in self._units}  # imported: main index
-        if not hits:
-            return NO_STEP, read
-        fresh = [c for c in hits if c not in self._level]
-        if fresh:
-            self._know(fresh)
-        return (best, frozenset(hits), False), read
+        return best, hits, read
 
     def _know(self, codes: list[str]) -> None:
         """Make shipped villages known units (names, levels) once matched."""
@@ -811,8 +823,9 @@ class Matcher:
                 strict=True,
             ):
                 below_unit = self._villages_at(code, villages)
-                village, _ = self._village(texts[row], here, below_unit)
-                walk[i] = village[0] > length[i]  # a village's name is longer
+                best, hits, _ = self._village_forms(texts[row], here, below_unit)
+                # a village's name is longer (one not imported as a unit)
+                walk[i] = best > length[i] and not self._units.issuperset(hits)
             # no name found: a placeholder is skipped, else a province searched
             ends = np.flatnonzero(~walk & ~hit)
             skip = read.placeholder(active[ends], at[ends])
