@@ -14,6 +14,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+
 from geoplan import settings
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,28 @@ def digest(parts: Iterable[bytes]) -> str:
         hashed.update(len(part).to_bytes(8, "little"))  # b"ab", b"c" != b"a", b"bc"
         hashed.update(part)
     return hashed.hexdigest()[:16]
+
+
+def content(columns: Iterable[object]) -> bytes:
+    """
+    Return a digest of columns' values (pandas objects) as Arrow holds them.
+
+    The buffers are read as they are, with each array's type, offset and
+    length: equal values held alike give equal digests, a difference gives
+    another (values held differently only cost a cache miss).
+    """
+    hashed = hashlib.sha256()
+    for column in columns:
+        try:
+            values = pa.array(column)  # arrow-backed strings: no copy
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed kinds of values
+            values = pa.array(pd.util.hash_pandas_object(pd.Series(column)))
+        chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+        for chunk in chunks:
+            hashed.update(f"{chunk.type} {chunk.offset} {len(chunk)};".encode())
+            for buffer in chunk.buffers():
+                hashed.update(b"-" if buffer is None else memoryview(buffer))
+    return hashed.digest()
 
 
 def path(name: str) -> Path:

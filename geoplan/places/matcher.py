@@ -694,8 +694,9 @@ class Matcher:
         here = Path(__file__).parent
         modules = ("matcher.py", "_columnar.py", "gazetteer.py")  # variants too
         code = [(here / module).read_bytes() for module in modules]
-        units = self._indexed[["name", "short_name", "aliases", "level"]]
-        hashed = pd.util.hash_pandas_object(units).to_numpy().tobytes()
+        units = self._indexed
+        columns = ("name", "short_name", "aliases", "level")
+        hashed = _cache.content([units.index, *(units[c] for c in columns)])
         versions = f"numpy {np.__version__}; pandas {pd.__version__}".encode()
         key = _cache.digest([*code, versions, hashed])
         target = _cache.path(f"names-{key}.npz")
