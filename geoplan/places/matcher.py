@@ -672,8 +672,10 @@ class Matcher:
             )
             for chunk in chunks
         ]
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))  # each text's place in `order`
         walked, pos, unit, shorts = (
-            np.concatenate([getattr(p, f) for p in parts])[np.argsort(order)]
+            np.concatenate([getattr(p, f) for p in parts])[back]
             for f in Reads._fields[:4]
         )
         steps = [
