@@ -186,6 +186,7 @@ class _Placer:
         self.answers: dict[tuple[object, ...], Answer] = {}  # matched rows, once
         self.xy_of: dict[str, tuple[float, float]] = {}
         self.inner: dict[str, tuple[float, float, int]] = {}
+        self._villages: list[str] = []  # the villages with a point, as added
         self._points(units)
         shipped = _national.village_points()  # villages not loaded as units
         self._points(shipped[[c not in self.level for c in shipped.index.tolist()]])
@@ -196,13 +197,16 @@ class _Placer:
         points = zip(
             units.loc[has, "lon"].tolist(), units.loc[has, "lat"].tolist(), strict=True
         )
-        self.xy_of.update(zip(units.index[has].tolist(), points, strict=True))
+        codes = units.index[has]
+        self.xy_of.update(zip(codes.tolist(), points, strict=True))
         # a town without a point of its own: the mean of its villages' points
         # (village codes end in anything but 000)
-        towns = {c[:9] for c in units.index[has].tolist() if c[9:12] not in ("000", "")}
+        added = codes[~pd.Series(codes.str[9:12]).isin(["000", ""]).to_numpy()]
+        self._villages.extend(added.tolist())
+        towns = {c[:9] for c in added.tolist()}
         if not towns:
             return
-        inside = [c for c in self.xy_of if c[:9] in towns and c[9:12] != "000"]
+        inside = [c for c in self._villages if c[:9] in towns]
         xy = pd.DataFrame(
             [self.xy_of[c] for c in inside], index=inside, columns=["lon", "lat"]
         )
