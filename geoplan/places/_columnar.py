@@ -86,19 +86,19 @@ def village_starts(county: int) -> np.ndarray:
 
 
 #: The counties whose village starts are gathered, and those starts (county
-#: << 42 | start key), sorted; grown as counties are reached, never shrunk.
-_GATHERED: list[tuple[np.ndarray, np.ndarray]] = [
-    (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+#: << 42 | start key) as a hash index; grown as counties are reached.
+_GATHERED: list[tuple[np.ndarray, pd.Index]] = [
+    (np.zeros(0, dtype=np.int64), pd.Index(np.zeros(0, dtype=np.int64)))
 ]
 
 
-def _village_keys(counties: np.ndarray) -> np.ndarray:
-    """Return sorted keys (county << 42 | start key) of at least these counties."""
+def _village_keys(counties: np.ndarray) -> pd.Index:
+    """Return the keys (county << 42 | start key) of at least these counties."""
     gathered, keys = _GATHERED[0]
     missing = np.setdiff1d(counties, gathered)
     if missing.size:  # (a lost race with another thread only costs this again)
-        new = np.concatenate([village_starts(c) + (c << 42) for c in missing.tolist()])
-        keys = np.insert(keys, np.searchsorted(keys, new), new)
+        new = [village_starts(c) + (c << 42) for c in missing.tolist()]
+        keys = pd.Index(np.concatenate([keys.to_numpy(), *new]))
         _GATHERED[0] = np.union1d(gathered, missing), keys
     return keys
 
@@ -154,11 +154,9 @@ class Texts:
         if not rows.size:
             return np.zeros(0, dtype=bool)
         keys = _village_keys(np.unique(counties))
-        first = self.points[rows, at].astype(np.int64) << 21
-        own = counties << 42
-        return _among(keys, own | first | self.points[rows, at + 1]) | _among(
-            keys, own | first
-        )
+        first = (counties << 42) | (self.points[rows, at].astype(np.int64) << 21)
+        two = keys.get_indexer(first | self.points[rows, at + 1]) >= 0
+        return two | (keys.get_indexer(first) >= 0)  # or a one-character form
 
 
 def _named(
@@ -180,11 +178,6 @@ def _named(
         many[several] = np.searchsorted(sorted_pairs, name + high[several]) - first
         least[several] = codes[np.minimum(first, len(codes) - 1)]
     return many, least
-
-
-def _among(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Whether each of `wanted` is in the sorted `keys`."""
-    return _position(keys, wanted) >= 0
 
 
 def _position(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
