@@ -180,6 +180,16 @@ def _named(
     return many, least
 
 
+def _start_keys(points: np.ndarray, rows: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Return the three characters from `at` of each row as one number."""
+    third = np.minimum(at + 2, points.shape[1] - 1)  # past the end: a 0
+    return (
+        points[rows, at].astype(np.int64) << 42
+        | points[rows, at + 1].astype(np.int64) << 21
+        | points[rows, third]
+    )
+
+
 def _position(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Where each of `wanted` is in the sorted `keys` (-1: not there)."""
     if not keys.size:
@@ -240,8 +250,8 @@ class Names:
             (n, pd.Index(hashes[lengths == n]), np.flatnonzero(lengths == n))
             for n in np.unique(lengths)[::-1].tolist()
         ]
-        #: The first two characters of names (as one number), sorted, and
-        #: the longest name starting with them.
+        #: The first three characters of names (as one number; a name of two:
+        #: 0 as third), sorted, and the longest name starting with them.
         self.starts, self.start_longest = arrays["starts"], arrays["start_longest"]
         #: Whether the arrays serve: no two names hashed alike.
         self.usable = all(index.is_unique for _, index, _ in self.by_length)
@@ -294,8 +304,9 @@ class Names:
                 going = k < lengths
                 hashes[going] = hashes[going] * BASE + points[going, k]
         held = np.arange(points.shape[1]) < lengths[:, None]
-        # the longest name of each first two characters (every name has two)
-        firsts = points[:, 0].astype(np.int64) << 21 | points[:, 1]
+        # the longest name of each first three characters (two: 0 as third)
+        every = np.arange(len(points))
+        firsts = _start_keys(points, every, np.zeros_like(every))
         starts, start_of = np.unique(firsts, return_inverse=True)
         start_longest = np.zeros(len(starts), dtype=np.int64)
         np.maximum.at(start_longest, start_of.reshape(-1), lengths)
@@ -393,10 +404,14 @@ class Names:
         length = np.zeros(count, dtype=np.int64)
         full_n, short_n = np.zeros(count, np.int64), np.zeros(count, np.int64)
         full_code, short_code = np.zeros(count, np.int64), np.zeros(count, np.int64)
-        # no name is longer than the longest of its first two characters
-        firsts = texts.points[rows, pos].astype(np.int64) << 21
-        at = _position(self.starts, firsts | texts.points[rows, pos + 1])
-        bound = np.where(at >= 0, self.start_longest[at], 0)
+        # no name is longer than the longest of its first three characters,
+        # or two where a name of two characters is there
+        firsts = _start_keys(texts.points, rows, pos)
+        three, two = (_position(self.starts, k) for k in (firsts, firsts >> 21 << 21))
+        bound = np.maximum(
+            np.where(three >= 0, self.start_longest[three], 0),
+            np.where(two >= 0, self.start_longest[two], 0),
+        )
         room = np.minimum(texts.size[rows] - pos, bound)
         # where each row's name starts, in the flat hashes and code points
         hashes, points = texts.hashes.reshape(-1), texts.points.reshape(-1)
