@@ -386,7 +386,7 @@ def geocode(  # noqa: PLR0913
     givens = contexts.astype(object).where(contexts.notna(), None)
     with _collector_paused():  # the rows' answers are freed before it runs again
         table, geometry = _answer(
-            _keys(names, givens, extras, matcher),
+            *_keys(names, givens, extras, matcher),
             matcher,
             _placer(matcher),
             progress,
@@ -403,24 +403,33 @@ def geocode(  # noqa: PLR0913
 
 def _keys(
     names: pd.Series, givens: pd.Series, extras: pd.Series | None, matcher: Matcher
-) -> list[Key]:
-    """Each row's text, context (today's code) and fallback text."""
+) -> tuple[list[Key], np.ndarray]:
+    """
+    Return the distinct keys of the rows and each row's among them.
+
+    A key is a row's text, context (today's code) and fallback text.
+    """
     known: dict[object, str | None] = {}  # a context as given -> today's code
     for given in dict.fromkeys(givens.tolist()):
         known[given] = matcher.current(pad_code(given)) if given is not None else None
     if extras is None and known.keys() <= {None}:  # no context, no fallback
-        return [(str(name), None, None) for name in names.tolist()]
+        rows, distinct = pd.factorize(names, use_na_sentinel=False)
+        return [(str(name), None, None) for name in distinct.tolist()], rows
     others = extras.tolist() if extras is not None else [None] * len(names)
-    return [
+    keys = np.empty(len(names), dtype=object)
+    keys[:] = [
         (str(name), known[given], extra if isinstance(extra, str) else None)
         for name, given, extra in zip(
             names.tolist(), givens.tolist(), others, strict=True
         )
     ]
+    rows, distinct = pd.factorize(keys)
+    return distinct.tolist(), rows
 
 
 def _answer(
-    keys: list[Key],
+    uniques: list[Key],
+    rows: np.ndarray,
     matcher: Matcher,
     placer: _Placer,
     progress: Callable[[int], None] | None,
@@ -429,11 +438,7 @@ def _answer(
     overrides: Overrides | None,
     providers: Sequence[object],
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Answer each distinct row once; the table and points of every row."""
-    held = np.empty(len(keys), dtype=object)
-    held[:] = keys
-    rows, distinct = pd.factorize(held)  # each row's distinct key
-    uniques: list[Key] = distinct.tolist()
+    """Answer each distinct key once (`rows`: each row's); every row's table, points."""
     counts = np.bincount(rows, minlength=len(uniques))
     answer_of = np.full(len(uniques), -1)  # each distinct key's answer
     read: Block = ({}, [])
@@ -442,7 +447,7 @@ def _answer(
         read, matched = _answer_read(uniques, matcher, placer, answer_of)
     answers: list[Answer] = []  # after the rows read (matched rows share theirs)
     todo = np.flatnonzero(answer_of < 0)
-    done = len(keys) - int(counts[todo].sum())  # rows answered over arrays
+    done = len(rows) - int(counts[todo].sum())  # rows answered over arrays
     if progress is not None:
         for row in range(1, done + 1):
             progress(row)
