@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 
+import numpy as np
 import pandas as pd
 
 VILLAGE_VINTAGE = "2023-06-30"
@@ -134,6 +135,25 @@ def _county_villages(province: str) -> dict[str, list[tuple[str, str]]]:
     for code, name in zip(table.index.tolist(), table["name"].tolist(), strict=True):
         by_county.setdefault(code[:6], []).append((code, name))
     return by_county
+
+
+@functools.cache
+def village_counties(province: str) -> np.ndarray:
+    """
+    Return the counties of a province with shipped villages, as sorted numbers.
+
+    Parameters
+    ----------
+    province
+        Two-digit province code.
+
+    Returns
+    -------
+    numpy.ndarray
+        Six-digit county codes as integers (``611002``).
+    """
+    codes = sorted(int(c) for c in _county_villages(province) if c.isdigit())
+    return np.array(codes, dtype=np.int64)
 
 
 def has_villages(county: str) -> bool:

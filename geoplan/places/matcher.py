@@ -885,9 +885,13 @@ class Matcher:
 
 def _has_villages(counties: np.ndarray) -> np.ndarray:
     """Whether each six-digit county code has shipped villages."""
-    distinct, inverse = np.unique(counties, return_inverse=True)
-    has = [_national.has_villages(f"{c:06d}") for c in distinct.tolist()]
-    return np.array(has, dtype=bool)[inverse.reshape(-1)]
+    has = np.zeros(len(counties), dtype=bool)
+    provinces = counties // 10_000
+    for province in np.unique(provinces).tolist():
+        here = provinces == province
+        with_villages = _national.village_counties(f"{province:02d}")
+        has[here] = np.isin(counties[here], with_villages)
+    return has
 
 
 def _villages_below(prefix: str) -> tuple[tuple[str, _national.CountyForms], ...]:
