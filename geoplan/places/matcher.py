@@ -302,11 +302,12 @@ class Matcher:
         return (best, frozenset(hits), False), read
 
     def _village_forms(
-        self, text: str, pos: int, villages: Villages
+        self, text: str, pos: int, villages: Villages, longer_than: int = 0
     ) -> tuple[int, set[str], int]:
         """
         Return the longest village form's length at `pos`, its villages, the read.
 
+        Only forms longer than `longer_than` are looked up (none found: 0).
         Villages imported as units are among them (`_village` drops them);
         nothing is learnt.
         """
@@ -318,7 +319,7 @@ class Matcher:
                 continue
             read = max(read, pos + tried[0])  # lengths are longest first
             for length in tried:
-                if length < best:
+                if length < best or length <= longer_than:
                     break
                 if pos + length > size:  # a slice past the end is a shorter form
                     continue
@@ -818,17 +819,20 @@ class Matcher:
             )
             rows = active[check]
             may = read.starts_village(rows, at[check], unit[rows] // 10**6)
-            for i, row, here, code in zip(
+            for i, row, here, code, name in zip(
                 check[may].tolist(),
                 rows[may].tolist(),
                 at[check[may]].tolist(),
                 unit[rows[may]].tolist(),
+                length[check[may]].tolist(),
                 strict=True,
             ):
                 below_unit = self._villages_at(code, villages)
-                best, hits, _ = self._village_forms(texts[row], here, below_unit)
+                best, hits, _ = self._village_forms(
+                    texts[row], here, below_unit, longer_than=name
+                )
                 # a village's name is longer (one not imported as a unit)
-                walk[i] = best > length[i] and not self._units.issuperset(hits)
+                walk[i] = best > 0 and not self._units.issuperset(hits)
             # no name found: a placeholder is skipped, else a province searched
             ends = np.flatnonzero(~walk & ~hit)
             skip = read.placeholder(active[ends], at[ends])
@@ -885,13 +889,17 @@ class Matcher:
 
 def _has_villages(counties: np.ndarray) -> np.ndarray:
     """Whether each six-digit county code has shipped villages."""
-    has = np.zeros(len(counties), dtype=bool)
-    provinces = counties // 10_000
-    for province in np.unique(provinces).tolist():
-        here = provinces == province
-        with_villages = _national.village_counties(f"{province:02d}")
-        has[here] = np.isin(counties[here], with_villages)
-    return has
+    known, provinces = _COUNTIES_WITH_VILLAGES
+    for province in np.unique(counties // 10_000).tolist():
+        if province not in provinces:  # (twice in a race: the same values)
+            known[_national.village_counties(f"{province:02d}")] = True
+            provinces.add(province)
+    return known[counties]
+
+
+#: Whether each six-digit county code has shipped villages, for the provinces
+#: looked at so far.
+_COUNTIES_WITH_VILLAGES = (np.zeros(10**6, dtype=bool), set[int]())
 
 
 def _villages_below(prefix: str) -> tuple[tuple[str, _national.CountyForms], ...]:
