@@ -190,14 +190,6 @@ def _start_keys(points: np.ndarray, rows: np.ndarray, at: np.ndarray) -> np.ndar
     )
 
 
-def _position(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Where each of `wanted` is in the sorted `keys` (-1: not there)."""
-    if not keys.size:
-        return np.full(len(wanted), -1)
-    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-    return np.where(keys[at] == wanted, at, -1)
-
-
 class Names:
     """
     The matcher's names as arrays: for each name, the codes it names.
@@ -240,6 +232,7 @@ class Names:
         )
         #: Every unit's code, sorted, and how many codes lie below it.
         self.codes, self.widths = arrays["codes"], arrays["widths"]
+        self._code_index = pd.Index(self.codes)  # looked up by hash
         lengths, hashes = arrays["lengths"], arrays["hashes"]
         held = np.arange(max(int(lengths.max(initial=0)), 1)) < lengths[:, None]
         #: Each name's code points (0 past its end).
@@ -252,9 +245,12 @@ class Names:
         ]
         #: The first three characters of names (as one number; a name of two:
         #: 0 as third), sorted, and the longest name starting with them.
-        self.starts, self.start_longest = arrays["starts"], arrays["start_longest"]
-        #: Whether the arrays serve: no two names hashed alike.
-        self.usable = all(index.is_unique for _, index, _ in self.by_length)
+        self.starts = pd.Index(arrays["starts"])  # looked up by hash
+        self.start_longest = arrays["start_longest"]
+        #: Whether the arrays serve: no two names hashed alike, no key twice.
+        self.usable = all(index.is_unique for _, index, _ in self.by_length) and (
+            self.starts.is_unique and self._code_index.is_unique
+        )
 
     @classmethod
     def build(
@@ -384,7 +380,7 @@ class Names:
 
     def width(self, codes: np.ndarray) -> np.ndarray:
         """Return how many codes lie below each unit (itself included)."""
-        return self.widths[np.searchsorted(self.codes, codes)]
+        return self.widths[self._code_index.get_indexer(codes)]
 
     def longest(
         self,
@@ -407,7 +403,7 @@ class Names:
         # no name is longer than the longest of its first three characters,
         # or two where a name of two characters is there
         firsts = _start_keys(texts.points, rows, pos)
-        three, two = (_position(self.starts, k) for k in (firsts, firsts >> 21 << 21))
+        three, two = (self.starts.get_indexer(k) for k in (firsts, firsts >> 21 << 21))
         bound = np.maximum(
             np.where(three >= 0, self.start_longest[three], 0),
             np.where(two >= 0, self.start_longest[two], 0),
