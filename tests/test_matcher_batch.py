@@ -219,7 +219,8 @@ def test_codes_that_are_not_twelve_digits_are_not_read_over_arrays():
     names = _columnar.Names.build(
         {"商州区": "611002000000"}, {}, {"611002000000": 6}, 2
     )
-    assert names is not None and names.usable
+    assert names is not None
+    assert names.usable
     assert names.codes.tolist() == [611002000000]
     assert names.width(names.codes).tolist() == [10**6]
 
@@ -245,18 +246,21 @@ def test_a_matchers_arrays_are_kept_in_the_cache_folder_and_read_back(
     with monkeypatch.context() as patched:
         patched.setattr(_columnar.Names, "build", refused)
         read = Matcher(gazetteer)._arrays()  # a new index over the same units
-    assert read is not None and _same_arrays(built, read)
+    assert read is not None
+    assert _same_arrays(built, read)
     assert [(n, list(h)) for n, h, _ in read.by_length] == [
         (n, list(h)) for n, h, _ in built.by_length
     ]
     kept.write_bytes(b"PK\x03\x04 cut short")  # a damaged file: built again
     again = Matcher(gazetteer)._arrays()
-    assert again is not None and _same_arrays(built, again)
+    assert again is not None
+    assert _same_arrays(built, again)
     assert _columnar.Names.read(kept) is not None  # and written again
     # other units (Shaanxi only) name another file; the stale one goes
     shaanxi = Gazetteer(gazetteer.units[gazetteer.units.index.str.startswith("61")])
     other = Matcher(shaanxi)._arrays()
-    assert other is not None and len(other.codes) < len(built.codes)
+    assert other is not None
+    assert len(other.codes) < len(built.codes)
     assert [p.name for p in geoplan_settings.cache_folder.glob("names-*.npz")] != [
         kept.name
     ]

@@ -116,13 +116,17 @@ def test_village_names_place_sites_at_their_town(builtin):
 def test_a_city_without_counties_is_named_once_in_the_path(builtin):
     # 东莞市 and 嘉峪关市 are their towns' city and county at once (4419, 6202
     # padded): the path named them twice (广东省/东莞市/东莞市/清溪镇)
-    result = run(builtin, ["广东省东莞市清溪镇敬老院", "嘉峪关市新城镇幸福小区", "商州区"])
+    result = run(
+        builtin, ["广东省东莞市清溪镇敬老院", "嘉峪关市新城镇幸福小区", "商州区"]
+    )
     assert result["name_path"].tolist() == [
         "广东省/东莞市/清溪镇",
         "甘肃省/嘉峪关市/新城镇",
         "陕西省/商洛市/商州区",
     ]
-    assert result["explanation"].str.contains("东莞市/东莞市|嘉峪关市/嘉峪关市").sum() == 0
+    assert (
+        result["explanation"].str.contains("东莞市/东莞市|嘉峪关市/嘉峪关市").sum() == 0
+    )
 
 
 def test_a_short_text_does_not_match_a_longer_village_form(builtin):

@@ -156,23 +156,6 @@ def village_counties(province: str) -> np.ndarray:
     return np.array(codes, dtype=np.int64)
 
 
-def has_villages(county: str) -> bool:
-    """
-    Return whether a county has shipped villages (`village_forms` is not None).
-
-    Parameters
-    ----------
-    county
-        Six-digit county code.
-
-    Returns
-    -------
-    bool
-        True when its province's table lists villages under it.
-    """
-    return county in _county_villages(county[:2])
-
-
 @functools.cache
 def village_forms(county: str) -> CountyForms | None:
     """
@@ -198,9 +181,9 @@ def village_forms(county: str) -> CountyForms | None:
         plain_village_name,
     )
 
-    if not has_villages(county):
+    rows = _county_villages(county[:2]).get(county)
+    if not rows:
         return None
-    rows = _county_villages(county[:2])[county]
     variants, ends = VARIANT_SUFFIXES["village"], SUFFIXES["village"]
     held_by: dict[str, str | tuple[str, ...]] = {}
     for code, name in rows:
