@@ -42,12 +42,19 @@ def _code_points(texts: object, width: int) -> np.ndarray:
 
 
 def _prefix_hashes(points: np.ndarray) -> np.ndarray:
-    """Hashes of each row's first k characters, for k = 0 … width."""
-    hashes = np.zeros((points.shape[0], points.shape[1] + 1), dtype=np.uint64)
+    """
+    Hashes of each row's first k characters, for k = 0 … width.
+
+    Rows × (width + 1), held a position at a time (the transpose of a
+    C-ordered array): each step below reads one position of every row.
+    """
+    by_position = np.zeros((points.shape[1] + 1, points.shape[0]), dtype=np.uint64)
+    columns = np.ascontiguousarray(points.T)
     with np.errstate(over="ignore"):  # they wrap around 2**64 by design
         for k in range(points.shape[1]):
-            hashes[:, k + 1] = hashes[:, k] * BASE + points[:, k]
-    return hashes
+            np.multiply(by_position[k], BASE, out=by_position[k + 1])
+            by_position[k + 1] += columns[k]
+    return by_position.T
 
 
 def _flat(
@@ -409,9 +416,11 @@ class Names:
             np.where(two >= 0, self.start_longest[two], 0),
         )
         room = np.minimum(texts.size[rows] - pos, bound)
-        # where each row's name starts, in the flat hashes and code points
-        hashes, points = texts.hashes.reshape(-1), texts.points.reshape(-1)
-        in_hashes = rows * texts.hashes.shape[1] + pos
+        # where each row's name starts, in the flat hashes (held a position
+        # at a time: no copy) and code points
+        hashes, points = texts.hashes.T.reshape(-1), texts.points.reshape(-1)
+        step = texts.hashes.shape[0]  # from one position to the next
+        in_hashes = pos * step + rows
         in_points = rows * texts.points.shape[1] + pos
         start = hashes[in_hashes]
         for n, index, numbers in self.by_length:
@@ -419,7 +428,7 @@ class Names:
             if not open_.size:
                 continue
             with np.errstate(over="ignore"):
-                hashed = hashes[in_hashes[open_] + n] - start[open_] * POWERS[n]
+                hashed = hashes[in_hashes[open_] + n * step] - start[open_] * POWERS[n]
             found = index.get_indexer(hashed)
             hit = found >= 0
             open_, name = open_[hit], numbers[found[hit]]
