@@ -110,6 +110,21 @@ def _village_keys(counties: np.ndarray) -> pd.Index:
     return keys
 
 
+def has_villages(counties: np.ndarray) -> np.ndarray:
+    """Whether each six-digit county code has shipped villages."""
+    known, provinces = _COUNTIES_WITH_VILLAGES
+    for province in np.unique(counties // 10_000).tolist():
+        if province not in provinces:  # (twice in a race: the same values)
+            known[_national.village_counties(f"{province:02d}")] = True
+            provinces.add(province)
+    return known[counties]
+
+
+#: Whether each six-digit county code has shipped villages, for the provinces
+#: looked at so far.
+_COUNTIES_WITH_VILLAGES = (np.zeros(10**6, dtype=bool), set[int]())
+
+
 def _start_key(start: str) -> int:
     """Return a form's first two characters (or one) as one number."""
     return ord(start[0]) << 21 | (ord(start[1]) if len(start) > 1 else 0)
@@ -229,7 +244,6 @@ class Names:
 
     def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
         self.arrays: dict[str, Any] = {f: arrays[f] for f in self.FIELDS}
-        #: (name number * SPAN + code) sorted, and the codes in that order.
         #: ((name number * SPAN + code) sorted, where each name's run of them
         #: starts), and the codes in that order; for the full and short names.
         self.full = (arrays["full_pairs"], arrays["full_runs"]), arrays["full_codes"]
@@ -301,14 +315,10 @@ class Names:
         levels = np.fromiter(digits.values(), dtype=np.int64, count=len(digits))
         lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
         points = _code_points(keys, max(int(lengths.max(initial=0)), 1))
-        hashes = np.zeros(len(keys), dtype=np.uint64)
-        with np.errstate(over="ignore"):  # they wrap around 2**64 by design
-            for k in range(points.shape[1]):  # each name's own, whole
-                going = k < lengths
-                hashes[going] = hashes[going] * BASE + points[going, k]
+        every = np.arange(len(points))
+        hashes = _prefix_hashes(points)[every, lengths]  # each name's own, whole
         held = np.arange(points.shape[1]) < lengths[:, None]
         # the longest name of each first three characters (two: 0 as third)
-        every = np.arange(len(points))
         firsts = _start_keys(points, every, np.zeros_like(every))
         starts, start_of = np.unique(firsts, return_inverse=True)
         start_longest = np.zeros(len(starts), dtype=np.int64)

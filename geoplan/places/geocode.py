@@ -722,11 +722,7 @@ def _matched_many(
     candidates: Sequence[str] = (),
 ) -> tuple[dict[str, list[object]], list[tuple[float, float] | None]]:
     """Place matched units: their rows as :data:`RESULT_COLUMNS`, their points."""
-    own = placer.xy_of  # most units have a point of their own (`point` says so)
-    placed = [
-        (c, 0, "") if c in own else placer.point(c, [s for s in candidates if s != c])
-        for c in codes
-    ]
+    placed = [placer.point(c, [s for s in candidates if s != c]) for c in codes]
     paths = [placer.name_path(c) for c in codes]
     before, former = notes
     if widened:

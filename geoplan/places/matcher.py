@@ -846,7 +846,8 @@ class Matcher:
             # villages (a county or deeper with forms), a town or deeper, a
             # city or county (a name not found below it: in its province)
             below = names.width(reached)
-            forms[rows] = (below <= COUNTY_WIDTH) & _has_villages(reached // 10**6)
+            counties = reached // 10**6
+            forms[rows] = (below <= COUNTY_WIDTH) & _columnar.has_villages(counties)
             deep[rows] = below <= TOWN_WIDTH
             wide[rows] = np.isin(below, WIDE_WIDTHS)
             pos[rows] += length[on]
@@ -885,21 +886,6 @@ class Matcher:
         if len(keys) != 1:
             return None
         return max(codes, key=lambda c: ("@" not in c, self._vintage[c], c))
-
-
-def _has_villages(counties: np.ndarray) -> np.ndarray:
-    """Whether each six-digit county code has shipped villages."""
-    known, provinces = _COUNTIES_WITH_VILLAGES
-    for province in np.unique(counties // 10_000).tolist():
-        if province not in provinces:  # (twice in a race: the same values)
-            known[_national.village_counties(f"{province:02d}")] = True
-            provinces.add(province)
-    return known[counties]
-
-
-#: Whether each six-digit county code has shipped villages, for the provinces
-#: looked at so far.
-_COUNTIES_WITH_VILLAGES = (np.zeros(10**6, dtype=bool), set[int]())
 
 
 def _villages_below(prefix: str) -> tuple[tuple[str, _national.CountyForms], ...]:
